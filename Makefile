@@ -1,0 +1,31 @@
+# toneprobe: every target sets up what it needs itself. `make help` lists them.
+PY    := .venv/bin/python
+STAMP := .venv/.installed-stamp
+SAMPLES := sample_transcripts
+
+.PHONY: help demo test lint bench model evaluate-models evaluate report-check clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,train,dask]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install toneprobe with its dev extras
+
+demo: $(STAMP)  ## score the bundled sample calls with the embedded model (per-agent table)
+	$(PY) -m toneprobe score $(SAMPLES)
+
+test: $(STAMP)  ## run the test suite (offline)
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff check, ruff format --check, mypy
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+	$(PY) -m mypy src
+
+clean:  ## remove the virtualenv and caches
+	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,3 @@
+from toneprobe.cli import main
+
+main()

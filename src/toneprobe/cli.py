@@ -1,0 +1,108 @@
+"""The toneprobe command line: thin commands over plain functions.
+
+Each command parses its options, calls a plain function and renders the result. Heavy
+libraries (torch, transformers, spaCy) are imported inside the functions that need them,
+never here, so ``toneprobe --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from toneprobe.errors import ToneprobeError
+
+app = typer.Typer(
+    name="toneprobe",
+    help=(
+        "German-first QA for call-center transcripts: sentiment, de-escalation, hang-ups, "
+        "respect markers and per-agent empathy scores.\n\n"
+        "Examples:\n\n"
+        "  toneprobe score sample_transcripts/\n\n"
+        "  toneprobe convert call.vtt --output call.json\n\n"
+        "  toneprobe sentiment 'Das ist ja ganz toller Service.'"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+InputFormatOpt = Annotated[
+    Optional[str],
+    typer.Option("--input-format", "-f", help="Force a reader (see `toneprobe formats`); default: detect from content."),
+]
+AgentSpeakerOpt = Annotated[
+    Optional[str],
+    typer.Option("--agent-speaker", help="Speaker label or name that is the agent (overrides role inference)."),
+]
+OutputOpt = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
+]
+
+
+@app.command()
+def convert(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, globs or - for stdin.")],
+    output: OutputOpt = None,
+    input_format: InputFormatOpt = None,
+    agent_speaker: AgentSpeakerOpt = None,
+) -> None:
+    """Read any supported transcript and print toneprobe JSON (JSONL for several calls).
+
+    Example: toneprobe convert call.vtt --output call.json
+    """
+    from toneprobe.commands import run_convert
+
+    run_convert(paths, output=output, input_format=input_format, agent_speaker=agent_speaker)
+
+
+@app.command()
+def formats() -> None:
+    """List the transcript readers, how each is detected, and an example file name.
+
+    Example: toneprobe formats
+    """
+    from toneprobe.commands import run_formats
+
+    run_formats()
+
+
+def main() -> None:
+    """Entry point: one handler turns toneprobe errors into one line and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except ToneprobeError as err:
+        _stderr(f"Error: {err}")
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        _stderr("Interrupted.")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as err:  # noqa: BLE001 - last resort: never a bare traceback for users
+        import click  # typer vendors click; only the exception types are needed here
+
+        if isinstance(err, click.exceptions.Exit):
+            sys.exit(err.exit_code)
+        if isinstance(err, click.exceptions.ClickException):
+            err.show()
+            sys.exit(2)
+        if isinstance(err, click.exceptions.Abort):
+            _stderr("Aborted.")
+            sys.exit(130)
+        import traceback
+
+        traceback.print_exc()
+        _stderr(f"Internal error (please report): {type(err).__name__}: {err}")
+        sys.exit(3)
