@@ -1,0 +1,104 @@
+"""The detector interface and the per-call context every detector reads."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from toneprobe.findings import Finding
+from toneprobe.matcher import Match, RuleMatcher
+from toneprobe.model import Transcript, Turn
+from toneprobe.rules import Rule, RuleSet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+    from toneprobe.sentiment import Sentiment
+
+
+@dataclass(frozen=True)
+class DetectorResult:
+    """What one detector found in one call: findings plus a summary for the call record."""
+
+    name: str
+    findings: tuple[Finding, ...]
+    summary: dict[str, Any]
+
+
+@dataclass
+class CallContext:
+    """Everything detectors share for one call: spaCy docs, sentiment per turn, earlier results.
+
+    Built by the pipeline; detectors read it and never change the transcript.
+    """
+
+    transcript: Transcript
+    docs: Sequence[Doc]
+    sentiments: Sequence[Sentiment]
+    offense: Sequence[float | None]
+    results: dict[str, DetectorResult] = field(default_factory=dict)
+
+    def findings(self, detector: str | None = None) -> list[Finding]:
+        out: list[Finding] = []
+        for name, res in self.results.items():
+            if detector is None or name == detector:
+                out.extend(res.findings)
+        return out
+
+    @cached_property
+    def customer_uses_sie(self) -> bool:
+        for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
+            if turn.role == "customer" and any(
+                t.text in ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer") and not t.is_sent_start
+                for t in doc
+            ):
+                return True
+        return False
+
+
+def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") -> Finding:
+    rule = match.rule
+    explanation = f"{rule.spec.description} '{match.text}' ({rule.id}, {rule.path})"
+    if note:
+        explanation += f"; {note}"
+    return Finding(
+        detector=detector,
+        rule_id=rule.id,
+        turn=turn.index,
+        role=turn.role,
+        speaker=turn.speaker,
+        start=match.start,
+        end=match.end,
+        text=match.text,
+        polarity=rule.spec.polarity,
+        kind=rule.spec.kind,
+        base_weight=rule.spec.weight,
+        weight=rule.spec.weight,
+        explanation=explanation,
+    )
+
+
+class Detector(ABC):
+    """One concern (respect, empathy, ...): rules from ``rules/de/<name>.yaml`` plus logic."""
+
+    name: str = "detector"
+    version: int = 1
+
+    def __init__(self, rules: RuleSet):
+        self.rules: tuple[Rule, ...] = rules.for_detector(self.name)
+        self.matcher = RuleMatcher(self.rules)
+
+    def rule_matches(self, ctx: CallContext) -> list[tuple[Turn, Match]]:
+        """All rule matches in the turns whose role the rule applies to."""
+        out: list[tuple[Turn, Match]] = []
+        for turn, doc in zip(ctx.transcript.turns, ctx.docs, strict=True):
+            for m in self.matcher(doc):
+                if turn.role in m.rule.spec.roles:
+                    out.append((turn, m))
+        return out
+
+    @abstractmethod
+    def detect(self, ctx: CallContext) -> DetectorResult: ...

@@ -1,0 +1,69 @@
+"""Empathy: where the customer voices a feeling or a problem (an opportunity), does the next
+agent turn react to the feeling, show understanding or ask to understand more - before or
+with the solution? Scored against opportunities, so a calm routine call has none to miss.
+"""
+
+from __future__ import annotations
+
+from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.findings import Finding
+
+# Credit for the best move found in the agent's response to an opportunity.
+CREDIT = {"acknowledge": 1.0, "apology": 0.9, "understand": 0.75, "explore": 0.7, "reassure": 0.6}
+SOLUTION_ONLY = 0.3  # a solution without any reaction to the person
+SOLUTION_KINDS = ("next_step", "alternative")
+NEGATIVE_SENTIMENT = 0.6
+
+
+class Empathy(Detector):
+    name = "empathy"
+    version = 1
+
+    def detect(self, ctx: CallContext) -> DetectorResult:
+        findings = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
+        turns = ctx.transcript.turns
+        cue_turns = {f.turn for f in findings if f.kind == "opportunity"}
+        # Respect findings (apology, blame, dismissal...) also tell how a response landed.
+        by_turn: dict[int, list[Finding]] = {}
+        for f in findings + ctx.findings("respect"):
+            by_turn.setdefault(f.turn, []).append(f)
+
+        opportunities = []
+        for i, turn in enumerate(turns):
+            if turn.role != "customer":
+                continue
+            negative = ctx.sentiments[i].scores.get("negative", 0.0) >= NEGATIVE_SENTIMENT
+            if turn.index not in cue_turns and not negative:
+                continue
+            response = next((t for t in turns[i + 1 :] if t.role == "agent"), None)
+            if response is None:
+                continue  # the call ends on the customer: nothing the agent could answer
+            moves = by_turn.get(response.index, [])
+            opportunities.append(self._rate(turn.index, response.index, moves, negative))
+
+        credits = [o["credit"] for o in opportunities]
+        summary = {
+            "opportunities": len(opportunities),
+            "responded": sum(1 for c in credits if c >= 0.6),
+            "score": round(100.0 * sum(credits) / len(credits), 1) if credits else None,
+            "details": opportunities,
+        }
+        return DetectorResult(self.name, tuple(findings), summary)
+
+    @staticmethod
+    def _rate(turn: int, response: int, moves: list[Finding], negative: bool) -> dict[str, object]:
+        kinds = {f.kind for f in moves if f.polarity == "positive"}
+        cold = [f for f in moves if f.polarity == "negative"]
+        credit = max((CREDIT[k] for k in kinds if k in CREDIT), default=0.0)
+        if credit == 0.0 and kinds & set(SOLUTION_KINDS):
+            credit = SOLUTION_ONLY
+        if cold:
+            credit = 0.0
+        return {
+            "turn": turn,
+            "response_turn": response,
+            "credit": credit,
+            "moves": sorted(kinds),
+            "cold": sorted({f.rule_id for f in cold}),
+            "trigger": "sentiment" if negative else "cue",
+        }

@@ -1,0 +1,86 @@
+"""Respect markers in agent turns: courtesy (greeting, farewell, bitte/danke, Sie, the
+customer's name, Konjunktiv II, apology) and its opposites (du-switch, blame, dismissal,
+sarcasm, commands, insults; the offensive-language classifier corroborates insults).
+"""
+
+from __future__ import annotations
+
+from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.findings import Finding
+
+# Courtesy elements a QA lead expects in a call; each present one adds to the courtesy share.
+COURTESY_KINDS = ("greeting", "farewell", "courtesy", "formal_address", "name")
+OFFENSE_THRESHOLD = 0.9
+DISRESPECT_MIN_WEIGHT = 0.5
+
+
+class Respect(Detector):
+    name = "respect"
+    version = 1
+
+    def detect(self, ctx: CallContext) -> DetectorResult:
+        findings: list[Finding] = []
+        agent_turns = [t for t in ctx.transcript.turns if t.role == "agent"]
+        first_agent = agent_turns[0].index if agent_turns else -1
+        last_agents = {t.index for t in agent_turns[-2:]}
+        for turn, match in self.rule_matches(ctx):
+            kind = match.rule.spec.kind
+            if kind == "du_switch" and not ctx.customer_uses_sie:
+                continue  # "du" is only disrespectful when the customer keeps the formal "Sie"
+            if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
+                continue  # a greeting counts where calls open
+            if kind == "farewell" and turn.index not in last_agents:
+                continue
+            findings.append(match_to_finding(self.name, match, turn))
+        findings.extend(self._classifier_insults(ctx, findings))
+        return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx))
+
+    def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
+        """Agent turns the offensive-language model rates as clearly offensive, not yet flagged."""
+        flagged = {f.turn for f in found if f.polarity == "negative"}
+        out = []
+        for turn, prob in zip(ctx.transcript.turns, ctx.offense, strict=True):
+            if turn.role != "agent" or prob is None or prob < OFFENSE_THRESHOLD or turn.index in flagged:
+                continue
+            out.append(
+                Finding(
+                    detector=self.name,
+                    rule_id="respect.offensive_model.v1",
+                    turn=turn.index,
+                    role=turn.role,
+                    speaker=turn.speaker,
+                    start=0,
+                    end=len(turn.text),
+                    text=turn.text,
+                    polarity="negative",
+                    kind="insult",
+                    base_weight=0.6,
+                    weight=0.6,
+                    explanation=(
+                        f"offensive-language model (GermEval 2018) rates the turn {prob:.2f} "
+                        f">= {OFFENSE_THRESHOLD} (respect.offensive_model.v1)"
+                    ),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _summary(findings: list[Finding], ctx: CallContext) -> dict[str, object]:
+        pos = [f for f in findings if f.polarity == "positive"]
+        neg = [f for f in findings if f.polarity == "negative"]
+        kinds = {f.kind for f in pos}
+        n_agent = sum(1 for t in ctx.transcript.turns if t.role == "agent")
+        courtesy = sum(1 for k in COURTESY_KINDS if k in kinds) / len(COURTESY_KINDS)
+        if n_agent == 0:
+            courtesy = 0.0
+        disrespect_turns = sorted({f.turn for f in neg if f.weight >= DISRESPECT_MIN_WEIGHT})
+        return {
+            "positive": len(pos),
+            "negative": len(neg),
+            "courtesy": round(courtesy, 3),
+            "courtesy_elements": sorted(k for k in kinds if k in COURTESY_KINDS),
+            "apology": "apology" in kinds,
+            "disrespect": bool(disrespect_turns),
+            "disrespect_turns": disrespect_turns,
+            "negative_weight": round(sum(f.weight for f in neg), 3),
+        }

@@ -1,0 +1,131 @@
+"""Compile rules into spaCy matchers and regexes; turn matches into character spans.
+
+Every match keeps its rule id, so each finding traces back to one rule. Guards:
+- ``unless`` regexes drop a match when they hit the same sentence (or turn);
+- negative rules never fire inside quotation marks or reported speech ("Sie sagten, ..."),
+  so an agent quoting the customer's words is not blamed for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from toneprobe.errors import RuleError
+from toneprobe.nlp import get_nlp
+from toneprobe.rules import Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+QUOTE_PAIRS = (("„", "“"), ("\u201c", "\u201d"), ("»", "«"), ('"', '"'), ("‚", "‘"))
+REPORTED_SPEECH = re.compile(
+    r"\b(Sie\s+(haben\s+)?(sag(t)?en|sagte|gesagt|meinten|meinen|schrieben|geschrieben|nannten)"
+    r"|wie\s+Sie\s+(sagen|sagten|meinten|es\s+nennen)|Ihre[rn]?\s+Worte|Zitat|zitiere)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    rule: Rule
+    start: int
+    end: int
+    text: str
+
+
+def _quoted_ranges(text: str) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for open_q, close_q in QUOTE_PAIRS:
+        pos = 0
+        while True:
+            i = text.find(open_q, pos)
+            if i < 0:
+                break
+            j = text.find(close_q, i + 1)
+            if j < 0:
+                break
+            ranges.append((i, j + 1))
+            pos = j + 1
+    return ranges
+
+
+class RuleMatcher:
+    """All rules of one detector (or any subset), compiled once."""
+
+    def __init__(self, rules: Sequence[Rule]):
+        from spacy.errors import MatchPatternError
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = get_nlp()
+        self.rules = {r.id: r for r in rules}
+        self._phrase = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._token = Matcher(self.nlp.vocab, validate=True)
+        self._regex: list[tuple[Rule, re.Pattern[str]]] = []
+        self._unless: dict[str, list[re.Pattern[str]]] = {}
+        for rule in rules:
+            spec = rule.spec
+            flags = 0 if spec.case_sensitive else re.IGNORECASE
+            if spec.phrases:
+                docs = [self.nlp.make_doc(p) for p in spec.phrases]
+                self._phrase.add(rule.id, docs)
+            if spec.patterns:
+                try:
+                    self._token.add(rule.id, [list(p) for p in spec.patterns])
+                except (MatchPatternError, ValueError) as err:
+                    msg = str(err).strip().splitlines()
+                    raise RuleError(f"{rule.path}: {rule.id}: patterns: {msg[-1] if msg else err}") from None
+            for rx in spec.regex:
+                self._regex.append((rule, re.compile(rx, flags)))
+            self._unless[rule.id] = [re.compile(u, flags) for u in spec.unless]
+
+    def __call__(self, doc: Doc) -> list[Match]:
+        text = doc.text
+        raw: list[tuple[Rule, int, int]] = []
+        vocab_strings = self.nlp.vocab.strings
+        hits = []
+        if len(self._phrase):
+            hits.extend(self._phrase(doc))
+        if len(self._token):
+            hits.extend(self._token(doc))
+        for key, s, e in hits:
+            rule = self.rules[vocab_strings[key]]
+            span = doc[s:e]
+            raw.append((rule, span.start_char, span.end_char))
+        for rule, rx in self._regex:
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    raw.append((rule, m.start(), m.end()))
+        if not raw:
+            return []
+        sents = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(text))]
+        quoted = _quoted_ranges(text)
+        out: list[Match] = []
+        for rule, start, end in raw:
+            sent = next(((a, b) for a, b in sents if a <= start < b), (0, len(text)))
+            scope_text = text if rule.spec.unless_scope == "turn" else text[sent[0] : sent[1]]
+            if any(u.search(scope_text) for u in self._unless[rule.id]):
+                continue
+            if rule.spec.polarity == "negative" and not rule.spec.allow_quoted:
+                if any(a <= start and end <= b for a, b in quoted):
+                    continue
+                if REPORTED_SPEECH.search(text[sent[0] : start]):
+                    continue
+            out.append(Match(rule, start, end, text[start:end]))
+        return _dedupe(out)
+
+    def match_text(self, text: str) -> list[Match]:
+        return self(self.nlp(text))
+
+
+def _dedupe(matches: list[Match]) -> list[Match]:
+    """Per rule, drop matches contained in a longer match of the same rule."""
+    matches.sort(key=lambda m: (m.rule.id, m.start, -(m.end - m.start)))
+    out: list[Match] = []
+    for m in matches:
+        if out and out[-1].rule.id == m.rule.id and out[-1].start <= m.start and m.end <= out[-1].end:
+            continue
+        out.append(m)
+    out.sort(key=lambda m: (m.start, m.rule.id))
+    return out

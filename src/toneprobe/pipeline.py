@@ -1,0 +1,128 @@
+"""Score calls: transcript -> sentiment per turn -> detectors -> components -> call record.
+
+``Scorer`` loads its models once (lazily) and scores one ``Transcript`` at a time;
+``score_transcript`` is the pure, picklable public entry point for one call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from toneprobe.detectors import DETECTORS, CallContext, Detector
+from toneprobe.model import Transcript
+from toneprobe.scoring import Weights, component_scores, default_weights, empathy_score
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Scorer:
+    """Models and rules for scoring, loaded on first use and reused for every call."""
+
+    model: str | None = None
+    rules_dirs: Sequence[str | Path] = ()
+    weights: Weights = field(default_factory=default_weights)
+    use_offense_model: bool = True
+
+    @cached_property
+    def backend(self):  # type: ignore[no-untyped-def]
+        from toneprobe.sentiment import load_backend
+
+        return load_backend(self.model)
+
+    @cached_property
+    def detectors(self) -> tuple[Detector, ...]:
+        from toneprobe.rules import load_rules
+
+        rules = load_rules(tuple(self.rules_dirs))
+        return tuple(cls(rules) for cls in DETECTORS)
+
+    @cached_property
+    def offense(self):  # type: ignore[no-untyped-def]
+        if not self.use_offense_model:
+            return None
+        try:
+            from toneprobe.sentiment.offense import load_offense_classifier
+
+            clf = load_offense_classifier()
+            clf.predict_proba(["Guten Tag"])
+            return clf
+        except Exception as err:  # noqa: BLE001 - the rules still work without the model
+            log.warning("offensive-language model unavailable (%s); insults from rules only", err)
+            return None
+
+    def context(self, transcript: Transcript) -> CallContext:
+        from toneprobe.nlp import get_nlp
+
+        texts = [t.text for t in transcript.turns]
+        docs = list(get_nlp().pipe(texts))
+        sentiments = self.backend.predict(texts) if texts else []
+        offense: list[float | None] = [None] * len(texts)
+        agent_idx = [i for i, t in enumerate(transcript.turns) if t.role == "agent" and t.text.strip()]
+        if self.offense is not None and agent_idx:
+            probs = self.offense.predict_proba([texts[i] for i in agent_idx])
+            for i, p in zip(agent_idx, probs, strict=True):
+                offense[i] = float(p)
+        return CallContext(transcript, docs, sentiments, offense)
+
+    def score(self, transcript: Transcript) -> dict[str, Any]:
+        ctx = self.context(transcript)
+        for det in self.detectors:
+            ctx.results[det.name] = det.detect(ctx)
+        return build_record(transcript, ctx, self.weights)
+
+
+def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
+    """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
+    summaries = {name: res.summary for name, res in ctx.results.items()}
+    components = component_scores(summaries, weights)
+    findings = sorted(ctx.findings(), key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
+    respect = dict(summaries["respect"])
+    respect["score"] = components["respect"]
+    empathy = dict(summaries["empathy"])
+    return {
+        "call_id": transcript.call_id,
+        "source": transcript.source,
+        "agent": transcript.agent,
+        "customer": transcript.customer,
+        "ended_by": transcript.ended_by,
+        "n_turns": len(transcript.turns),
+        "empathy_score": empathy_score(components, weights),
+        "components": components,
+        "weights": weights.components.model_dump(),
+        "deescalation": summaries["deescalation"],
+        "hangup": summaries["hangup"],
+        "respect": respect,
+        "empathy": empathy,
+        "roles": transcript.metadata.get("roles"),
+        "sentiment": [
+            {"turn": t.index, "role": t.role, "polarity": round(s.polarity, 3), **s.to_dict()}
+            for t, s in zip(transcript.turns, ctx.sentiments, strict=True)
+        ],
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+_DEFAULT: Scorer | None = None
+
+
+def score_transcript(transcript: Transcript, scorer: Scorer | None = None) -> dict[str, Any]:
+    """Score one call with the default models (loaded once per process)."""
+    global _DEFAULT
+    if scorer is None:
+        if _DEFAULT is None:
+            _DEFAULT = Scorer()
+        scorer = _DEFAULT
+    return scorer.score(transcript)
+
+
+def score_many(transcripts: Iterable[Transcript], scorer: Scorer | None = None) -> Iterator[dict[str, Any]]:
+    s = scorer or Scorer()
+    for t in transcripts:
+        yield s.score(t)

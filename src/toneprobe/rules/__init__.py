@@ -1,0 +1,161 @@
+"""Rules as data: YAML files under ``rules/de/`` (one per detector), validated on load.
+
+Each rule has a versioned id (``respect.blame.v1``), a description, a polarity, a weight in 0..1,
+patterns (``phrases`` for spaCy's PhraseMatcher on LOWER, token ``patterns`` for the Matcher,
+``regex``), optional ``unless`` guards, and German ``examples`` and ``counterexamples`` that the
+test suite runs. ``load_rules(extra_dirs)`` adds or overrides rules by id from user directories.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from toneprobe.errors import RuleError
+
+RULE_ID = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
+Polarity = Literal["positive", "negative", "cue"]
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    description: str = Field(min_length=3)
+    polarity: Polarity
+    weight: float = Field(ge=0.0, le=1.0)
+    kind: str | None = None
+    roles: tuple[Literal["agent", "customer"], ...] = ("agent",)
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[tuple[dict[str, Any], ...], ...] = ()
+    regex: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    unless: tuple[str, ...] = ()
+    unless_scope: Literal["sentence", "turn"] = "sentence"
+    allow_quoted: bool = False
+    examples: tuple[str, ...] = Field(min_length=1)
+    counterexamples: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not RULE_ID.match(value):
+            raise ValueError(f"must look like 'detector.name.v1' (got {value!r})")
+        return value
+
+    @field_validator("regex", "unless")
+    @classmethod
+    def _check_regex(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(f"regex {value!r} does not compile: {err}") from err
+        return values
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    detector: str
+    version: int = 1
+    rules: list[RuleSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A validated rule with the file it came from."""
+
+    spec: RuleSpec
+    detector: str
+    path: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    def for_detector(self, detector: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.detector == detector)
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+
+def _format_validation(path: str, data: Any, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = list(first["loc"])
+    where = []
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        try:
+            where.append(str(data["rules"][loc[1]].get("id", f"rules[{loc[1]}]")))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            where.append(f"rules[{loc[1]}]")
+        loc = loc[2:]
+    where.append(".".join(str(p) for p in loc) or "(file)")
+    return f"{path}: {': '.join(where)}: {first['msg']}"
+
+
+def parse_rule_file(text: str, path: str) -> tuple[Rule, ...]:
+    """Parse and validate one YAML rule file; errors name the file, the rule and the field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        line = getattr(getattr(err, "problem_mark", None), "line", None)
+        at = f":{line + 1}" if line is not None else ""
+        raise RuleError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: expected a mapping with 'detector' and 'rules'")
+    try:
+        parsed = RuleFile.model_validate(data)
+    except ValidationError as err:
+        raise RuleError(_format_validation(path, data, err)) from None
+    for spec in parsed.rules:
+        if not (spec.phrases or spec.patterns or spec.regex):
+            raise RuleError(f"{path}: {spec.id}: needs phrases, patterns or regex")
+        if not spec.id.startswith(parsed.detector + "."):
+            raise RuleError(f"{path}: {spec.id}: id must start with '{parsed.detector}.'")
+    return tuple(Rule(spec, parsed.detector, path) for spec in parsed.rules)
+
+
+def builtin_rule_files() -> list[tuple[str, str]]:
+    base = resources.files("toneprobe") / "rules" / "de"
+    out = []
+    for entry in sorted(base.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            out.append((f"rules/de/{entry.name}", entry.read_text(encoding="utf-8")))
+    return out
+
+
+def load_rules(extra_dirs: tuple[str | Path, ...] | list[str | Path] = ()) -> RuleSet:
+    """Built-in rules, then user directories (a rule with the same id replaces the built-in)."""
+    merged: dict[str, Rule] = {}
+    for path, text in builtin_rule_files():
+        for rule in parse_rule_file(text, path):
+            if rule.id in merged:
+                raise RuleError(f"{path}: {rule.id}: duplicate id (also in {merged[rule.id].path})")
+            merged[rule.id] = rule
+    for directory in extra_dirs:
+        d = Path(directory)
+        if not d.is_dir():
+            raise RuleError(f"{d}: --rules must be a directory of YAML rule files")
+        for file in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise RuleError(f"{file}: cannot read: {err}") from None
+            for rule in parse_rule_file(text, str(file)):
+                merged[rule.id] = rule
+    return RuleSet(tuple(merged.values()))

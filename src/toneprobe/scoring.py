@@ -1,0 +1,213 @@
+"""Scores as pure functions: detector summaries + weights -> components -> empathy_score, and
+per-agent aggregation with running sums (memory stays flat however many calls stream by).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from toneprobe.errors import ConfigError
+
+COMPONENTS = ("deescalation", "hangup", "respect", "empathy")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComponentWeights(_Strict):
+    deescalation: float = Field(ge=0)
+    hangup: float = Field(ge=0)
+    respect: float = Field(ge=0)
+    empathy: float = Field(ge=0)
+
+
+class RespectWeights(_Strict):
+    base: float
+    courtesy: float
+    apology_bonus: float
+    per_negative_weight: float
+
+
+class DeescalationWeights(_Strict):
+    achieved_base: float
+    achieved_credit: float
+    failed_base: float
+    failed_credit: float
+    per_escalating_turn: float
+
+
+class HangupWeights(_Strict):
+    none: float | None
+    customer: float | None
+    agent: float | None
+    dropped: float | None
+
+
+class AgentOptions(_Strict):
+    low_n: int = Field(ge=1)
+
+
+class Weights(_Strict):
+    version: int
+    components: ComponentWeights
+    respect: RespectWeights
+    deescalation: DeescalationWeights
+    hangup: HangupWeights
+    agents: AgentOptions
+
+
+def parse_weights(data: Any, path: str) -> Weights:
+    try:
+        return Weights.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {key}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> Weights:
+    text = (resources.files("toneprobe") / "data" / "weights.yaml").read_text(encoding="utf-8")
+    return parse_weights(yaml.safe_load(text), "data/weights.yaml")
+
+
+def _clamp(x: float) -> float:
+    return round(max(0.0, min(100.0, x)), 1)
+
+
+def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[str, float | None]:
+    """0-100 per component, None where it does not apply to the call."""
+    r = summaries["respect"]
+    respect = (
+        w.respect.base
+        + w.respect.courtesy * r["courtesy"]
+        + (w.respect.apology_bonus if r["apology"] else 0.0)
+        - w.respect.per_negative_weight * r["negative_weight"]
+    )
+    d = summaries["deescalation"]
+    deesc: float | None = None
+    if d["outcome"] != "not_needed":
+        credit = d["credit"] or 0.0
+        penalty = w.deescalation.per_escalating_turn * len(d["escalating_turns"])
+        if d["outcome"] == "achieved":
+            deesc = w.deescalation.achieved_base + w.deescalation.achieved_credit * credit - penalty
+        else:
+            deesc = w.deescalation.failed_base + w.deescalation.failed_credit * credit - penalty
+    hang = getattr(w.hangup, summaries["hangup"]["outcome"])
+    emp = summaries["empathy"]["score"]
+    return {
+        "deescalation": None if deesc is None else _clamp(deesc),
+        "hangup": None if hang is None else _clamp(hang),
+        "respect": _clamp(respect),
+        "empathy": None if emp is None else _clamp(emp),
+    }
+
+
+def empathy_score(components: dict[str, float | None], w: Weights) -> float:
+    """Weighted mean of the components that apply."""
+    weights = w.components.model_dump()
+    used = [(weights[k], v) for k, v in components.items() if v is not None and weights[k] > 0]
+    total = sum(wt for wt, _ in used)
+    if not total:
+        return 0.0
+    return round(sum(wt * v for wt, v in used) / total, 1)
+
+
+# two-sided 95% t quantiles for df = 1..30; beyond that the normal 1.96
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
+
+
+def mean_ci95(n: int, total: float, total_sq: float) -> tuple[float, float, float] | None:
+    """Mean and 95% t interval from running sums (clamped to 0..100)."""
+    if n == 0:
+        return None
+    mean = total / n
+    if n == 1:
+        return mean, 0.0, 100.0
+    var = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
+    half = t * math.sqrt(var / n)
+    return mean, max(0.0, mean - half), min(100.0, mean + half)
+
+
+@dataclass
+class _AgentSums:
+    n: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    comp_sum: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
+    comp_n: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0))
+    outcomes: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {"deescalation": {}, "hangup": {}}
+    )
+    disrespect_calls: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+
+
+class AgentAggregator:
+    """Per-agent running sums; ``add(call)`` per call record, ``agents()`` at any time."""
+
+    def __init__(self, weights: Weights | None = None):
+        self.low_n = (weights or default_weights()).agents.low_n
+        self._sums: dict[str, _AgentSums] = {}
+
+    def add(self, call: dict[str, Any]) -> None:
+        s = self._sums.setdefault(call.get("agent") or "(unknown)", _AgentSums())
+        score = float(call["empathy_score"])
+        s.n += 1
+        s.total += score
+        s.total_sq += score * score
+        for k, v in call["components"].items():
+            if v is not None:
+                s.comp_sum[k] += v
+                s.comp_n[k] += 1
+        for det in ("deescalation", "hangup"):
+            out = call[det]["outcome"]
+            s.outcomes[det][out] = s.outcomes[det].get(out, 0) + 1
+        s.disrespect_calls += int(bool(call["respect"]["disrespect"]))
+        for f in call["findings"]:
+            s.findings[f["rule_id"]] = s.findings.get(f["rule_id"], 0) + 1
+
+    def agents(self) -> list[dict[str, Any]]:
+        out = []
+        for name, s in sorted(self._sums.items()):
+            stats = mean_ci95(s.n, s.total, s.total_sq)
+            assert stats is not None
+            mean, lo, hi = stats
+            out.append(
+                {
+                    "agent": name,
+                    "calls": s.n,
+                    "empathy_score": round(mean, 1),
+                    "ci95": [round(lo, 1), round(hi, 1)],
+                    "low_n": s.n < self.low_n,
+                    "components": {
+                        k: (round(s.comp_sum[k] / s.comp_n[k], 1) if s.comp_n[k] else None)
+                        for k in COMPONENTS
+                    },
+                    "outcomes": {
+                        "deescalation": dict(sorted(s.outcomes["deescalation"].items())),
+                        "hangup": dict(sorted(s.outcomes["hangup"].items())),
+                        "disrespect_calls": s.disrespect_calls,
+                    },
+                    "findings": dict(sorted(s.findings.items())),
+                }
+            )
+        return out
+
+
+def aggregate_agents(calls: list[dict[str, Any]], weights: Weights | None = None) -> list[dict[str, Any]]:
+    agg = AgentAggregator(weights)
+    for call in calls:
+        agg.add(call)
+    return agg.agents()
