@@ -1,0 +1,7 @@
+"""Plain functions behind the CLI commands (imported lazily by ``toneprobe.cli``)."""
+
+from __future__ import annotations
+
+from toneprobe.commands.convert import run_convert, run_formats
+
+__all__ = ["run_convert", "run_formats"]

@@ -1,0 +1,239 @@
+"""Transcript readers: detect the format from content and read it into Transcripts.
+
+Public API: :func:`read_path`, :func:`read_bytes`, :func:`read_text`, :func:`iter_input_files`,
+:class:`ReadResult` and the explicit registry :data:`READERS` (detection-priority order).
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toneprobe.errors import ConfigError, InputError
+from toneprobe.model import Transcript
+from toneprobe.readers.aws import AwsTranscribeReader
+from toneprobe.readers.base import RawCall, Reader, json_document, json_error, looks_like_json
+from toneprobe.readers.contact_lens import ContactLensReader
+from toneprobe.readers.genesys import GenesysReader
+from toneprobe.readers.google import GoogleReader
+from toneprobe.readers.plaintext import PlainTextReader
+from toneprobe.readers.srt import SrtReader
+from toneprobe.readers.table import TableReader
+from toneprobe.readers.toneprobe_json import ToneprobeJsonReader
+from toneprobe.readers.webvtt import WebVttReader
+from toneprobe.readers.whisper import WhisperReader
+from toneprobe.textio import decode_bytes, normalize_text
+
+log = logging.getLogger(__name__)
+
+#: Every reader, in detection-priority order (ties in ``sniff`` go to the earlier one).
+READERS: tuple[Reader, ...] = (
+    ToneprobeJsonReader(),
+    AwsTranscribeReader(),
+    ContactLensReader(),
+    WhisperReader(),
+    GoogleReader(),
+    GenesysReader(),
+    TableReader(),
+    WebVttReader(),
+    SrtReader(),
+    PlainTextReader(),
+)
+
+__all__ = [
+    "READERS",
+    "ReadResult",
+    "Reader",
+    "get_reader",
+    "detect_reader",
+    "iter_input_files",
+    "read_bytes",
+    "read_path",
+    "read_text",
+]
+
+TRANSCRIPT_SUFFIXES = frozenset(
+    {".json", ".jsonl", ".ndjson", ".txt", ".vtt", ".srt", ".csv", ".tsv", ""}
+)
+_SKIP_NAMES = frozenset({"labels.csv"})
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """What one input gave: its calls, warnings (with line numbers) and counts."""
+
+    path: str
+    format: str
+    transcripts: list[Transcript] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unplaced_lines: list[int] = field(default_factory=list)
+
+    @property
+    def n_turns(self) -> int:
+        return sum(len(t.turns) for t in self.transcripts)
+
+    @property
+    def n_calls(self) -> int:
+        return len(self.transcripts)
+
+
+def get_reader(name: str) -> Reader:
+    """The reader called ``name`` (``--input-format``); ConfigError lists the valid names."""
+    key = name.strip().lower().replace("_", "-")
+    for reader in READERS:
+        if key == reader.name or key in getattr(reader, "aliases", ()):
+            return reader
+    names = ", ".join(r.name for r in READERS)
+    raise ConfigError(f"unknown input format {name!r}; choose one of: {names}")
+
+
+def detect_reader(text: str, path: str | None = None) -> Reader:
+    """The reader whose ``sniff`` is most certain; InputError if none recognises the text."""
+    best: Reader | None = None
+    best_score = 0.0
+    for reader in READERS:
+        score = float(reader.sniff(text, path))
+        if score > best_score:
+            best, best_score = reader, score
+            if score >= 1.0:
+                break
+    if best is not None:
+        return best
+    if looks_like_json(text):
+        doc = json_document(text)
+        if doc is None and "\n" not in text.strip():
+            raise json_error(text, path)
+        if doc is None:
+            raise json_error(text, path)
+        keys = ", ".join(list(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
+        raise InputError(
+            f"JSON of unknown shape (top level: {keys}); no reader recognises it", path
+        )
+    raise InputError("no recognisable turns (not a known transcript format)", path)
+
+
+def _stem(path: str | None) -> str:
+    if not path or path == "-":
+        return "stdin"
+    return Path(path).stem or Path(path).name
+
+
+def read_text(
+    text: str,
+    path: str | None = None,
+    *,
+    input_format: str | None = None,
+    agent_speaker: str | None = None,
+) -> ReadResult:
+    """Read decoded text. ``path`` names the source in messages and gives the default call id."""
+    from toneprobe.roles import finalize  # roles imports readers.base; import late
+
+    text = normalize_text(text)
+    if not text.strip():
+        raise InputError("empty file", path)
+    reader = get_reader(input_format) if input_format else detect_reader(text, path)
+    try:
+        raw_calls: list[RawCall] = reader.parse(text, path, _stem(path))
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as err:
+        log.debug("reader %s failed on %s", reader.name, path, exc_info=True)
+        raise InputError(
+            f"cannot read as {reader.name}: {type(err).__name__}: {err}", path
+        ) from None
+    result = ReadResult(path=path or "<input>", format=reader.name)
+    prefix = f"{path}: " if path else ""
+    for raw in raw_calls:
+        transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
+        result.warnings.extend(prefix + w for w in warnings)
+        result.unplaced_lines.extend(raw.unplaced_lines)
+        if transcript is None:
+            result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
+            continue
+        result.transcripts.append(transcript)
+    if not result.transcripts:
+        raise InputError(f"no recognisable turns ({reader.name})", path)
+    return result
+
+
+def read_bytes(
+    data: bytes,
+    path: str | None = None,
+    *,
+    input_format: str | None = None,
+    agent_speaker: str | None = None,
+) -> ReadResult:
+    """Decode (UTF-8/UTF-16/cp1252, BOM, CRLF) and read; every failure is an InputError."""
+    text = decode_bytes(data, path)
+    return read_text(text, path, input_format=input_format, agent_speaker=agent_speaker)
+
+
+def read_path(
+    path: str | Path,
+    *,
+    input_format: str | None = None,
+    agent_speaker: str | None = None,
+) -> ReadResult:
+    """Read one file (or ``"-"`` for stdin) into a :class:`ReadResult`."""
+    name = str(path)
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(name).read_bytes()
+        except FileNotFoundError:
+            raise InputError("no such file", name) from None
+        except IsADirectoryError:
+            raise InputError("is a directory", name) from None
+        except OSError as err:
+            raise InputError(f"cannot read file: {err.strerror or err}", name) from None
+    return read_bytes(data, name, input_format=input_format, agent_speaker=agent_speaker)
+
+
+def _wanted(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts
+    if any(part.startswith(".") or part == "__pycache__" for part in rel):
+        return False
+    name = path.name.lower()
+    if name in _SKIP_NAMES or name.startswith("readme") or name.startswith("license"):
+        return False
+    return path.suffix.lower() in TRANSCRIPT_SUFFIXES
+
+
+def iter_input_files(paths: list[str]) -> list[Path | str]:
+    """Expand files, directories (recursive, transcript extensions only), globs and ``-``."""
+    out: list[Path | str] = []
+    seen: set[str] = set()
+
+    def add(item: Path | str) -> None:
+        key = str(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+
+    for raw in paths:
+        if raw == "-":
+            add("-")
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _wanted(p, path))
+            if not found:
+                log.warning("%s: no transcript files in directory", raw)
+            for p in found:
+                add(p)
+        elif path.exists():
+            add(path)
+        elif glob.has_magic(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            files = [Path(m) for m in matches if Path(m).is_file()]
+            if not files:
+                raise InputError("no files match this pattern", raw)
+            for p in files:
+                add(p)
+        else:
+            raise InputError("no such file or directory", raw)
+    return out

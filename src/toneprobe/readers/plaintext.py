@@ -1,0 +1,244 @@
+"""Plain-text transcripts: ``[00:01:23] Kundin: ...`` lines, one turn per speaker prefix.
+
+A prefix counts only if it is a role word (German/English, any case, gender forms), a
+``Name (Rolle)`` / ``Rolle Name`` pair, a generic speaker id (``Speaker 1``) or a person name
+used as a prefix more than once; anything else (``Kundennummer: 4711``, ``Uhrzeit: 10:30``) is
+speech and continues the turn before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from toneprobe.errors import InputError
+from toneprobe.readers.base import RawCall, Reader, Segment, SourceRole, clock_seconds
+from toneprobe.roles import is_person_name, role_from_word
+
+_TS = r"\d{1,3}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,3})?"
+_LINE = re.compile(
+    r"^\s*(?:[>*#-]+\s*)?"
+    rf"(?:[\[(](?P<bts>[^\])]{{1,40}})[\])]\s*(?:-\s+)?|(?P<ts>{_TS})\s+(?:-\s+)?)?"
+    r"(?P<label>[^:\n\[\]]{1,60}?)\s*(?:\*\*)?(?::(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
+)
+_TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
+_NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
+_CALL_ID = re.compile(
+    r"^\s*(?:call[-_ ]?id|anruf[-_ ]?id|gesprächs[-_ ]?id|gespräch[-_ ]?nr\.?|vorgang(?:snummer)?)"
+    r"\s*[:=]\s*(?P<id>\S+)\s*$",
+    re.IGNORECASE,
+)
+_ANNOTATION = re.compile(
+    r"^\s*(?:\[[^\]]*\]|\([^)]*\)|\*{1,3}[^*]+\*{1,3}|-{2,}.*-{2,}|<[^>]*>)\s*$"
+)
+_HANGUP_CUSTOMER = re.compile(
+    r"\b(?:kunde|kundin|anrufer(?:in)?|customer|caller)\b.{0,30}\b(?:aufgelegt|hung up|beendet)",
+    re.IGNORECASE,
+)
+_HANGUP_AGENT = re.compile(
+    r"\b(?:agent(?:in)?|mitarbeiter(?:in)?|berater(?:in)?|kundenbetreuer(?:in)?)\b.{0,30}"
+    r"\b(?:aufgelegt|hung up|beendet)",
+    re.IGNORECASE,
+)
+_DROPPED = re.compile(
+    r"\bverbindung (?:abgebrochen|getrennt|unterbrochen)|\bcall dropped\b|\bdisconnected\b",
+    re.IGNORECASE,
+)
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOP_LABELS = _wordset(
+    "kundennummer vertragsnummer rechnungsnummer auftragsnummer bestellnummer zählernummer "
+    "sendungsnummer hinweis uhrzeit datum betreff adresse anschrift telefon tel email e-mail "
+    "iban bic notiz anmerkung tarif achtung wichtig frage antwort grund thema ergebnis status "
+    "summe betrag preis ps nb info beispiel also und aber ok okay ja nein so gut moment zitat "
+    "fazit problem stand termin ort zeit mail fax handy mobil name vorname nachname "
+    "geburtsdatum plz postleitzahl straße strasse stadt land kosten gesamt fehler hallo tipp "
+    "update nachtrag zusammenfassung protokoll gesprächsprotokoll transkript transcript note "
+    "notes"
+)
+
+
+@dataclass(slots=True)
+class _Prefix:
+    speaker: str
+    role: SourceRole | None
+    kind: str  # role | named | generic | name
+
+
+def classify_label(label: str) -> _Prefix | None:
+    """What a line prefix says about the speaker, before any counting."""
+    label = label.strip().strip("*_").strip()
+    if not label or label.casefold() in _STOP_LABELS:
+        return None
+    role = role_from_word(label)
+    if role is not None:
+        return _Prefix(label, role, "role")
+    m = _NAME_ROLE.match(label)
+    if m:
+        a, b = m.group("a").strip(), m.group("b").strip()
+        if (rb := role_from_word(b)) is not None and a:
+            return _Prefix(a, rb, "named")
+        if (ra := role_from_word(a)) is not None and b:
+            return _Prefix(b, ra, "named")
+    words = label.split(None, 1)
+    if (
+        len(words) == 2
+        and (rw := role_from_word(words[0])) is not None
+        and is_person_name(words[1])
+    ):
+        return _Prefix(words[1], rw, "named")
+    if re.match(
+        r"^(?:speaker|sprecher(?:in)?|spk|person|teilnehmer(?:in)?|participant|channel|kanal|ch)"
+        r"[ _-]?\d{1,2}$",
+        label,
+        re.IGNORECASE,
+    ):
+        return _Prefix(label, None, "generic")
+    if is_person_name(label):
+        return _Prefix(label, None, "name")
+    return None
+
+
+@dataclass(slots=True)
+class _Line:
+    lineno: int
+    start: float | None
+    prefix: _Prefix | None
+    text: str
+    has_ts: bool
+
+
+def _match(line: str, lineno: int, path: str | None) -> _Line | None:
+    m = _LINE.match(line)
+    if not m:
+        return None
+    prefix = classify_label(m.group("label"))
+    if prefix is None:
+        return None
+    start: float | None = None
+    has_ts = False
+    raw_ts = m.group("bts") or m.group("ts")
+    if raw_ts is not None:
+        has_ts = True
+        rng = _TS_RANGE.match(raw_ts)
+        start = clock_seconds(rng.group("a")) if rng else None
+        if start is None:
+            if not any(c.isdigit() for c in raw_ts):
+                return None  # "(Kundin) Agent:" style: not a timestamp, not a turn prefix
+            raise InputError(f"malformed timestamp {raw_ts!r}", path, lineno)
+    return _Line(lineno, start, prefix, m.group("text"), has_ts)
+
+
+def parse_dialogue(
+    text: str, path: str | None, first_line: int = 1
+) -> tuple[list[Segment], dict[str, object]]:
+    """Segments of a plain-text dialogue plus what else was found (call id, ended_by, unplaced)."""
+    lines = text.split("\n")
+    matched: list[_Line | None] = []
+    counts: Counter[str] = Counter()
+    named: dict[str, SourceRole] = {}
+    for i, line in enumerate(lines):
+        hit = _match(line, first_line + i, path) if line.strip() else None
+        matched.append(hit)
+        if hit and hit.prefix:
+            counts[hit.prefix.speaker] += 1
+            if hit.prefix.kind in ("named", "role") and hit.prefix.role:
+                named.setdefault(hit.prefix.speaker, hit.prefix.role)
+
+    segments: list[Segment] = []
+    info: dict[str, object] = {"unplaced": [], "call_id": None, "ended_by": None, "annotations": []}
+    unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]
+    for i, line in enumerate(lines):
+        lineno = first_line + i
+        if not line.strip():
+            continue
+        hit = matched[i]
+        accepted = False
+        if hit is not None and hit.prefix is not None:
+            p = hit.prefix
+            if p.kind == "name":
+                p.role = named.get(p.speaker)
+                accepted = p.role is not None or counts[p.speaker] >= 2 or hit.has_ts
+            else:
+                accepted = True
+        if accepted and hit is not None and hit.prefix is not None:
+            segments.append(
+                Segment(
+                    text=hit.text.strip(),
+                    speaker=hit.prefix.speaker,
+                    role=hit.prefix.role,
+                    start=hit.start,
+                    line=lineno,
+                )
+            )
+            continue
+        stripped = line.strip()
+        if _ANNOTATION.match(stripped):
+            if _HANGUP_CUSTOMER.search(stripped):
+                info["ended_by"] = "customer"
+            elif _HANGUP_AGENT.search(stripped):
+                info["ended_by"] = "agent"
+            elif _DROPPED.search(stripped):
+                info["ended_by"] = "dropped"
+            info["annotations"].append(lineno)  # type: ignore[attr-defined]
+            continue
+        if not segments:
+            m = _CALL_ID.match(stripped)
+            if m and info["call_id"] is None:
+                info["call_id"] = m.group("id")
+            else:
+                unplaced.append(lineno)
+            continue
+        last = segments[-1]
+        last.text = f"{last.text} {stripped}" if last.text else stripped
+    return segments, info
+
+
+class PlainTextReader(Reader):
+    name = "text"
+    aliases = ("plain", "plaintext", "txt")
+    description = "Plain text: '[00:01:23] Kundin: ...', 'Jana Krüger (Agent): ...' line prefixes"
+    example = "call_0042.txt"
+
+    def sniff(self, text: str, path: str | None = None) -> float:
+        hits = 0
+        for n, line in enumerate(text.split("\n", 200)[:200]):
+            if not line.strip():
+                continue
+            try:
+                hit = _match(line, n + 1, path)
+            except InputError:
+                return 0.3  # a turn prefix with a broken timestamp: ours to report
+            if hit is not None and hit.prefix is not None and hit.prefix.kind != "name":
+                return 0.3
+            if hit is not None:
+                hits += 1
+                if hits >= 2:
+                    return 0.2
+        return 0.0
+
+    def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
+        segments, info = parse_dialogue(text, path)
+        if not segments:
+            raise InputError("no recognisable turns (no 'Agent:'/'Kunde:' line prefixes)", path)
+        raw = RawCall(
+            call_id=str(info["call_id"] or call_id),
+            segments=segments,
+            ended_by=info["ended_by"],  # type: ignore[arg-type]
+            metadata={"format": self.name},
+        )
+        unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]
+        if unplaced:
+            raw.unplaced_lines.extend(unplaced)
+            shown = ", ".join(str(n) for n in unplaced[:10])
+            raw.warnings.append(f"line(s) {shown}: text before the first speaker prefix not placed")
+        notes: list[int] = info["annotations"]  # type: ignore[assignment]
+        if notes:
+            shown = ", ".join(str(n) for n in notes[:10])
+            raw.warnings.append(f"line(s) {shown}: annotation line(s) not part of any turn")
+        return [raw]

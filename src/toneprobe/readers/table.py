@@ -1,0 +1,321 @@
+"""Per-turn tables: CSV/TSV (``;``, ``,``, tab or ``|``), JSON lines and JSON lists of rows.
+
+A file may hold many calls: rows are split by the call id column and sorted by turn number
+(or start time). Column names are matched case- and accent-insensitively against common
+aliases (``Äußerung``, ``SegmentStartTime``, ``BeginOffsetMillis`` ...); ``3,9`` reads as 3.9.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from typing import Any
+
+from toneprobe.errors import InputError
+from toneprobe.readers.base import (
+    RawCall,
+    Reader,
+    Segment,
+    SourceRole,
+    as_text,
+    first_jsonl_object,
+    json_document,
+    jsonl_rows,
+    parse_time,
+)
+from toneprobe.readers.plaintext import parse_dialogue
+from toneprobe.roles import ended_by_from, role_from_word
+
+
+def column_key(name: str) -> str:
+    """``Äußerung`` -> ``ausserung``; ``Anruf-ID`` -> ``anrufid``."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]", "", plain.casefold())
+
+
+def _keys(words: str) -> frozenset[str]:
+    return frozenset(column_key(w) for w in words.split())
+
+
+ALIASES: dict[str, frozenset[str]] = {
+    "call_id": _keys(
+        "call_id callid call conversation_id conversationid contact_id ContactId interaction_id "
+        "session_id Anruf-ID AnrufID Anruf Gesprächs-ID Gespräch Gespräch-Nr Vorgang "
+        "Vorgangsnummer "
+        "Anrufnummer CallReference"
+    ),
+    "turn": _keys(
+        "turn turn_id turn_index index idx nr no seq sequence position lfd_nr lfdnr Zeile"
+    ),
+    "start": _keys(
+        "start start_time starttime start_s start_sec start_seconds begin beginn begin_time offset "
+        "zeit time timestamp von SegmentStartTime startzeit start_offset"
+    ),
+    "start_ms": _keys(
+        "start_ms starttime_ms start_time_ms startTimeMs BeginOffsetMillis begin_offset_millis "
+        "start_millis begin_ms offset_ms time_ms timestamp_ms start_msec"
+    ),
+    "end": _keys(
+        "end end_time endtime end_s end_sec end_seconds ende bis SegmentEndTime endzeit stop"
+    ),
+    "end_ms": _keys(
+        "end_ms end_time_ms endtime_ms endTimeMs EndOffsetMillis end_offset_millis end_millis "
+        "end_msec stop_ms"
+    ),
+    "role": _keys(
+        "role speaker_role participant_role ParticipantRole participantPurpose purpose Rolle "
+        "Sprecherrolle Partei side"
+    ),
+    "speaker": _keys(
+        "speaker speaker_label speakerlabel participant participant_id ParticipantId Sprecher "
+        "Sprecherin name speaker_name SegmentSpeaker from author"
+    ),
+    "channel": _keys("channel channel_label channel_tag Kanal"),
+    "agent": _keys(
+        "agent agent_id agent_name Mitarbeiter Mitarbeiterin Bearbeiter Berater Sachbearbeiter"
+    ),
+    "customer": _keys("customer customer_name kunde kundin kundenname"),
+    "text": _keys(
+        "text utterance transcript content message DisplayText Äußerung Aeusserung Inhalt Satz "
+        "Nachricht body phrase sentence Transkript transcription Wortlaut"
+    ),
+    "ended_by": _keys(
+        "ended_by endedby beendet_von disconnect_reason DisconnectReason aufgelegt_von"
+    ),
+}
+_TEXT_KEYS = ALIASES["text"]
+_WHO_KEYS = ALIASES["role"] | ALIASES["speaker"] | ALIASES["channel"]
+_DELIMITERS = (";", ",", "\t", "|")
+
+
+def map_columns(names: list[str]) -> dict[str, str]:
+    """canonical field -> original column name (first match wins)."""
+    found: dict[str, str] = {}
+    for name in names:
+        key = column_key(str(name))
+        for field, aliases in ALIASES.items():
+            if key in aliases and field not in found:
+                found[field] = name
+                break
+    return found
+
+
+def _header_info(text: str) -> tuple[str, int] | None:
+    """(delimiter, header line index) when the first line is a table header we understand."""
+    lines = text.lstrip("\n").split("\n", 3)
+    skip = 0
+    first = lines[0]
+    m = re.match(r"^sep=(.)\s*$", first)
+    if m and len(lines) > 1:
+        skip, first = 1, lines[1]
+        delimiter = m.group(1)
+    else:
+        counts = {d: first.count(d) for d in _DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            return None
+    cells = next(csv.reader([first], delimiter=delimiter), [])
+    keys = {column_key(c) for c in cells}
+    if keys & _TEXT_KEYS and len(cells) >= 2:
+        return delimiter, skip
+    return None
+
+
+def _row_like(obj: Any) -> bool:
+    if not isinstance(obj, dict) or "turns" in obj:
+        return False
+    keys = {column_key(str(k)) for k in obj}
+    return bool(keys & _TEXT_KEYS) and bool(keys & _WHO_KEYS)
+
+
+class TableReader(Reader):
+    name = "table"
+    aliases = ("csv", "tsv", "jsonl")
+    description = "CSV/TSV/JSONL rows: call_id, role/speaker, text, start (aliases, ; or , or tab)"
+    example = "export.csv"
+
+    def sniff(self, text: str, path: str | None = None) -> float:
+        doc = json_document(text)
+        if doc is not None:
+            return 0.8 if isinstance(doc, list) and doc and _row_like(doc[0]) else 0.0
+        first = first_jsonl_object(text)
+        if first is not None:
+            return 0.8 if _row_like(first) else 0.0
+        if text.lstrip().startswith(("{", "[", "WEBVTT")):
+            return 0.0
+        info = _header_info(text)
+        if info is None:
+            return 0.0
+        header = text.lstrip("\n").split("\n", info[1] + 1)[info[1]]
+        cells = next(csv.reader([header], delimiter=info[0]), [])
+        return 0.9 if {column_key(c) for c in cells} & _WHO_KEYS else 0.6
+
+    def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
+        rows: list[tuple[int | None, dict[str, Any]]]
+        doc = json_document(text)
+        if doc is not None:
+            if not isinstance(doc, list):
+                raise InputError("expected a JSON list of rows", path)
+            rows = []
+            for i, item in enumerate(doc):
+                if not isinstance(item, dict):
+                    raise InputError(f"row {i}: expected an object", path)
+                rows.append((None, item))
+        elif first_jsonl_object(text) is not None:
+            rows = []
+            for lineno, item in jsonl_rows(text, path):
+                if not isinstance(item, dict):
+                    raise InputError("expected one JSON object per line", path, lineno)
+                rows.append((lineno, item))
+        else:
+            rows = _csv_rows(text, path)
+        if not rows:
+            raise InputError("no rows: no recognisable turns", path)
+        return _calls_from_rows(rows, path, call_id)
+
+
+def _csv_rows(text: str, path: str | None) -> list[tuple[int | None, dict[str, Any]]]:
+    text = text.lstrip("\n")
+    info = _header_info(text)
+    if info is None:
+        raise InputError("no table header with a text column", path, 1)
+    delimiter, skip = info
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    out: list[tuple[int | None, dict[str, Any]]] = []
+    header: list[str] | None = None
+    try:
+        last_line = 0
+        for cells in reader:
+            lineno = last_line + 1
+            last_line = reader.line_num
+            if skip:
+                skip -= 1
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                extra = [c for c in cells[len(header) :] if c.strip()]
+                if extra:
+                    raise InputError(
+                        f"row has {len(cells)} cells but the header has {len(header)}", path, lineno
+                    )
+            out.append((lineno, dict(zip(header, cells, strict=False))))
+    except csv.Error as err:
+        raise InputError(f"malformed CSV: {err}", path, reader.line_num) from None
+    return out
+
+
+def _speaker_of(row: dict[str, Any], cols: dict[str, str]) -> str | None:
+    if "speaker" in cols:
+        value = as_text(row.get(cols["speaker"])).strip()
+        if value:
+            return value
+    if "channel" in cols:
+        value = as_text(row.get(cols["channel"])).strip()
+        if value:
+            return f"ch_{value}" if value.isdigit() else value
+    return None
+
+
+def _time(
+    row: dict[str, Any], cols: dict[str, str], which: str, path: str | None, line: int | None
+):
+    if f"{which}_ms" in cols:
+        return parse_time(
+            row.get(cols[f"{which}_ms"]), scale=0.001, path=path, line=line, what=which
+        )
+    if which in cols:
+        return parse_time(row.get(cols[which]), path=path, line=line, what=which)
+    return None
+
+
+def _calls_from_rows(
+    rows: list[tuple[int | None, dict[str, Any]]], path: str | None, default_id: str
+) -> list[RawCall]:
+    names: list[str] = []
+    for _, row in rows:
+        for key in row:
+            if key not in names:
+                names.append(key)
+    cols = map_columns(names)
+    if "text" not in cols:
+        raise InputError("no text column (text, utterance, content, Äußerung ...)", path)
+    has_who = any(k in cols for k in ("role", "speaker", "channel"))
+    calls: dict[str, RawCall] = {}
+    order_keys: dict[str, list[tuple[Any, ...]]] = {}
+    big_times = False
+    for n, (line, row) in enumerate(rows):
+        cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
+        cid = cid or default_id
+        call = calls.get(cid)
+        if call is None:
+            call = calls[cid] = RawCall(call_id=cid, segments=[], metadata={"format": "table"})
+            order_keys[cid] = []
+        text = as_text(row.get(cols["text"]))
+        role: SourceRole | None = None
+        if "role" in cols:
+            raw_role = as_text(row.get(cols["role"])).strip()
+            if raw_role:
+                role = role_from_word(raw_role)
+                if role is None:
+                    raise InputError(f"unknown role {raw_role!r}", path, line)
+        start = _time(row, cols, "start", path, line)
+        end = _time(row, cols, "end", path, line)
+        if "start_ms" not in cols and start is not None and start > 10_000:
+            big_times = True
+        for field in ("agent", "customer"):
+            if field in cols and getattr(call, field) is None:
+                value = as_text(row.get(cols[field])).strip()
+                if value and role_from_word(value) is None:
+                    setattr(call, field, value)
+        if "ended_by" in cols and call.ended_by is None:
+            call.ended_by = ended_by_from(as_text(row.get(cols["ended_by"])))
+        if not has_who and "\n" in text.strip():
+            segs, info = parse_dialogue(text, path, line or 1)
+            if segs:
+                call.segments.extend(segs)
+                order_keys[cid].extend((n, i) for i in range(len(segs)))
+                continue
+        call.segments.append(
+            Segment(
+                text=text,
+                speaker=_speaker_of(row, cols),
+                role=role,
+                start=start,
+                end=end,
+                line=line,
+            )
+        )
+        turn_no = _number(row.get(cols["turn"])) if "turn" in cols else None
+        order_keys[cid].append((turn_no, n))
+    for cid, call in calls.items():
+        _sort(call, order_keys[cid])
+        if big_times:
+            call.warnings.append("times above 10000 look like milliseconds; read as seconds")
+    return list(calls.values())
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _sort(call: RawCall, keys: list[tuple[Any, ...]]) -> None:
+    segs = call.segments
+    if len(keys) != len(segs) or len(segs) < 2:
+        return
+    if all(k[0] is not None and len(k) == 2 and isinstance(k[0], float) for k in keys):
+        order = sorted(range(len(segs)), key=lambda i: (keys[i][0], i))
+    elif all(s.start is not None for s in segs):
+        order = sorted(range(len(segs)), key=lambda i: (segs[i].start, i))
+    else:
+        return
+    call.segments = [segs[i] for i in order]
