@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
@@ -76,6 +76,54 @@ def formats() -> None:
     from toneprobe.commands import run_formats
 
     run_formats()
+
+
+@app.command()
+def sentiment(
+    source: Annotated[
+        str | None,
+        typer.Argument(help="A text, a file with one utterance per line, or - for stdin."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="embedded (default), fake, or a model directory."),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option("--label-map", help="Map a HF model's labels: 'LABEL_0=negative,...'."),
+    ] = None,
+    fmt: Annotated[
+        Literal["table", "jsonl", "csv"], typer.Option("--format", help="Output format.")
+    ] = "table",
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, help="Utterances per model batch.")
+    ] = None,
+) -> None:
+    """Label German utterances positive/negative/neutral: one row per input line, in order.
+
+    Example: toneprobe sentiment calls.txt --format jsonl
+    """
+    from toneprobe.commands.sentiment import run_sentiment
+
+    run_sentiment(source, model=model, label_map=label_map, fmt=fmt, batch_size=batch_size)
+
+
+@app.command()
+def train(
+    train_files: Annotated[list[str], typer.Argument(help="Training TSV files (label<TAB>text).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the model.")],
+    dev: Annotated[
+        list[str] | None, typer.Option("--dev", help="NAME=TSV dev set to report (repeatable).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 13,
+) -> None:
+    """Train a sentiment model from labelled TSV files and write it with its model card.
+
+    Example: toneprobe train mine.tsv --dev calls=dev.tsv --output models/mine
+    """
+    from toneprobe.commands.sentiment import run_train
+
+    run_train(train_files, dev=dev or [], output=output, seed=seed)
 
 
 def main() -> None:
