@@ -126,31 +126,95 @@ _INTRO = (
     re.compile(
         rf"\b(?:[Mm]ein Name ist|[Ss]ie sprechen mit|[Hh]ier spricht|[Mm]y name is)\s+{_NAME}"
     ),
-    re.compile(rf"(?:^|[,.!?]\s*|\b(?:[Hh]ier ist|[Dd]a ist)\s+){_NAME}\s+am Apparat\b"),
+    re.compile(
+        rf"(?:^|[,.!?]\s*|\b(?:[Hh]ier ist|[Dd]a ist)\s+){_NAME}\s+am (?:Apparat|Telefon)\b"
+    ),
     re.compile(rf"\b(?:[Hh]ier ist)\s+{_NAME}(?=\s*[,.!?]|\s+(?:von|vom|bei)\b)"),
 )
 _NOT_NAMES = _wordset(
     "Ihre Ihr Ihnen Sie Der Die Das Dem Den Ein Eine Mein Meine Kundenservice Kundendienst "
     "Service Hotline Team Support Stadtwerke Herr Frau Guten Hallo Ja Nein Bitte Danke"
 )
+# words that make a greeting chunk a company or a greeting rather than a person's name
+_NOT_NAME_PART = re.compile(
+    r"(?:guten|tag|morgen|abend|hallo|willkommen|herzlich|schönen|grüß|gott|moin|servus|"
+    r"\w*(?:versicherung|energie|telekom|bank|bahn|werke|service|dienst|gmbh|ag|kasse|versand|"
+    r"shop|hafen|handel|markt|post|team|zentrale|hotline|center|gruppe|reise\w*))$",
+    re.IGNORECASE,
+)
+_CAP_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+_NAME_CHUNK = re.compile(rf"^(?:(?:Herr|Frau)\s+)?{_CAP_WORD}(?:\s+{_CAP_WORD}){{1,2}}$")
+_LOWER_STOP = _wordset(
+    "ich sie wir was wie kann ich für tun ja nein hallo guten tag und der die das ein eine mein "
+    "ihr ihre am apparat telefon hier ist bei von vom mit spricht name grüß gott moin schönen "
+    "morgen abend willkommen herzlich bitte danke kundenservice service"
+)
+_LOWER_NAME = (
+    re.compile(r"\b(?:mein name ist|sie sprechen mit|hier spricht)\s+(\w+(?:\s+\w+)?)"),
+    re.compile(r"(\w+\s+\w+)\s+(?:am apparat|am telefon)\b"),
+    re.compile(
+        r"(\w+\s+\w+)\s+(?:schönen\s+)?(?:guten (?:tag|morgen|abend)|hallo|grüß gott|moin)\b"
+    ),
+)
 
 
-def self_introduction(texts: Iterable[str]) -> str | None:
-    """The name a speaker gives for themselves (``mein Name ist Jana Krüger``), if any."""
+def _clean_name(name: str) -> str | None:
+    name = name.strip(" -")
+    if name.endswith(".") and len(name.split()[-1]) > 3:
+        name = name[:-1]  # sentence end, not "Dr."
+    words = name.split()
+    if not words or (words[0] in _NOT_NAMES and words[0] not in ("Herr", "Frau")):
+        return None
+    if words[-1] in _NOT_NAMES or any(_NOT_NAME_PART.match(w) for w in words):
+        return None
+    return name
+
+
+def _greeting_chunk_name(text: str) -> str | None:
+    """``Elbtal Energie, Mehmet Aydin, guten Tag!`` -> ``Mehmet Aydin`` (last name-like chunk)."""
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    found = None
+    for chunk in re.split(r"[,.!?;:]", first):
+        chunk = chunk.strip()
+        if _NAME_CHUNK.match(chunk) and not any(_NOT_NAME_PART.match(w) for w in chunk.split()):
+            found = chunk
+    return found
+
+
+def _lowercase_name(text: str) -> str | None:
+    """ASR text without capitals: ``... sabine vogt guten tag`` -> ``Sabine Vogt``."""
+    low = text.casefold()
+    for pattern in _LOWER_NAME:
+        m = pattern.search(low)
+        if not m:
+            continue
+        words = m.group(1).split()
+        bad = any(w in _LOWER_STOP or _NOT_NAME_PART.match(w) or not w.isalpha() for w in words)
+        if len(words) == 2 and not bad:
+            return " ".join(w[:1].upper() + w[1:] for w in words)
+    return None
+
+
+def self_introduction(texts: Iterable[str], greeting: bool = False) -> str | None:
+    """The name a speaker gives for themselves (``mein Name ist Jana Krüger``), if any.
+
+    With ``greeting`` (the agent's opening turns) also the bare ``Firma, Vorname Nachname,``
+    greeting and, for lower-case ASR text, ``... vorname nachname guten tag``.
+    """
+    texts = list(texts)
     for text in texts:
         for pattern in _INTRO:
             m = pattern.search(text)
-            if not m:
-                continue
-            name = m.group("name").strip(" -")
-            if name.endswith(".") and len(name.split()[-1]) > 3:
-                name = name[:-1]  # sentence end, not "Dr."
-            words = name.split()
-            if words[0] in _NOT_NAMES and words[0] not in ("Herr", "Frau"):
-                continue
-            if words[-1] in _NOT_NAMES:
-                continue
-            return name
+            if m and (name := _clean_name(m.group("name"))):
+                return name
+    if greeting:
+        for text in texts[:2]:
+            if any(c.isupper() for c in text):
+                name = _greeting_chunk_name(text)
+            else:
+                name = _lowercase_name(text)
+            if name:
+                return name
     return None
 
 
@@ -179,7 +243,16 @@ AGENT_CUES: tuple[Cue, ...] = (
         True,
     ),
     _cue(
-        "greeting.speaking", r"\bsie sprechen mit\b|\bam apparat\b|\bthank you for calling\b", 2.5
+        "greeting.opening",
+        r"^\W*(?:\w+[ -]){0,3}?\w*(?:versicherung|energie|telekom|bank|bahn|werke|service|gmbh|"
+        r"ag|kasse|versand|shop|reiseservice|schadenservice)\b",
+        2.0,
+        True,
+    ),
+    _cue(
+        "greeting.speaking",
+        r"\bsie sprechen mit\b|\bam (?:apparat|telefon)\b|\bthank you for calling\b",
+        2.5,
     ),
     _cue("greeting.name", r"\bmein name ist\b|\bmy name is\b", 1.0, True),
     _cue(
@@ -249,7 +322,7 @@ CUSTOMER_CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "reason",
-        r"\bich rufe (?:an )?wegen\b|\bich rufe an,? weil\b|\bich wollte (?:mal )?"
+        r"\bich rufe (?:\w+ ){0,3}wegen\b|\bich rufe an,? weil\b|\bich wollte (?:mal )?"
         r"(?:fragen|nachfragen|wissen)\b|\bich möchte (?:\w+ ){0,3}(?:kündigen|reklamieren|"
         r"beschweren|widerrufen)\b|\bich will (?:\w+ ){0,3}kündigen\b|\bi want to cancel\b",
         2.5,
@@ -259,10 +332,11 @@ CUSTOMER_CUES: tuple[Cue, ...] = (
         r"\bmeine (?:kunden|vertrags|rechnungs|bestell)[- ]?nummer (?:ist|lautet)\b",
         2.5,
     ),
+    _cue("give.name", r"^\W*(?:ja,? )?(?:hallo,? |guten tag,? )?[\wäöüß-]+,? hier\b", 1.5, True),
     _cue(
         "complaint",
-        r"\bschon das (?:zweite|dritte|vierte|x-te|\d+\.) mal\b|\bzum (?:zweiten|dritten)"
-        r" mal\b|\bunverschämt\b|\bich bin (?:\w+ )?(?:verärgert|sauer|enttäuscht|wütend)\b|"
+        r"\bschon das (?:zweite|dritte|vierte|x-te|\d+\.) mal\b|"
+        r"\bzum (?:zweiten|dritten|vierten|fünften) mal\b|\bunverschämt\b|\bich bin (?:\w+ )?(?:verärgert|sauer|enttäuscht|wütend)\b|"
         r"\bdas kann (?:doch )?nicht (?:sein|wahr sein)\b|\bich warte (?:schon|seit)\b|"
         r"\bwurde (?:\w+ )?(?:doppelt |zweimal )?abgebucht\b",
         2.0,
@@ -598,7 +672,7 @@ def _name_of(turns: tuple[Turn, ...], speakers: set[str | None], role: str) -> s
     if len(names) == 1:
         return names[0]
     texts = [t.text for t in turns if t.role == role][:4]
-    return self_introduction(texts)
+    return self_introduction(texts, greeting=role == "agent")
 
 
 def _report_bots(segments: list[Segment], where: str, warnings: list[str]) -> None:

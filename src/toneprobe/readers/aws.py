@@ -56,8 +56,10 @@ class AwsTranscribeReader(Reader):
         segments = _from_audio_segments(res, path) or _from_items(res, path)
         if not segments:
             raise InputError("AWS Transcribe result has no words: no recognisable turns", path)
-        job = as_text(doc.get("jobName")) or call_id
-        raw = RawCall(call_id=job, segments=segments, metadata={"format": self.name})
+        metadata = {"format": self.name}
+        if as_text(doc.get("jobName")):
+            metadata["source_call_id"] = as_text(doc.get("jobName"))
+        raw = RawCall(call_id=call_id, segments=segments, metadata=metadata)
         if doc.get("status") not in (None, "COMPLETED"):
             raw.warnings.append(f"job status is {doc.get('status')!r}")
         labels = {s.speaker for s in segments}

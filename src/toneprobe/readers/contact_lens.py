@@ -102,12 +102,16 @@ class ContactLensReader(Reader):
                 )
             )
         meta = as_dict(doc.get("CustomerMetadata"))
-        cid = as_text(meta.get("ContactId")) or as_text(doc.get("JobName")) or call_id
+        source_id = as_text(meta.get("ContactId")) or as_text(doc.get("JobName"))
         metadata: dict[str, Any] = {"format": self.name}
+        if source_id:
+            metadata["source_call_id"] = source_id
         for key in ("LanguageCode", "Channel", "Version"):
             if isinstance(doc.get(key), str):
                 metadata[key] = doc[key]
         if as_dict(doc.get("ContentMetadata")).get("Output") == "Redacted":
             metadata["redacted"] = True
-        raw = RawCall(call_id=cid, segments=segments, ended_by=_disconnect(doc), metadata=metadata)
+        raw = RawCall(
+            call_id=call_id, segments=segments, ended_by=_disconnect(doc), metadata=metadata
+        )
         return [raw]

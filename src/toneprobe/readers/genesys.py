@@ -136,13 +136,14 @@ class GenesysReader(Reader):
             segments.append(Segment(text=text, speaker=purpose, role=role, start=start, end=end))
         if not any(s.text.strip() for s in segments):
             raise InputError("no phrases with text: no recognisable turns", path)
-        cid = as_text(doc.get("conversationId")) or call_id
         metadata: dict[str, Any] = {"format": self.name}
+        if as_text(doc.get("conversationId")):
+            metadata["source_call_id"] = as_text(doc.get("conversationId"))
         for key in ("communicationId", "mediaType"):
             if isinstance(doc.get(key), str):
                 metadata[key] = doc[key]
         raw = RawCall(
-            call_id=cid, segments=segments, ended_by=_ended_by(participants), metadata=metadata
+            call_id=call_id, segments=segments, ended_by=_ended_by(participants), metadata=metadata
         )
         for purp, _, _, p in spans:
             if purp in _HUMAN_AGENT:

@@ -90,15 +90,16 @@ class GoogleReader(Reader):
         if not any(s.text.strip() for s in segments):
             raise InputError("no text in the conversation: no recognisable turns", path)
         name = as_text(doc.get("name"))
-        cid = name.rsplit("/", 1)[-1] if name else call_id
         metadata: dict[str, Any] = {"format": self.name}
+        if name:
+            metadata["source_call_id"] = name.rsplit("/", 1)[-1]
         cats = [
             as_text(as_dict(c).get("display_name"))
             for c in as_list(as_dict(doc.get("conversation_info")).get("categories"))
         ]
         if any(cats):
             metadata["categories"] = [c for c in cats if c]
-        raw = RawCall(call_id=cid, segments=segments, metadata=metadata)
+        raw = RawCall(call_id=call_id, segments=segments, metadata=metadata)
         agent_id = as_text(doc.get("agentId")) or as_text(
             as_dict(doc.get("agent_info")).get("agent_id")
         )

@@ -226,11 +226,14 @@ class PlainTextReader(Reader):
         segments, info = parse_dialogue(text, path)
         if not segments:
             raise InputError("no recognisable turns (no 'Agent:'/'Kunde:' line prefixes)", path)
+        metadata: dict[str, object] = {"format": self.name}
+        if info["call_id"]:
+            metadata["source_call_id"] = info["call_id"]
         raw = RawCall(
-            call_id=str(info["call_id"] or call_id),
+            call_id=call_id,
             segments=segments,
             ended_by=info["ended_by"],  # type: ignore[arg-type]
-            metadata={"format": self.name},
+            metadata=metadata,
         )
         unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]
         if unplaced:
