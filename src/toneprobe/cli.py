@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -38,15 +38,22 @@ def _stderr(message: str) -> None:
 
 
 InputFormatOpt = Annotated[
-    Optional[str],
-    typer.Option("--input-format", "-f", help="Force a reader (see `toneprobe formats`); default: detect from content."),
+    str | None,
+    typer.Option(
+        "--input-format",
+        "-f",
+        help="Force a reader (see `toneprobe formats`); default: detect from content.",
+    ),
 ]
 AgentSpeakerOpt = Annotated[
-    Optional[str],
-    typer.Option("--agent-speaker", help="Speaker label or name that is the agent (overrides role inference)."),
+    str | None,
+    typer.Option(
+        "--agent-speaker",
+        help="Speaker label or name that is the agent (overrides role inference).",
+    ),
 ]
 OutputOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
 ]
 
@@ -126,10 +133,123 @@ def train(
     run_train(train_files, dev=dev or [], output=output, seed=seed)
 
 
+FormatOpt = Annotated[
+    str,
+    typer.Option("--format", "-F", help="table | json | jsonl | csv | markdown"),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Sentiment model: default (embedded), fake, or a Hugging Face model directory.",
+    ),
+]
+RulesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rules",
+        help="Directory of extra YAML rules (same id overrides a built-in rule). Repeatable.",
+    ),
+]
+
+
+def _check_choice(value: str | None, choices: tuple[str, ...], option: str) -> None:
+    if value is not None and value not in choices:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(choices)} (got {value!r})", param_hint=option
+        )
+
+
+@app.command()
+def score(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="agent | call (default: agent for tables, call for jsonl/csv)"),
+    ] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    model: ModelOpt = None,
+    rules: RulesOpt = None,
+    input_format: InputFormatOpt = None,
+    agent_speaker: AgentSpeakerOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 2 when any file was skipped.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
+    ] = False,
+) -> None:
+    """Score calls and print per-agent empathy scores (or per call with --by call).
+
+    Example: toneprobe score sample_transcripts/ --format json --output scores.json
+    """
+    from toneprobe.batch import BatchOptions
+    from toneprobe.commands.score import run_score
+    from toneprobe.output import FORMATS
+
+    _check_choice(fmt, FORMATS, "--format")
+    _check_choice(by, ("agent", "call"), "--by")
+    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()))
+    code = run_score(paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet)
+    raise typer.Exit(code)
+
+
+@app.command()
+def explain(
+    path: Annotated[str, typer.Argument(help="One transcript file.")],
+    call_id: Annotated[
+        str | None, typer.Option("--call-id", help="Only this call (for multi-call files).")
+    ] = None,
+    model: ModelOpt = None,
+    rules: RulesOpt = None,
+    input_format: InputFormatOpt = None,
+    agent_speaker: AgentSpeakerOpt = None,
+) -> None:
+    """Show a call turn by turn: sentiment, findings with their words highlighted, and the score.
+
+    Example: toneprobe explain sample_transcripts/json/call_002.json
+    """
+    from toneprobe.batch import BatchOptions
+    from toneprobe.commands.score import run_explain
+
+    run_explain(
+        path,
+        options=BatchOptions(input_format, agent_speaker, model, tuple(rules or ())),
+        call_id=call_id,
+    )
+
+
+@app.command(name="rules")
+def rules_cmd(
+    detector: Annotated[
+        str | None, typer.Option("--detector", help="Only this detector's rules.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | json | markdown")] = "table",
+    rules: RulesOpt = None,
+) -> None:
+    """List every rule with id, detector, description and an example.
+
+    Example: toneprobe rules --detector respect
+    """
+    from toneprobe.commands.score import run_rules
+
+    _check_choice(fmt, ("table", "json", "markdown"), "--format")
+    run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
+
+
 def main() -> None:
-    """Entry point: one handler turns toneprobe errors into one line and an exit code."""
+    """Entry point: one handler turns toneprobe errors into one line and an exit code.
+
+    Typer handles usage errors (exit 2) and ``--help``; a ToneprobeError prints
+    ``Error: <message>`` with its exit code (2, or 1 for a missed threshold); anything else is
+    a bug: traceback plus exit 3, so CI never mistakes it for a missed threshold.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except ToneprobeError as err:
         _stderr(f"Error: {err}")
         sys.exit(err.exit_code)
@@ -138,17 +258,7 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as err:  # noqa: BLE001 - last resort: never a bare traceback for users
-        import click  # typer vendors click; only the exception types are needed here
-
-        if isinstance(err, click.exceptions.Exit):
-            sys.exit(err.exit_code)
-        if isinstance(err, click.exceptions.ClickException):
-            err.show()
-            sys.exit(2)
-        if isinstance(err, click.exceptions.Abort):
-            _stderr("Aborted.")
-            sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - last resort
         import traceback
 
         traceback.print_exc()

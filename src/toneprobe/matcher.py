@@ -75,7 +75,9 @@ class RuleMatcher:
                     self._token.add(rule.id, [list(p) for p in spec.patterns])
                 except (MatchPatternError, ValueError) as err:
                     msg = str(err).strip().splitlines()
-                    raise RuleError(f"{rule.path}: {rule.id}: patterns: {msg[-1] if msg else err}") from None
+                    raise RuleError(
+                        f"{rule.path}: {rule.id}: patterns: {msg[-1] if msg else err}"
+                    ) from None
             for rx in spec.regex:
                 self._regex.append((rule, re.compile(rx, flags)))
             self._unless[rule.id] = [re.compile(u, flags) for u in spec.unless]
@@ -124,7 +126,12 @@ def _dedupe(matches: list[Match]) -> list[Match]:
     matches.sort(key=lambda m: (m.rule.id, m.start, -(m.end - m.start)))
     out: list[Match] = []
     for m in matches:
-        if out and out[-1].rule.id == m.rule.id and out[-1].start <= m.start and m.end <= out[-1].end:
+        if (
+            out
+            and out[-1].rule.id == m.rule.id
+            and out[-1].start <= m.start
+            and m.end <= out[-1].end
+        ):
             continue
         out.append(m)
     out.sort(key=lambda m: (m.start, m.rule.id))

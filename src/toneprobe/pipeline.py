@@ -64,7 +64,9 @@ class Scorer:
         docs = list(get_nlp().pipe(texts))
         sentiments = self.backend.predict(texts) if texts else []
         offense: list[float | None] = [None] * len(texts)
-        agent_idx = [i for i, t in enumerate(transcript.turns) if t.role == "agent" and t.text.strip()]
+        agent_idx = [
+            i for i, t in enumerate(transcript.turns) if t.role == "agent" and t.text.strip()
+        ]
         if self.offense is not None and agent_idx:
             probs = self.offense.predict_proba([texts[i] for i in agent_idx])
             for i, p in zip(agent_idx, probs, strict=True):
@@ -122,7 +124,9 @@ def score_transcript(transcript: Transcript, scorer: Scorer | None = None) -> di
     return scorer.score(transcript)
 
 
-def score_many(transcripts: Iterable[Transcript], scorer: Scorer | None = None) -> Iterator[dict[str, Any]]:
+def score_many(
+    transcripts: Iterable[Transcript], scorer: Scorer | None = None
+) -> Iterator[dict[str, Any]]:
     s = scorer or Scorer()
     for t in transcripts:
         yield s.score(t)

@@ -206,7 +206,9 @@ class AgentAggregator:
         return out
 
 
-def aggregate_agents(calls: list[dict[str, Any]], weights: Weights | None = None) -> list[dict[str, Any]]:
+def aggregate_agents(
+    calls: list[dict[str, Any]], weights: Weights | None = None
+) -> list[dict[str, Any]]:
     agg = AgentAggregator(weights)
     for call in calls:
         agg.add(call)

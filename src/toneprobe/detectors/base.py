@@ -52,7 +52,8 @@ class CallContext:
     def customer_uses_sie(self) -> bool:
         for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
             if turn.role == "customer" and any(
-                t.text in ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer") and not t.is_sent_start
+                t.text in ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer")
+                and not t.is_sent_start
                 for t in doc
             ):
                 return True

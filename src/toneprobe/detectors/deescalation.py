@@ -52,9 +52,7 @@ class DeEscalation(Detector):
         cues = [f for f in own if f.role == "customer" and f.polarity == "cue"]
         agent_own = [f for f in own if f.role == "agent" and f.polarity != "cue"]
         # the agent shouting (capitals, "!!") is an escalating move, not a customer cue
-        agent_own += [
-            _as_escalating(f) for f in own if f.role == "agent" and f.kind == "upset"
-        ]
+        agent_own += [_as_escalating(f) for f in own if f.role == "agent" and f.kind == "upset"]
         levels = upset_levels(ctx, cues)
         summary = self._decide(ctx, levels, agent_own)
         keep_turns = set(summary["credited_turns"]) | set(summary["escalating_turns"])
@@ -91,12 +89,16 @@ class DeEscalation(Detector):
         first_upset = next((t for t in order if levels[t] >= UPSET), peak_turn)
         moves = ctx.findings("empathy") + ctx.findings("respect") + agent_own
         after = [f for f in moves if f.role == "agent" and f.turn > first_upset]
-        credited = sorted({f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS})
+        credited = sorted(
+            {f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS}
+        )
         escalating = sorted({f.turn for f in after if f.polarity == "negative" and f.weight >= 0.5})
         if peak < UPSET:
             return base
         recovery = next((t for t in order if t > peak_turn and levels[t] <= CALM), None)
-        agent_turns = [t.index for t in ctx.transcript.turns if t.role == "agent" and t.index > first_upset]
+        agent_turns = [
+            t.index for t in ctx.transcript.turns if t.role == "agent" and t.index > first_upset
+        ]
         credit = len(credited) / len(agent_turns) if agent_turns else 0.0
         calmed = end <= CALM and peak - end >= MIN_DROP and levels[order[-1]] < UPSET
         base.update(

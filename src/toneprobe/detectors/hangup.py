@@ -11,20 +11,21 @@ from __future__ import annotations
 import re
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
-from toneprobe.findings import Finding
 
 DECIDE = 0.6
 TAIL = 3  # how many final turns carry hang-up evidence
 UPSET_END = 0.5
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
-    "und aber oder weil dass denn wenn ob als wie der die das den dem des ein eine einen einem "
-    "mein meine meinen ihr ihre ihren ich wir sie es mit für zu von auf in an bei nach aus um "
-    "ist sind habe hat war noch nur schon also dann".split()
+    ["und", "aber", "oder", "weil", "dass", "denn", "wenn", "ob", "als", "wie", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "mein", "meine", "meinen", "ihr", "ihre", "ihren", "ich", "wir", "sie", "es", "mit", "für", "zu", "von", "auf", "in", "an", "bei", "nach", "aus", "um", "ist", "sind", "habe", "hat", "war", "noch", "nur", "schon", "also", "dann"]
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
-METADATA_EVIDENCE = {"dropped": ("dropped", 1.0), "agent": ("agent", 0.45), "customer": ("customer", 0.35)}
+METADATA_EVIDENCE = {
+    "dropped": ("dropped", 1.0),
+    "agent": ("agent", 0.45),
+    "customer": ("customer", 0.35),
+}
 
 
 def is_cut_off(text: str) -> bool:
@@ -47,9 +48,13 @@ class HangUp(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         turns = ctx.transcript.turns
         if not turns:
-            return DetectorResult(self.name, (), {"outcome": "none", "turn": None, "evidence": [], "scores": {}})
+            return DetectorResult(
+                self.name, (), {"outcome": "none", "turn": None, "evidence": [], "scores": {}}
+            )
         tail = {t.index for t in turns[-TAIL:]}
-        findings = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail]
+        findings = [
+            match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
+        ]
         scores = {"agent": 0.0, "customer": 0.0, "dropped": 0.0, "none": 0.0}
         evidence: list[str] = []
 
@@ -67,17 +72,28 @@ class HangUp(Detector):
         last_agent = agent_turns[-1].index if agent_turns else None
         respect = ctx.findings("respect")
         closed = any(f.kind == "farewell" and f.turn == last_agent for f in respect)
-        hostile_tail = any(f.polarity == "negative" and f.role == "agent" and f.turn in tail for f in ctx.findings())
+        hostile_tail = any(
+            f.polarity == "negative" and f.role == "agent" and f.turn in tail
+            for f in ctx.findings()
+        )
         cust_levels = [levels[t.index] for t in turns if t.role == "customer" and t.index in levels]
         end_upset = cust_levels[-1] if cust_levels else 0.0
 
         if is_cut_off(last.text):
             if last.role == "customer" and hostile_tail:
-                add("agent", 0.7, f"turn {last.index} breaks off while the customer is still talking, after a hostile agent turn")
+                add(
+                    "agent",
+                    0.7,
+                    f"turn {last.index} breaks off while the customer is still talking, after a hostile agent turn",
+                )
             else:
                 add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
         if last.role == "agent" and end_upset >= UPSET_END and not closed:
-            add("agent", 0.45, f"the agent has the last word (turn {last.index}) on an upset customer, without a farewell")
+            add(
+                "agent",
+                0.45,
+                f"the agent has the last word (turn {last.index}) on an upset customer, without a farewell",
+            )
         if last.role == "agent" and hostile_tail and not closed:
             add("agent", 0.3, "the call ends on a hostile agent turn")
         if last.role == "customer" and end_upset >= UPSET_END and not scores["dropped"]:

@@ -40,7 +40,12 @@ class Respect(Detector):
         flagged = {f.turn for f in found if f.polarity == "negative"}
         out = []
         for turn, prob in zip(ctx.transcript.turns, ctx.offense, strict=True):
-            if turn.role != "agent" or prob is None or prob < OFFENSE_THRESHOLD or turn.index in flagged:
+            if (
+                turn.role != "agent"
+                or prob is None
+                or prob < OFFENSE_THRESHOLD
+                or turn.index in flagged
+            ):
                 continue
             out.append(
                 Finding(

@@ -1,0 +1,79 @@
+"""``toneprobe explain``: one call turn by turn, each turn's sentiment, the findings with their
+words highlighted, and how the score was reached."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from toneprobe.model import Transcript
+from toneprobe.scoring import Weights
+
+STYLE = {"positive": "bold green", "negative": "bold red", "cue": "bold yellow"}
+
+
+def render_explanation(
+    transcript: Transcript, call: dict[str, Any], weights: Weights, stream: IO[str]
+) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, width=110, highlight=False)
+    console.print(
+        Text(
+            f"Call {call['call_id']}  agent: {call['agent'] or '–'}  source: {call['source']}",
+            style="bold",
+        )
+    )
+    by_turn: dict[int, list[dict[str, Any]]] = {}
+    for f in call["findings"]:
+        by_turn.setdefault(f["turn"], []).append(f)
+    for turn, sent in zip(transcript.turns, call["sentiment"], strict=True):
+        head = Text(
+            f"[{turn.index:>2}] {turn.role:<8} ",
+            style="cyan" if turn.role == "agent" else "magenta",
+        )
+        head.append(f"{sent['label']:<8} {sent['polarity']:+.2f}  ", style="dim")
+        body = Text(turn.text)
+        for f in by_turn.get(turn.index, []):
+            if f["end"] > f["start"]:
+                body.stylize(STYLE.get(f["polarity"], "bold"), f["start"], f["end"])
+        console.print(head + body)
+        for f in by_turn.get(turn.index, []):
+            mark = {"positive": "+", "negative": "−", "cue": "·"}.get(f["polarity"], "·")
+            console.print(
+                Text(f"      {mark} {f['rule_id']} ", style=STYLE.get(f["polarity"], ""))
+                + Text(f"“{f['text']}”")
+            )
+    console.print()
+    d, h, r, e = call["deescalation"], call["hangup"], call["respect"], call["empathy"]
+    console.print(Text("How the score was reached", style="bold underline"))
+    console.print(
+        f"de-escalation: {d['outcome']} (peak upset {d['peak_upset']:.2f} at turn {d['peak_turn']}, "
+        f"end {d['end_upset']}; credited agent turns {d['credited_turns']}, escalating {d['escalating_turns']})"
+    )
+    console.print(
+        f"hang-up: {h['outcome']}" + (f" at turn {h['turn']}" if h["turn"] is not None else "")
+    )
+    for ev in h["evidence"]:
+        console.print(f"    {ev}")
+    console.print(
+        f"respect: {r['score']} (courtesy {r['courtesy']:.2f}: {', '.join(r['courtesy_elements']) or 'none'}; "
+        f"{r['negative']} negative findings, disrespect: {'yes' if r['disrespect'] else 'no'})"
+    )
+    if e["score"] is None:
+        console.print("empathy: no opportunity (the customer voiced no feeling or problem)")
+    else:
+        console.print(
+            f"empathy: {e['score']} ({e['responded']} of {e['opportunities']} opportunities answered)"
+        )
+    w = weights.components.model_dump()
+    parts = [
+        f"{k} {v:.1f} × {w[k]:.2f}"
+        for k, v in call["components"].items()
+        if v is not None and w[k] > 0
+    ]
+    skipped = [k for k, v in call["components"].items() if v is None]
+    line = f"empathy_score = weighted mean of {', '.join(parts)} = {call['empathy_score']:.1f}"
+    if skipped:
+        line += f"  (not applicable: {', '.join(skipped)})"
+    console.print(Text(line, style="bold"))
