@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from toneprobe.sentiment.base import LABELS, NEUTRAL_EMPTY, Sentiment, SentimentBackend
 
-__all__ = ["LABELS", "NEUTRAL_EMPTY", "Sentiment", "SentimentBackend", "load_backend"]
+__all__ = [
+    "LABELS",
+    "NEUTRAL_EMPTY",
+    "Sentiment",
+    "SentimentBackend",
+    "load_backend",
+    "load_offense_classifier",
+]
 
 
 def load_backend(name_or_path: str | None = None, **options: object) -> SentimentBackend:
@@ -16,3 +23,10 @@ def load_backend(name_or_path: str | None = None, **options: object) -> Sentimen
     from toneprobe.sentiment.registry import get_backend
 
     return get_backend(name_or_path, **options)
+
+
+def load_offense_classifier(path: str | None = None):  # type: ignore[no-untyped-def]
+    """The embedded OFFENSE-vs-OTHER classifier (not yet loaded); see ``sentiment.offense``."""
+    from toneprobe.sentiment.offense import load_offense_classifier as _load
+
+    return _load(path)

@@ -1,0 +1,69 @@
+"""Re-derive the two shipped embedded models from the shared corpora and the call-center data.
+
+    python scripts/train_models.py [--data ../shared/data] [--only sentiment|offense]
+
+Sentiment: SB10k + PotTS + GermEval 2017 (cross-fitted, it only has a dev file here) +
+the project's call-center utterances (data/callcenter/). Offense: GermEval 2018.
+Hyperparameters are chosen by cross-validation on the training files; dev sets only report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from toneprobe.sentiment.train import Hyper, train_offense, train_sentiment  # noqa: E402
+
+SEED = 13
+SENTIMENT_GRID = [Hyper(C=c) for c in (0.5, 1.0, 2.0)]
+OFFENSE_GRID = [Hyper(C=c) for c in (0.5, 1.0, 2.0, 4.0)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--callcenter", type=Path, default=REPO / "data" / "callcenter")
+    ap.add_argument("--out", type=Path, default=REPO / "models")
+    ap.add_argument("--only", choices=["sentiment", "offense"])
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    log = logging.getLogger("train_models")
+    data: Path = args.data
+    cc: Path = args.callcenter
+
+    if args.only in (None, "sentiment"):
+        train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
+        dev = {
+            "sb10k_dev": data / "sb10k_dev.tsv",
+            "potts_dev": data / "potts_dev.tsv",
+            "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
+        }
+        if (cc / "train.tsv").is_file():
+            train.append(cc / "train.tsv")
+        else:
+            log.warning("no call-center training data at %s", cc / "train.tsv")
+        if (cc / "dev.tsv").is_file():
+            dev["callcenter_dev"] = cc / "dev.tsv"
+        m = train_sentiment(train, dev, args.out / "sentiment-de", seed=SEED, grid=SENTIMENT_GRID)
+        log.info("sentiment dev: %s", json.dumps(m["dev"]))
+
+    if args.only in (None, "offense"):
+        m = train_offense(
+            [data / "germeval2018_train.tsv"],
+            {"germeval2018_dev": data / "germeval2018_dev.tsv"},
+            args.out / "offense-de",
+            seed=SEED,
+            grid=OFFENSE_GRID,
+        )
+        log.info("offense dev: %s", json.dumps(m["dev"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

