@@ -336,7 +336,8 @@ CUSTOMER_CUES: tuple[Cue, ...] = (
     _cue(
         "complaint",
         r"\bschon das (?:zweite|dritte|vierte|x-te|\d+\.) mal\b|"
-        r"\bzum (?:zweiten|dritten|vierten|fünften) mal\b|\bunverschämt\b|\bich bin (?:\w+ )?(?:verärgert|sauer|enttäuscht|wütend)\b|"
+        r"\bzum (?:zweiten|dritten|vierten|fünften) mal\b|\bunverschämt\b|"
+        r"\bich bin (?:\w+ )?(?:verärgert|sauer|enttäuscht|wütend)\b|"
         r"\bdas kann (?:doch )?nicht (?:sein|wahr sein)\b|\bich warte (?:schon|seit)\b|"
         r"\bwurde (?:\w+ )?(?:doppelt |zweimal )?abgebucht\b",
         2.0,

@@ -16,6 +16,7 @@ _SRT_TIMING = re.compile(
     r"^\s*\d{1,3}:\d{1,2}:\d{1,2}(?:[,.:]\d{1,3})?\s*-->\s*\d{1,3}:\d{1,2}:\d{1,2}(?:[,.:]\d{1,3})?",
 )
 _TIMING_LIKE = re.compile(r"^\s*\S*\d\S*\s*-->")
+_BAD_TIMING = re.compile(r"^\s*\d{1,3}:\S*\s*-->\s*\S*\d")
 
 
 def _timing_lines(text: str) -> list[int]:
@@ -47,6 +48,10 @@ class SrtReader(Reader):
             subs = list(srt.parse(text, ignore_errors=True))
         except (ValueError, OverflowError) as err:
             raise InputError(f"malformed SRT: {err}", path) from None
+        for sub in subs:
+            for bad in (x for x in sub.content.split("\n") if _BAD_TIMING.match(x)):
+                line = text.split("\n").index(bad) + 1 if bad in text.split("\n") else None
+                raise InputError("malformed SRT timing line", path, line)
         timing_at = _timing_lines(text)
         cues = [
             Cue(
