@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toneprobe.detectors import DETECTORS, CallContext, Detector
+from toneprobe.findings import Finding
 from toneprobe.model import Transcript
 from toneprobe.scoring import Weights, component_scores, default_weights, empathy_score
 
@@ -80,6 +81,13 @@ class Scorer:
         return build_record(transcript, ctx, self.weights)
 
 
+DISRESPECT_MIN_WEIGHT = 0.5
+
+
+def is_disrespectful(f: Finding) -> bool:
+    return f.role == "agent" and f.polarity == "negative" and f.weight >= DISRESPECT_MIN_WEIGHT
+
+
 def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
     """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
     summaries = {name: res.summary for name, res in ctx.results.items()}
@@ -87,6 +95,10 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     findings = sorted(ctx.findings(), key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
     respect = dict(summaries["respect"])
     respect["score"] = components["respect"]
+    # disrespect: any clearly negative agent move, whichever detector found it
+    rude = sorted({f.turn for f in findings if is_disrespectful(f)})
+    respect["disrespect"] = bool(rude)
+    respect["disrespect_turns"] = rude
     empathy = dict(summaries["empathy"])
     return {
         "call_id": transcript.call_id,

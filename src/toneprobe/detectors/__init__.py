@@ -11,6 +11,6 @@ from toneprobe.detectors.empathy import Empathy
 from toneprobe.detectors.hangup import HangUp
 from toneprobe.detectors.respect import Respect
 
-DETECTORS: tuple[type[Detector], ...] = (Respect, Empathy, DeEscalation, HangUp)
+DETECTORS: tuple[type[Detector], ...] = (Respect, Empathy, HangUp, DeEscalation)
 
 __all__ = ["DETECTORS", "CallContext", "Detector", "DetectorResult"]

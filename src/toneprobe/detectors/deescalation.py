@@ -93,7 +93,9 @@ class DeEscalation(Detector):
             {f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS}
         )
         escalating = sorted({f.turn for f in after if f.polarity == "negative" and f.weight >= 0.5})
-        if peak < UPSET:
+        hangup = ctx.results.get("hangup")
+        broke_off = hangup is not None and hangup.summary["outcome"] in ("agent", "customer")
+        if peak < UPSET and not broke_off:
             return base
         recovery = next((t for t in order if t > peak_turn and levels[t] <= CALM), None)
         agent_turns = [
@@ -101,6 +103,10 @@ class DeEscalation(Detector):
         ]
         credit = len(credited) / len(agent_turns) if agent_turns else 0.0
         calmed = end <= CALM and peak - end >= MIN_DROP and levels[order[-1]] < UPSET
+        hung_up = hangup.summary["outcome"] if hangup else "none"
+        if hung_up in ("agent", "customer"):
+            calmed = False  # a call that ends in a hang-up on an upset customer did not calm them
+            base["reason"] = f"the call ended with a hang-up by the {hung_up}"
         base.update(
             outcome="achieved" if calmed else "failed",
             peak_turn=peak_turn,

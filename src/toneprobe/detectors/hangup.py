@@ -17,7 +17,59 @@ TAIL = 3  # how many final turns carry hang-up evidence
 UPSET_END = 0.5
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
-    ["und", "aber", "oder", "weil", "dass", "denn", "wenn", "ob", "als", "wie", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "mein", "meine", "meinen", "ihr", "ihre", "ihren", "ich", "wir", "sie", "es", "mit", "für", "zu", "von", "auf", "in", "an", "bei", "nach", "aus", "um", "ist", "sind", "habe", "hat", "war", "noch", "nur", "schon", "also", "dann"]
+    [
+        "und",
+        "aber",
+        "oder",
+        "weil",
+        "dass",
+        "denn",
+        "wenn",
+        "ob",
+        "als",
+        "wie",
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "des",
+        "ein",
+        "eine",
+        "einen",
+        "einem",
+        "mein",
+        "meine",
+        "meinen",
+        "ihr",
+        "ihre",
+        "ihren",
+        "ich",
+        "wir",
+        "sie",
+        "es",
+        "mit",
+        "für",
+        "zu",
+        "von",
+        "auf",
+        "in",
+        "an",
+        "bei",
+        "nach",
+        "aus",
+        "um",
+        "ist",
+        "sind",
+        "habe",
+        "hat",
+        "war",
+        "noch",
+        "nur",
+        "schon",
+        "also",
+        "dann",
+    ]
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
@@ -65,8 +117,6 @@ class HangUp(Detector):
         for f in findings:
             add(f.kind or "none", f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
 
-        deesc = ctx.results.get("deescalation")
-        levels = {d["turn"]: d["upset"] for d in (deesc.summary["trajectory"] if deesc else [])}
         last = turns[-1]
         agent_turns = [t for t in turns if t.role == "agent"]
         last_agent = agent_turns[-1].index if agent_turns else None
@@ -76,8 +126,8 @@ class HangUp(Detector):
             f.polarity == "negative" and f.role == "agent" and f.turn in tail
             for f in ctx.findings()
         )
-        cust_levels = [levels[t.index] for t in turns if t.role == "customer" and t.index in levels]
-        end_upset = cust_levels[-1] if cust_levels else 0.0
+        customer = [i for i, t in enumerate(turns) if t.role == "customer"]
+        end_upset = ctx.sentiments[customer[-1]].scores.get("negative", 0.0) if customer else 0.0
 
         if is_cut_off(last.text):
             if last.role == "customer" and hostile_tail:

@@ -11,7 +11,6 @@ from toneprobe.findings import Finding
 # Courtesy elements a QA lead expects in a call; each present one adds to the courtesy share.
 COURTESY_KINDS = ("greeting", "farewell", "courtesy", "formal_address", "name")
 OFFENSE_THRESHOLD = 0.9
-DISRESPECT_MIN_WEIGHT = 0.5
 
 
 class Respect(Detector):
@@ -78,14 +77,11 @@ class Respect(Detector):
         courtesy = sum(1 for k in COURTESY_KINDS if k in kinds) / len(COURTESY_KINDS)
         if n_agent == 0:
             courtesy = 0.0
-        disrespect_turns = sorted({f.turn for f in neg if f.weight >= DISRESPECT_MIN_WEIGHT})
         return {
             "positive": len(pos),
             "negative": len(neg),
             "courtesy": round(courtesy, 3),
             "courtesy_elements": sorted(k for k in kinds if k in COURTESY_KINDS),
             "apology": "apology" in kinds,
-            "disrespect": bool(disrespect_turns),
-            "disrespect_turns": disrespect_turns,
             "negative_weight": round(sum(f.weight for f in neg), 3),
         }
