@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from tests.detectors.conftest import dialogue
+
+GREET = "A: Guten Tag, Stadtwerke Lindenau, mein Name ist Jana Krüger. Was kann ich für Sie tun?"
+
+
+def test_deescalation_achieved_when_upset_customer_ends_calm(scorer):
+    call = scorer.score(
+        dialogue(
+            GREET,
+            "K: Das ist eine Frechheit! Sie haben schon wieder doppelt abgebucht, ich bin stinksauer!!",
+            "A: Das ist wirklich ärgerlich, das kann ich gut nachvollziehen. Das tut mir leid.",
+            "K: Und was machen Sie jetzt?",
+            "A: Ich habe Ihnen die doppelte Abbuchung eben gutgeschrieben, das Geld ist in drei Tagen da.",
+            "K: Okay, dann machen wir das so. Vielen Dank, das ist wirklich nett.",
+        )
+    )
+    d = call["deescalation"]
+    assert d["outcome"] == "achieved"
+    assert d["peak_turn"] == 1
+    assert 2 in d["credited_turns"] and 4 in d["credited_turns"]
+    assert not d["escalating_turns"]
+
+
+def test_deescalation_failed_when_agent_escalates(scorer):
+    call = scorer.score(
+        dialogue(
+            GREET,
+            "K: Das ist unverschämt! Seit drei Wochen habe ich kein Internet!!",
+            "A: Jetzt beruhigen Sie sich mal. Das stimmt doch gar nicht.",
+            "K: Ich kündige! Das ist eine Zumutung!!",
+        )
+    )
+    d = call["deescalation"]
+    assert d["outcome"] == "failed"
+    assert d["escalating_turns"] == [2]
+
+
+def test_deescalation_not_needed_for_routine_call(scorer):
+    call = scorer.score(
+        dialogue(
+            GREET,
+            "K: Ich möchte meine Bankverbindung ändern.",
+            "A: Gern, nennen Sie mir bitte die neue IBAN.",
+            "K: DE12 3456 7890 1234 5678 90.",
+            "A: Ist geändert. Schönen Tag noch!",
+        )
+    )
+    assert call["deescalation"]["outcome"] == "not_needed"
+    assert call["components"]["deescalation"] is None
+    assert call["empathy"]["opportunities"] == 0
+    assert call["components"]["empathy"] is None
+
+
+def test_empathy_acknowledging_agent_beats_solution_only_agent(scorer):
+    problem = "K: Mein Paket ist immer noch nicht angekommen, ich bin total frustriert."
+    warm = scorer.score(
+        dialogue(
+            GREET,
+            problem,
+            "A: Oje, das ist wirklich ärgerlich. Ich schicke Ihnen heute noch Ersatz.",
+        )
+    )
+    cold = scorer.score(dialogue(GREET, problem, "A: Ich schicke Ihnen heute noch Ersatz."))
+    hostile = scorer.score(dialogue(GREET, problem, "A: Das ist halt so bei der Post."))
+    assert warm["empathy"]["opportunities"] == 1
+    assert warm["empathy"]["score"] > cold["empathy"]["score"] > hostile["empathy"]["score"]
+    assert warm["empathy_score"] > cold["empathy_score"] > hostile["empathy_score"]

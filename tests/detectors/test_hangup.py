@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.detectors.conftest import dialogue
+from toneprobe.detectors.hangup import is_cut_off
+
+OPEN = ("A: Guten Tag, TelNova, mein Name ist Lena Vogt, was kann ich für Sie tun?",)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            OPEN
+            + (
+                "K: Ich wollte nur meine Adresse ändern.",
+                "A: Erledigt. Kann ich sonst noch etwas für Sie tun?",
+                "K: Nein, danke. Tschüss!",
+                "A: Vielen Dank für Ihren Anruf, auf Wiederhören.",
+            ),
+            "none",
+        ),
+        (
+            OPEN
+            + (
+                "K: Mein Internet ist schon wieder weg, das ist eine Frechheit!",
+                "A: Das kann ich so nicht bestätigen, bei uns ist alles in Ordnung.",
+                "K: Wissen Sie was, vergessen Sie's! Ich lege jetzt auf.",
+            ),
+            "customer",
+        ),
+        (
+            OPEN
+            + (
+                "K: Ich will sofort Ihren Vorgesetzten sprechen, das ist unverschämt!",
+                "A: So rede ich nicht mit Ihnen. Ich beende jetzt das Gespräch.",
+            ),
+            "agent",
+        ),
+        (
+            OPEN
+            + (
+                "K: Ich habe eine Frage zur Rechnung vom März, da steht ein Betrag, den ich nicht",
+                "A: Hallo? Sind Sie noch da? Hallo?",
+            ),
+            "dropped",
+        ),
+    ],
+)
+def test_hangup_outcome_from_dialogue_alone(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+def test_hangup_metadata_dropped_is_used(scorer):
+    call = scorer.score(dialogue(*OPEN, "K: Ich wollte fragen, ob", ended_by="dropped"))
+    assert call["hangup"]["outcome"] == "dropped"
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("Ich wollte noch sagen, dass", True),
+        ("Moment, ich muss noch …", True),
+        ("Vielen Dank, auf Wiederhören.", False),
+        ("ja danke tschüss", False),
+    ],
+)
+def test_hangup_cut_off_turns(text, cut):
+    assert is_cut_off(text) is cut
