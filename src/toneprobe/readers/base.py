@@ -99,8 +99,9 @@ def json_error(text: str, path: str | None) -> InputError:
     try:
         json.loads(text)
     except json.JSONDecodeError as err:
-        what = "truncated JSON" if err.pos >= len(text.rstrip()) else "invalid JSON"
-        return InputError(f"{what}: {err.msg}", path, err.lineno)
+        cut = err.pos >= len(text.rstrip()) - 1 or err.msg.startswith("Unterminated string")
+        what = "truncated JSON" if cut else "invalid JSON"
+        return InputError(f"{what}: {err.msg} (column {err.colno})", path, err.lineno)
     except RecursionError:
         return InputError("JSON nested too deeply", path)
     return InputError("not a JSON document", path)

@@ -1,0 +1,96 @@
+"""Public API: registry, format detection, --input-format, iter_input_files, ReadResult counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toneprobe.errors import ConfigError, InputError
+from toneprobe.readers import READERS, get_reader, iter_input_files, read_path, read_text
+from toneprobe.readers.base import Reader
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
+
+
+def test_api_registry_names_unique_and_described():
+    names = [r.name for r in READERS]
+    assert len(names) == len(set(names)) == 10
+    for reader in READERS:
+        assert isinstance(reader, Reader)
+        assert reader.description and reader.example
+
+
+@pytest.mark.parametrize("name", ["webvtt", "VTT", "csv", "aws", "whisperx", "toneprobe"])
+def test_api_get_reader_by_name_or_alias(name):
+    assert get_reader(name) in READERS
+
+
+def test_api_get_reader_unknown_lists_choices():
+    with pytest.raises(ConfigError) as err:
+        get_reader("docx")
+    assert "webvtt" in str(err.value)
+
+
+def test_api_forced_format_overrides_detection():
+    text = "Agent: Guten Tag.\nKunde: Hallo.\n"
+    assert read_text(text, "a.txt").format == "text"
+    with pytest.raises(InputError):
+        read_text(text, "a.txt", input_format="webvtt")
+
+
+def test_api_read_result_counts(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("Vorspann\nAgent: Guten Tag.\nKunde: Hallo.\nAgent: Tschüss.\n", encoding="utf-8")
+    result = read_path(p)
+    assert (result.n_calls, result.n_turns) == (1, 3)
+    assert result.unplaced_lines == [1]
+    assert result.transcripts[0].source == str(p)
+
+
+def test_api_read_path_missing_file():
+    with pytest.raises(InputError) as err:
+        read_path("gibt/es/nicht.txt")
+    assert err.value.path == "gibt/es/nicht.txt"
+
+
+def test_api_iter_input_files_dirs_globs_and_skips(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    for name in [
+        "a.json",
+        "b.txt",
+        "sub/c.vtt",
+        "sub/d.srt",
+        "e.csv",
+        "f.jsonl",
+        "ohne_endung",
+        "g.tsv",
+        "README.md",
+        "labels.csv",
+        "notes.yaml",
+        "x.py",
+        ".versteckt.txt",
+        ".hidden/h.txt",
+        "conf.toml",
+    ]:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_input_files([str(tmp_path)])]
+    assert found == [
+        "a.json",
+        "b.txt",
+        "e.csv",
+        "f.jsonl",
+        "g.tsv",
+        "ohne_endung",
+        "sub/c.vtt",
+        "sub/d.srt",
+    ]
+    globbed = iter_input_files([str(tmp_path / "sub" / "*.srt"), "-", str(tmp_path / "a.json")])
+    assert globbed == [tmp_path / "sub" / "d.srt", "-", tmp_path / "a.json"]
+
+
+@pytest.mark.parametrize("pattern", ["fehlt.txt", "ordner/*.nix"])
+def test_api_iter_input_files_missing_is_input_error(tmp_path, pattern):
+    with pytest.raises(InputError):
+        iter_input_files([str(tmp_path / pattern)])

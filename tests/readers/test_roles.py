@@ -1,0 +1,236 @@
+"""Role inference from text cues, names, precedence, merging and bot handling."""
+
+from __future__ import annotations
+
+import pytest
+
+from toneprobe.readers.base import RawCall, Segment
+from toneprobe.roles import (
+    cue_scores,
+    ended_by_from,
+    finalize,
+    infer_roles,
+    is_person_name,
+    role_from_word,
+    self_introduction,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Tag, Stadtwerke Musterstadt, mein Name ist Jana Krüger. Was kann ich für Sie tun?",
+        "Willkommen bei der Beispiel AG, wie kann ich Ihnen helfen?",
+        "Nennen Sie mir bitte Ihre Kundennummer und Ihr Geburtsdatum zur Verifizierung.",
+        "Gibt es sonst noch etwas, das ich für Sie tun kann? Vielen Dank für Ihren Anruf.",
+        "Einen Moment, ich schaue kurz im System nach.",
+    ],
+)
+def test_roles_agent_cues(text):
+    agent, customer, fired = cue_scores([text])
+    assert agent > customer
+    assert fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich habe ein Problem mit meiner Rechnung.",
+        "Mein Internet funktioniert seit drei Tagen nicht.",
+        "Ich möchte meinen Vertrag kündigen.",
+        "Meine Kundennummer ist 4711.",
+        "Das ist schon das dritte Mal, dass ich anrufe!",
+        "Ich rufe an wegen der Abbuchung.",
+    ],
+)
+def test_roles_customer_cues(text):
+    agent, customer, _ = cue_scores([text])
+    assert customer > agent
+
+
+def test_roles_outbound_call_customer_speaks_first():
+    roles, info = infer_roles(
+        {
+            "spk_0": ["Ja, hallo?", "Ach so. Mein Vertrag läuft doch noch."],
+            "spk_1": [
+                "Guten Tag, hier ist die Beispiel AG, Sie sprechen mit Tim Roth.",
+                "Zur Sicherheit nennen Sie mir bitte Ihr Geburtsdatum.",
+            ],
+        }
+    )
+    assert roles == {"spk_0": "customer", "spk_1": "agent"}
+    assert info["method"] == "text_cues"
+    assert info["confidence"] >= 0.8
+
+
+def test_roles_no_cues_falls_back_to_first_speaker_with_low_confidence():
+    roles, info = infer_roles({"A": ["Ja."], "B": ["Nein."]})
+    assert roles == {"A": "agent", "B": "customer"}
+    assert info["method"] == "first_speaker"
+    assert info["confidence"] < 0.6
+
+
+def test_roles_channel_prior_breaks_ties():
+    roles, info = infer_roles({"ch_0": ["Ja."], "ch_1": ["Nein."]}, {"ch_1": 1.0})
+    assert roles["ch_1"] == "agent"
+    assert info["method"] == "channel_prior"
+
+
+@pytest.mark.parametrize(
+    "texts,name",
+    [
+        (["Guten Tag, mein Name ist Jana Krüger, was kann ich tun?"], "Jana Krüger"),
+        (["Stadtwerke Musterstadt, Sie sprechen mit Frau Krüger."], "Frau Krüger"),
+        (["Beispiel AG, Tim Roth am Apparat."], "Tim Roth"),
+        (["Elbtal Energie, Mehmet Aydin, guten Tag!"], "Mehmet Aydin"),
+        (["rhenania versicherung sabine vogt guten tag"], "Sabine Vogt"),
+        (["guten tag mein name ist mehmet aydin was kann ich für sie tun"], "Mehmet Aydin"),
+    ],
+)
+def test_roles_agent_name_from_greeting(texts, name):
+    assert self_introduction(texts, greeting=True) == name
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Guten Tag, Kundenservice der Beispiel AG."],
+        ["Hier ist Ihre Kundennummer."],
+        ["Ja, hallo?"],
+    ],
+)
+def test_roles_no_name_where_none_given(texts):
+    assert not self_introduction(texts, greeting=True)
+
+
+@pytest.mark.parametrize("label", ["Jana Krüger", "Herr Becker", "Dr. Anna Schmidt-Lau"])
+def test_roles_person_names(label):
+    assert is_person_name(label)
+
+
+@pytest.mark.parametrize(
+    "label", ["spk_0", "SPEAKER_01", "Speaker 1", "ch_1", "Agent", "Kunde", "4711"]
+)
+def test_roles_not_person_names(label):
+    assert not is_person_name(label)
+
+
+@pytest.mark.parametrize(
+    "word,role",
+    [
+        ("Mitarbeiter:in", "agent"),
+        ("Kundenberater*in", "agent"),
+        ("HUMAN_AGENT", "agent"),
+        ("END_USER", "customer"),
+        ("Anrufer(in)", "customer"),
+        ("AUTOMATED_AGENT", "bot"),
+        ("IVR", "bot"),
+    ],
+)
+def test_roles_role_words(word, role):
+    assert role_from_word(word) == role
+
+
+def test_roles_unknown_role_word():
+    assert role_from_word("Hausmeister") is None
+
+
+@pytest.mark.parametrize(
+    "value,ended",
+    [
+        ("CUSTOMER_DISCONNECT", "customer"),
+        ("AGENT_DISCONNECT", "agent"),
+        ("TELECOM_PROBLEM", "dropped"),
+        ("Kunde", "customer"),
+        ("normal", "normal"),
+        ("", None),
+        ("irgendwas", None),
+    ],
+)
+def test_roles_ended_by_mapping(value, ended):
+    assert ended_by_from(value) == ended
+
+
+def _call(*segs: Segment) -> RawCall:
+    return RawCall(call_id="t", segments=list(segs))
+
+
+def test_roles_merge_keeps_every_word_in_order_and_times():
+    call = _call(
+        Segment("Guten Tag,", "spk_0", start=0.0, end=1.0),
+        Segment("was kann ich für Sie tun?", "spk_0", start=1.0, end=2.0),
+        Segment("Meine Rechnung", "spk_1", start=2.5, end=3.0),
+        Segment("ist falsch.", "spk_1", start=3.0, end=4.0),
+    )
+    transcript, _ = finalize(call)
+    assert [t.text for t in transcript.turns] == [
+        "Guten Tag, was kann ich für Sie tun?",
+        "Meine Rechnung ist falsch.",
+    ]
+    assert [(t.start, t.end) for t in transcript.turns] == [(0.0, 2.0), (2.5, 4.0)]
+    assert [t.index for t in transcript.turns] == [0, 1]
+
+
+def test_roles_bot_segments_left_out_and_reported():
+    call = _call(
+        Segment("Für Rechnungen drücken Sie die Eins.", "ivr", role="bot", line=1),
+        Segment("Guten Tag, Kundenservice.", "a", role="agent"),
+        Segment("Hallo.", "c", role="customer"),
+    )
+    transcript, warnings = finalize(call)
+    assert [t.role for t in transcript.turns] == ["agent", "customer"]
+    assert any("bot/IVR" in w and "lines 1" in w for w in warnings)
+
+
+def test_roles_explicit_beats_cues_and_override_beats_explicit():
+    segs = [
+        Segment("Meine Rechnung ist falsch.", "x", role="agent"),
+        Segment("Wie kann ich helfen?", "y", role="customer"),
+    ]
+    transcript, _ = finalize(_call(*segs))
+    assert [t.role for t in transcript.turns] == ["agent", "customer"]
+    segs = [
+        Segment("Meine Rechnung ist falsch.", "x", role="agent"),
+        Segment("Wie kann ich helfen?", "y", role="customer"),
+    ]
+    transcript, _ = finalize(_call(*segs), agent_speaker="Y")
+    assert [t.role for t in transcript.turns] == ["customer", "agent"]
+    assert transcript.metadata["roles"] == {
+        "method": "override",
+        "confidence": 1.0,
+        "agent_speaker": "y",
+    }
+
+
+def test_roles_channel_roles_beat_cues():
+    call = _call(
+        Segment("Wie kann ich helfen?", "ch_1"), Segment("Was kann ich für Sie tun?", "ch_2")
+    )
+    call.channel_roles = {"ch_1": "customer", "ch_2": "agent"}
+    transcript, _ = finalize(call)
+    assert [t.role for t in transcript.turns] == ["customer", "agent"]
+    assert transcript.metadata["roles"]["method"] == "channel"
+
+
+def test_roles_unknown_override_warns_and_infers():
+    call = _call(
+        Segment("Guten Tag, was kann ich für Sie tun?", "A"),
+        Segment("Mein Router ist kaputt.", "B"),
+    )
+    transcript, warnings = finalize(call, agent_speaker="Zoe")
+    assert transcript.turns[0].role == "agent"
+    assert any("'Zoe' is not a speaker" in w for w in warnings)
+
+
+def test_roles_agent_name_from_person_label_and_metadata():
+    call = _call(
+        Segment("Guten Tag, was kann ich für Sie tun?", "Lena Graf"), Segment("Hallo.", "Max Wolf")
+    )
+    transcript, _ = finalize(call)
+    assert (transcript.agent, transcript.customer) == ("Lena Graf", "Max Wolf")
+    call = _call(
+        Segment("Guten Tag, mein Name ist Lena Graf.", "spk_0"), Segment("Hallo.", "spk_1")
+    )
+    call.agent = "lgraf"
+    transcript, _ = finalize(call)
+    assert transcript.agent == "lgraf"
