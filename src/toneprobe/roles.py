@@ -32,6 +32,7 @@ _AGENT_WORDS = _wordset(
     "beraterin kundenberater kundenberaterin kundenbetreuer kundenbetreuerin sachbearbeiter "
     "sachbearbeiterin bearbeiter bearbeiterin service kundenservice kundendienst support "
     "serviceagent supportagent callcenteragent operator representative rep humanagent "
+    "customerservice customersupport servicedesk callcenter hotline servicecenter "
     "anyagent internal supervisor ma"
 )
 _CUSTOMER_WORDS = _wordset(
@@ -112,9 +113,18 @@ _PERSON_NAME = re.compile(
 )
 
 
+_NOT_FIRST_NAME = _wordset(
+    "Das Der Die Den Dem Des Ein Eine Einen Ich Wir Sie Er Es Ihr Ja Nein Hallo Guten Also Aber "
+    "Und Oder Wenn Dann Bitte Danke Mein Meine Ihre Unser Unsere Heute Morgen Gestern Hier Dort "
+    "Nur Noch Schon Auch Nicht Kein Keine Was Wie Wo Warum Wann Okay Gut Genau Moment Tja Na"
+)
+
+
 def is_person_name(label: str | None) -> bool:
     """True for ``Jana Krüger``, ``Herr Becker``; False for ``spk_0``, ``Speaker 1``, ``Agent``."""
     if not label or len(label) > 60 or _GENERIC_LABEL.match(label.strip()):
+        return False
+    if label.split()[0] in _NOT_FIRST_NAME:
         return False
     if role_from_word(label) is not None:
         return False

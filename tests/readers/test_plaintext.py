@@ -183,3 +183,34 @@ def test_plaintext_hangup_marker_sets_ended_by(read, marker, ended_by):
 
 def test_plaintext_without_marker_leaves_ended_by_unknown(read):
     assert read("Agent: Guten Tag.\nKunde: Tschüss.\n").transcripts[0].ended_by is None
+
+
+@pytest.mark.parametrize(
+    "line,role,text",
+    [
+        ("Mitarbeiter:in: Guten Tag.", "agent", "Guten Tag."),
+        ("Agent [00:00:05]: Guten Tag.", "agent", "Guten Tag."),
+        ("Agent 1: Guten Tag.", "agent", "Guten Tag."),
+        ("Kunde (Herr Becker): Guten Tag.", "customer", "Guten Tag."),
+        ("Beraterin Jana Krüger: Guten Tag.", "agent", "Guten Tag."),
+        ("KUNDIN - Guten Tag.", "customer", "Guten Tag."),
+        ("**Agent:** Guten Tag.", "agent", "Guten Tag."),
+    ],
+)
+def test_plaintext_prefix_variants(read, line, role, text):
+    call = read(f"{line}\n").transcripts[0]
+    assert (call.turns[0].role, call.turns[0].text) == (role, text)
+
+
+def test_plaintext_dash_in_speech_is_not_a_prefix(read):
+    call = read("Kunde: Es geht um mein Paket.\nDas Paket - es kam nie an.\n").transcripts[0]
+    assert call.turns[0].text == "Es geht um mein Paket. Das Paket - es kam nie an."
+
+
+def test_plaintext_short_call_with_bare_names_once(read):
+    text = "Jana Krüger: Guten Tag, was kann ich für Sie tun?\nMax Muster: Meine Rechnung ist falsch.\n"
+    call = read(text).transcripts[0]
+    assert [(t.speaker, t.role) for t in call.turns] == [
+        ("Jana Krüger", "agent"),
+        ("Max Muster", "customer"),
+    ]

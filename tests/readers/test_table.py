@@ -130,3 +130,11 @@ def test_table_big_unitless_times_warned(read):
     data = "role,start,text\nagent,12000,Guten Tag.\ncustomer,15000,Hallo.\n"
     result = read(data, "ms.csv")
     assert any("milliseconds" in w for w in result.warnings)
+
+
+def test_table_speaker_column_with_role_words(read):
+    call = read(
+        "Sprecher;Text\nKunde;Hallo, ich habe eine Frage.\nAgent;Gern.\n", "s.csv"
+    ).transcripts[0]
+    assert [t.role for t in call.turns] == ["customer", "agent"]
+    assert call.metadata["roles"]["method"] == "explicit"

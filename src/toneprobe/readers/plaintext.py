@@ -20,7 +20,9 @@ _TS = r"\d{1,3}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,3})?"
 _LINE = re.compile(
     r"^\s*(?:[>*#-]+\s*)?"
     rf"(?:[\[(](?P<bts>[^\])]{{1,40}})[\])]\s*(?:-\s+)?|(?P<ts>{_TS})\s+(?:-\s+)?)?"
-    r"(?P<label>[^:\n\[\]]{1,60}?)\s*(?:\*\*)?(?::(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
+    r"(?P<label>[^:\n\[\]]{1,60}?)"
+    rf"(?:\s*[\[(](?P<ats>{_TS})[\])])?"
+    r"\s*(?:\*\*)?(?P<sep>:(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
 )
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
 _NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
@@ -85,6 +87,9 @@ def classify_label(label: str) -> _Prefix | None:
             return _Prefix(a, rb, "named")
         if (ra := role_from_word(a)) is not None and b:
             return _Prefix(b, ra, "named")
+    numbered = re.match(r"^(.*?\D)[ _-]?\d{1,2}$", label)
+    if numbered and (rn := role_from_word(numbered.group(1))) is not None:
+        return _Prefix(label, rn, "role")
     words = label.split(None, 1)
     if (
         len(words) == 2
@@ -113,16 +118,21 @@ class _Line:
     has_ts: bool
 
 
+_COLON_GENDER = re.compile(r"^([^:\n]{1,40}?\w):(in|innen)(?=\s*(?:[\[(][^\])]*[\])])?\s*:)")
+
+
 def _match(line: str, lineno: int, path: str | None) -> _Line | None:
+    if ":in" in line:
+        line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
     m = _LINE.match(line)
     if not m:
         return None
     prefix = classify_label(m.group("label"))
-    if prefix is None:
+    if prefix is None or (prefix.kind == "name" and m.group("sep") != ":"):
         return None
     start: float | None = None
     has_ts = False
-    raw_ts = m.group("bts") or m.group("ts")
+    raw_ts = m.group("bts") or m.group("ts") or m.group("ats")
     if raw_ts is not None:
         has_ts = True
         rng = _TS_RANGE.match(raw_ts)
@@ -150,6 +160,14 @@ def parse_dialogue(
             if hit.prefix.kind in ("named", "role") and hit.prefix.role:
                 named.setdefault(hit.prefix.speaker, hit.prefix.role)
 
+    nonblank = sum(1 for line in lines if line.strip())
+    name_lines = [h for h in matched if h and h.prefix and h.prefix.kind == "name"]
+    other = any(h and h.prefix and h.prefix.kind != "name" for h in matched)
+    if not other and len({h.prefix.speaker for h in name_lines if h.prefix}) >= 2:
+        if 2 * len(name_lines) >= nonblank:  # a short call where every name speaks once
+            for h in name_lines:
+                if h.prefix:
+                    counts[h.prefix.speaker] = max(counts[h.prefix.speaker], 2)
     segments: list[Segment] = []
     info: dict[str, object] = {"unplaced": [], "call_id": None, "ended_by": None, "annotations": []}
     unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]

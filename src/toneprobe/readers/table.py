@@ -282,10 +282,13 @@ def _calls_from_rows(
                 call.segments.extend(segs)
                 order_keys[cid].extend((n, i) for i in range(len(segs)))
                 continue
+        speaker = _speaker_of(row, cols)
+        if role is None and speaker is not None:
+            role = role_from_word(speaker)  # a speaker column holding "Agent" / "Kunde"
         call.segments.append(
             Segment(
                 text=text,
-                speaker=_speaker_of(row, cols),
+                speaker=speaker,
                 role=role,
                 start=start,
                 end=end,
