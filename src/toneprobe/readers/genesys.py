@@ -92,8 +92,8 @@ class GenesysReader(Reader):
         phrases: list[dict[str, Any]] = []
         for t in as_list(doc.get("transcripts")):
             phrases.extend(as_dict(p) for p in as_list(as_dict(t).get("phrases")))
-        starts = [
-            p.get("startTimeMs") for p in phrases if isinstance(p.get("startTimeMs"), int | float)
+        starts: list[float] = [
+            p["startTimeMs"] for p in phrases if isinstance(p.get("startTimeMs"), int | float)
         ]
         base = doc.get("conversationStartTime")
         if not isinstance(base, int | float) or isinstance(base, bool):

@@ -163,11 +163,10 @@ def parse_dialogue(
     nonblank = sum(1 for line in lines if line.strip())
     name_lines = [h for h in matched if h and h.prefix and h.prefix.kind == "name"]
     other = any(h and h.prefix and h.prefix.kind != "name" for h in matched)
-    if not other and len({h.prefix.speaker for h in name_lines if h.prefix}) >= 2:
-        if 2 * len(name_lines) >= nonblank:  # a short call where every name speaks once
-            for h in name_lines:
-                if h.prefix:
-                    counts[h.prefix.speaker] = max(counts[h.prefix.speaker], 2)
+    distinct = {h.prefix.speaker for h in name_lines if h.prefix}
+    if not other and len(distinct) >= 2 and 2 * len(name_lines) >= nonblank:
+        for name in distinct:  # a short call where every name speaks once
+            counts[name] = max(counts[name], 2)
     segments: list[Segment] = []
     info: dict[str, object] = {"unplaced": [], "call_id": None, "ended_by": None, "annotations": []}
     unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]

@@ -50,8 +50,9 @@ class SrtReader(Reader):
             raise InputError(f"malformed SRT: {err}", path) from None
         for sub in subs:
             for bad in (x for x in sub.content.split("\n") if _BAD_TIMING.match(x)):
-                line = text.split("\n").index(bad) + 1 if bad in text.split("\n") else None
-                raise InputError("malformed SRT timing line", path, line)
+                all_lines = text.split("\n")
+                at = all_lines.index(bad) + 1 if bad in all_lines else None
+                raise InputError("malformed SRT timing line", path, at)
         timing_at = _timing_lines(text)
         cues = [
             Cue(
