@@ -42,7 +42,11 @@ InputFormatOpt = Annotated[
     typer.Option(
         "--input-format",
         "-f",
-        help="Force a reader (see `toneprobe formats`); default: detect from content.",
+        help=(
+            "Force a reader: toneprobe, aws-transcribe, contact-lens, whisper, google-ccai, "
+            "genesys, table, webvtt, srt, text (see `toneprobe formats`); default: detect "
+            "from content."
+        ),
     ),
 ]
 AgentSpeakerOpt = Annotated[
