@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from toneprobe.scoring import (
+    AgentAggregator,
+    component_scores,
+    default_weights,
+    empathy_score,
+    mean_ci95,
+)
+
+W = default_weights()
+
+
+def summaries(
+    deesc="not_needed", credit=None, escalating=(), hangup="none", courtesy=1.0, neg=0.0, emp=None
+):
+    return {
+        "deescalation": {"outcome": deesc, "credit": credit, "escalating_turns": list(escalating)},
+        "hangup": {"outcome": hangup},
+        "respect": {"courtesy": courtesy, "apology": False, "negative_weight": neg},
+        "empathy": {"score": emp},
+    }
+
+
+def test_scoring_components_not_applicable_are_none():
+    comp = component_scores(summaries(hangup="dropped"), W)
+    assert comp["deescalation"] is None and comp["empathy"] is None and comp["hangup"] is None
+    assert comp["respect"] == 100.0
+    assert empathy_score(comp, W) == 100.0  # only respect applies
+
+
+def test_scoring_disrespect_and_hangup_lower_the_score():
+    good = empathy_score(component_scores(summaries(deesc="achieved", credit=1.0, emp=100.0), W), W)
+    bad = empathy_score(
+        component_scores(
+            summaries(
+                deesc="failed", credit=0.0, escalating=(3,), hangup="agent", neg=1.6, emp=0.0
+            ),
+            W,
+        ),
+        W,
+    )
+    assert good >= 95 and bad < 20
+    assert 0 <= bad < good <= 100
+
+
+def test_scoring_mean_ci95_matches_t_interval():
+    scores = [60.0, 70.0, 80.0]
+    mean, lo, hi = mean_ci95(3, sum(scores), sum(s * s for s in scores))
+    assert mean == pytest.approx(70.0)
+    assert hi - mean == pytest.approx(4.303 * 10 / 3**0.5, rel=1e-3)
+    assert mean_ci95(0, 0.0, 0.0) is None
+
+
+def test_scoring_aggregator_marks_few_calls_and_counts_findings():
+    agg = AgentAggregator(W)
+    call = {
+        "agent": "Jana Krüger",
+        "empathy_score": 80.0,
+        "components": {"deescalation": None, "hangup": 100.0, "respect": 90.0, "empathy": None},
+        "deescalation": {"outcome": "not_needed"},
+        "hangup": {"outcome": "none"},
+        "respect": {"disrespect": False},
+        "findings": [{"rule_id": "respect.greeting.v1"}],
+    }
+    for _ in range(2):
+        agg.add(call)
+    (agent,) = agg.agents()
+    assert agent["calls"] == 2 and agent["low_n"]
+    assert agent["empathy_score"] == 80.0 and agent["ci95"] == [80.0, 80.0]
+    assert agent["components"]["deescalation"] is None and agent["components"]["respect"] == 90.0
+    assert agent["findings"] == {"respect.greeting.v1": 2}
