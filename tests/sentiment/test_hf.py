@@ -183,3 +183,44 @@ def test_hf_broken_weights_raise_model_error(tiny_hf_model, tmp_path):
     (broken / "model.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(ModelError, match="cannot load"):
         load_backend(str(broken)).predict(["Danke."])
+
+
+@pytest.mark.parametrize("weights", ["model.safetensors", "pytorch_model.bin"])
+def test_hf_loads_german_sentiment_bert_layout(tiny_hf_model, tmp_path, weights):
+    """The file layout of a local oliverguhr/german-sentiment-bert copy, at toy size.
+
+    That model ships config.json (model_type bert, id2label positive/negative/neutral,
+    ``_num_labels``), vocab.txt and a tokenizer_config.json without tokenizer.json.
+    """
+    import json
+    import shutil
+
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file
+
+    source = tiny_hf_model(NAMED)
+    target = tmp_path / "german-sentiment-bert"
+    target.mkdir()
+    shutil.copy(source / "vocab.txt", target / "vocab.txt")
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    config.update(
+        _num_labels=3,
+        finetuning_task="germansentiment",
+        id2label={"0": "positive", "1": "negative", "2": "neutral"},
+        label2id={"negative": 1, "neutral": 2, "positive": 0},
+    )
+    (target / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    tokenizer_config = {"do_lower_case": False, "model_max_length": 512, "unk_token": "[UNK]"}
+    (target / "tokenizer_config.json").write_text(json.dumps(tokenizer_config), encoding="utf-8")
+    if weights == "model.safetensors":
+        shutil.copy(source / "model.safetensors", target / weights)
+    else:
+        torch.save(load_file(source / "model.safetensors"), target / weights)
+    assert not (target / "tokenizer.json").exists()
+
+    # lowercase texts tokenize the same with and without do_lower_case: same scores expected
+    texts = ["vielen dank, sie haben mir sehr geholfen!", "das ist eine frechheit.", "danke."]
+    expected = load_backend(str(source)).predict(texts)
+    preds = load_backend(str(target)).predict(texts)
+    assert all(_close(a, b) for a, b in zip(expected, preds, strict=True))
+    assert len({tuple(round(p.scores[k], 6) for k in LABELS) for p in preds}) > 1
