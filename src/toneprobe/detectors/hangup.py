@@ -15,6 +15,7 @@ from toneprobe.detectors.base import CallContext, Detector, DetectorResult, matc
 DECIDE = 0.6
 TAIL = 3  # how many final turns carry hang-up evidence
 UPSET_END = 0.5
+CURT_WORDS = 10  # a goodbye this short, right after an upset turn, ends the conversation
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
     [
@@ -100,14 +101,19 @@ class HangUp(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         turns = ctx.transcript.turns
         if not turns:
-            return DetectorResult(
-                self.name, (), {"outcome": "none", "turn": None, "evidence": [], "scores": {}}
-            )
+            summary = {
+                "outcome": "none",
+                "turn": None,
+                "proper_close": False,
+                "evidence": [],
+                "scores": {},
+            }
+            return DetectorResult(self.name, (), summary)
         tail = {t.index for t in turns[-TAIL:]}
         findings = [
             match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
         ]
-        scores = {"agent": 0.0, "customer": 0.0, "dropped": 0.0, "none": 0.0}
+        scores = dict.fromkeys(("agent", "customer", "dropped", "none"), 0.0)
         evidence: list[str] = []
 
         def add(outcome: str, amount: float, why: str) -> None:
@@ -118,19 +124,37 @@ class HangUp(Detector):
             add(f.kind or "none", f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
 
         last = turns[-1]
+        position = {t.index: i for i, t in enumerate(turns)}
         agent_turns = [t for t in turns if t.role == "agent"]
-        last_agent = agent_turns[-1].index if agent_turns else None
+        final_agent = agent_turns[-1] if agent_turns else None
         respect = ctx.findings("respect")
-        closed = any(f.kind == "farewell" and f.turn == last_agent for f in respect)
-        hostile_tail = any(
-            f.polarity == "negative" and f.role == "agent" and f.turn in tail
-            for f in ctx.findings()
-        )
-        customer = [i for i, t in enumerate(turns) if t.role == "customer"]
-        end_upset = ctx.sentiments[customer[-1]].scores.get("negative", 0.0) if customer else 0.0
+        earlier = ctx.findings()
+        farewell = {f.turn for f in respect if f.kind == "farewell"}
+        warm = {
+            f.turn
+            for f in earlier
+            if f.polarity == "positive" and f.kind not in ("farewell", "courtesy", "formal_address")
+        }
+        hostile = {f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"}
+        closed = final_agent is not None and final_agent.index in farewell
 
+        def upset(turn_index: int) -> float:
+            return ctx.sentiments[position[turn_index]].scores.get("negative", 0.0)
+
+        before_final = [
+            t for t in turns if final_agent and t.index < final_agent.index and t.role == "customer"
+        ]
+        conflict = bool(before_final) and upset(before_final[-1].index) >= UPSET_END
+        if final_agent is not None and closed and conflict and final_agent.index in tail:
+            words = len(final_agent.text.split())
+            if words <= CURT_WORDS and final_agent.index not in warm:
+                add(
+                    "agent",
+                    0.6,
+                    f"curt goodbye (turn {final_agent.index}) right after an upset customer turn",
+                )
         if is_cut_off(last.text):
-            if last.role == "customer" and hostile_tail:
+            if last.role == "customer" and hostile & tail:
                 add(
                     "agent",
                     0.7,
@@ -138,21 +162,22 @@ class HangUp(Detector):
                 )
             else:
                 add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
-        if last.role == "agent" and end_upset >= UPSET_END and not closed:
-            add(
-                "agent",
-                0.45,
-                f"the agent has the last word (turn {last.index}) on an upset customer, without a farewell",
-            )
-        if last.role == "agent" and hostile_tail and not closed:
-            add("agent", 0.3, "the call ends on a hostile agent turn")
-        if last.role == "customer" and end_upset >= UPSET_END and not scores["dropped"]:
-            add("customer", 0.3, f"the upset customer has the last word (turn {last.index})")
+        if last.role == "agent" and final_agent is not None and hostile & tail and not closed:
+            add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
+        if last.role == "customer" and upset(last.index) >= UPSET_END and not scores["dropped"]:
+            if not (final_agent and final_agent.index in farewell and final_agent.index in tail):
+                add("customer", 0.35, f"the upset customer has the last word (turn {last.index})")
+            elif scores["agent"]:
+                add(
+                    "agent",
+                    0.3,
+                    f"the customer protests after the agent's goodbye (turn {last.index})",
+                )
 
         meta = ctx.transcript.ended_by or _disconnect(ctx.transcript.metadata)
         if meta in METADATA_EVIDENCE:
             outcome, amount = METADATA_EVIDENCE[meta]
-            if outcome == "dropped" or end_upset >= UPSET_END or outcome == "agent" and not closed:
+            if outcome == "dropped" or conflict or outcome == "agent" and not closed:
                 add(outcome, amount, f"source says the call was ended by {meta}")
         elif meta == "normal":
             add("none", 0.5, "source says the call ended normally")
@@ -160,10 +185,8 @@ class HangUp(Detector):
         outcome = max(("dropped", "agent", "customer"), key=lambda k: scores[k])
         if scores[outcome] < DECIDE or scores[outcome] <= scores["none"]:
             outcome = "none"
-        turn = last.index if outcome != "none" else None
-        decisive = [f for f in findings if f.kind == outcome]
-        if decisive:
-            turn = decisive[-1].turn
+        decisive = [f.turn for f in findings if f.kind == outcome]
+        turn = (decisive[-1] if decisive else last.index) if outcome != "none" else None
         summary = {
             "outcome": outcome,
             "turn": turn,
