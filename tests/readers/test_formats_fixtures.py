@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toneprobe.readers import read_path
+from toneprobe.readers import read_path, read_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 
@@ -57,3 +57,11 @@ def test_formats_excel_csv_cp1252_two_calls_sorted():
     assert first.agent == "jkrueger"
     assert second.turns[0].text == "Schönen guten Morgen, wie kann ich helfen?"
     assert [t.role for t in second.turns] == ["agent", "customer"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED) + ["excel_de.csv"])
+def test_formats_converted_json_reads_back_identically(name):
+    for call in read_path(FIXTURES / name).transcripts:
+        once = call.to_dict()
+        again = read_text(json.dumps(once, ensure_ascii=False), "x.json").transcripts[0].to_dict()
+        assert again == once

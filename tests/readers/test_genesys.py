@@ -80,3 +80,13 @@ def test_genesys_unknown_purpose_is_input_error():
     with pytest.raises(InputError) as err:
         read_bytes(json.dumps(doc).encode(), "g.json")
     assert "participantPurpose" in str(err.value)
+
+
+def test_genesys_named_purposes_accepted(read):
+    doc = json.loads(json.dumps(GENESYS))
+    doc["participants"] = []
+    doc["transcripts"][0]["phrases"][0]["participantPurpose"] = "customer"
+    doc["transcripts"][1]["phrases"][1]["participantPurpose"] = "agent"
+    doc["transcripts"][1]["phrases"][0]["participantPurpose"] = "ivr"
+    call = read(json.dumps(doc), "g.json").transcripts[0]
+    assert [t.role for t in call.turns] == ["agent", "customer"]

@@ -156,9 +156,20 @@ TEXTISH = st.lists(LINE, max_size=12).map("\n".join)
 
 
 def _only_input_errors(call) -> None:
-    """Run ``call``; an InputError is fine, any other exception fails the test."""
+    """Run ``call``; an InputError is fine, any other exception fails the test.
+
+    What does read must be sane: agent/customer turns with text, indexes in order.
+    """
     with contextlib.suppress(InputError):
-        call()
+        result = call()
+        assert result.transcripts
+        for transcript in result.transcripts:
+            assert transcript.turns
+            assert [t.index for t in transcript.turns] == list(range(len(transcript.turns)))
+            for turn in transcript.turns:
+                assert turn.role in ("agent", "customer")
+                assert turn.text and turn.text == turn.text.strip()
+            json.dumps(transcript.to_dict())
 
 
 @SETTINGS

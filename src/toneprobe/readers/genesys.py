@@ -21,6 +21,7 @@ from toneprobe.readers.base import (
     json_document,
     parse_time,
 )
+from toneprobe.roles import role_from_word
 
 _HUMAN_AGENT = frozenset({"agent", "user"})
 _BOT = frozenset({"ivr", "acd", "voicemail", "workflow", "station", "bot"})
@@ -112,6 +113,8 @@ class GenesysReader(Reader):
             ph = phrases[i]
             purpose = as_text(ph.get("participantPurpose")).lower()
             role = _PURPOSE_ROLE.get(purpose)
+            if role is None:  # some exports name the participant: agent, user, customer, ivr ...
+                role = "agent" if purpose == "user" else role_from_word(purpose)
             if role is None:
                 raise InputError(
                     f"phrase {i}: unknown participantPurpose {purpose or None!r}", path
