@@ -107,9 +107,10 @@ _GENERIC_LABEL = re.compile(
     re.IGNORECASE,
 )
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßéèáàíóúñç'’-]*\.?"
+_LABEL_WORD = rf"(?:{_NAME_WORD}|[A-ZÄÖÜ]{{2,}}[A-ZÄÖÜ'-]*)"  # labels may be upper case
 _PERSON_NAME = re.compile(
-    rf"^(?:(?:Herr|Frau|Hr\.|Fr\.|Dr\.|Prof\.)\s+)*{_NAME_WORD}"
-    rf"(?:[ -]+(?:von |van |de )?{_NAME_WORD}){{0,3}}$"
+    rf"^(?:(?:Herr|Frau|Hr\.|Fr\.|Dr\.|Prof\.|HERR|FRAU)\s+)*{_LABEL_WORD}"
+    rf"(?:[ -]+(?:von |van |de )?{_LABEL_WORD}){{0,3}}$"
 )
 
 
@@ -124,7 +125,7 @@ def is_person_name(label: str | None) -> bool:
     """True for ``Jana Krüger``, ``Herr Becker``; False for ``spk_0``, ``Speaker 1``, ``Agent``."""
     if not label or len(label) > 60 or _GENERIC_LABEL.match(label.strip()):
         return False
-    if label.split()[0] in _NOT_FIRST_NAME:
+    if label.split()[0].capitalize() in _NOT_FIRST_NAME:
         return False
     if role_from_word(label) is not None:
         return False
@@ -569,10 +570,12 @@ def finalize(
     """Roles, merged turns and names for one raw call. Returns (None, warnings) if no turns."""
     where = f"call {call.call_id}: "
     warnings = [where + w for w in call.warnings]
-    segments = [s for s in call.segments if s.text.strip()]
-    for seg in segments:
+    for seg in call.segments:
         seg.text = clean_text(seg.text)
-    segments = [s for s in segments if s.text]
+    segments = [s for s in call.segments if s.text]
+    empty = len(call.segments) - len(segments)
+    if empty:
+        warnings.append(where + f"left out {empty} segment(s) without text")
 
     if call.keep_turns:
         turns = tuple(

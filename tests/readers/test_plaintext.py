@@ -214,3 +214,15 @@ def test_plaintext_short_call_with_bare_names_once(read):
         ("Jana Krüger", "agent"),
         ("Max Muster", "customer"),
     ]
+
+
+def test_plaintext_upper_case_names(read):
+    text = (
+        "JANA KRÜGER: Guten Tag, was kann ich für Sie tun?\n"
+        "MAX MUSTER: Mein Vertrag ist falsch.\n"
+        "JANA KRÜGER: Das prüfe ich.\n"
+        "MAX MUSTER: Danke.\n"
+    )
+    call = read(text).transcripts[0]
+    assert [t.role for t in call.turns] == ["agent", "customer", "agent", "customer"]
+    assert call.agent == "JANA KRÜGER"

@@ -87,3 +87,10 @@ def test_toneprobe_json_truncated_names_line(data, line):
 def test_toneprobe_json_unknown_shape_is_input_error(doc):
     with pytest.raises(InputError):
         read_bytes(json.dumps(doc).encode(), "shape.json")
+
+
+def test_toneprobe_json_empty_turn_reported(read):
+    doc = {"turns": [{"role": "agent", "text": "Hallo."}, {"role": "customer", "text": "  "}]}
+    result = read(json.dumps(doc), "e.json")
+    assert len(result.transcripts[0].turns) == 1
+    assert any("without text" in w for w in result.warnings)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from toneprobe.batch import BatchOptions, Tally, iter_outcomes
-from toneprobe.errors import InputError
+from toneprobe.batch import BatchOptions, StopOnSignal, Tally, iter_outcomes, load_done
+from toneprobe.errors import ConfigError, InputError
 from toneprobe.output import (
     AGENT_COLUMNS,
     CALL_COLUMNS,
@@ -33,6 +35,58 @@ def _say(msg: str) -> None:
     sys.stderr.flush()
 
 
+class _Progress:
+    """A rich progress bar on stderr (files, calls, calls/s, ETA) when stderr is a terminal."""
+
+    def __init__(self, total_files: int, enabled: bool):
+        self.bar = None
+        self.start = time.perf_counter()
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files · {task.fields[calls]} calls · {task.fields[rate]:.1f} calls/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.bar.add_task("score", total=total_files, calls=0, rate=0.0)
+        self.bar.start()
+
+    def say(self, msg: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(msg, markup=False, highlight=False)
+        else:
+            _say(msg)
+
+    def advance(self, tally: Tally) -> None:
+        if self.bar is not None:
+            rate = tally.calls / max(1e-9, time.perf_counter() - self.start)
+            self.bar.update(self.task, advance=1, calls=tally.calls, rate=rate)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def summary(self, tally: Tally) -> str:
+        secs = time.perf_counter() - self.start
+        return f"{tally.line()} in {secs:.1f} s ({tally.calls / max(secs, 1e-9):.1f} calls/s)"
+
+
 def run_score(
     paths: list[str],
     *,
@@ -42,16 +96,29 @@ def run_score(
     options: BatchOptions,
     strict: bool = False,
     quiet: bool = False,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
 ) -> int:
-    """Score every call; stream JSONL/CSV rows as calls finish. Returns the exit code."""
+    """Score every call; stream JSONL/CSV rows as calls finish. Returns the exit code.
+
+    Rows come out in input order whatever the number of workers. On SIGINT/SIGTERM the run
+    stops between files: JSONL/CSV keep every whole row written so far, an aggregated output
+    (json, table, markdown) is not written at all, and the exit code is 130/143.
+    """
     scorer = Scorer(model=options.model, rules_dirs=options.rules_dirs)
     by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
+    stream_rows = by == "call" and fmt in ("jsonl", "csv")
+    if resume:
+        if not (fmt == "jsonl" and stream_rows and output is not None):
+            raise ConfigError("--resume needs --format jsonl (by call) and --output FILE")
+        options = dataclasses.replace(options, done=load_done(Path(output)))
     tally = Tally()
     agg = AgentAggregator(scorer.weights)
     errors: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     keep_calls = fmt in ("json",) or by == "call" and fmt in ("table", "markdown")
-    stream_rows = by == "call" and fmt in ("jsonl", "csv")
 
     from toneprobe.readers import iter_input_files
 
@@ -59,35 +126,40 @@ def run_score(
     single = len(files) == 1
     out_fh = None
     if stream_rows and output is not None:
-        out_fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        mode = "a" if resume else "w"
+        out_fh = open(output, mode, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
     target = out_fh or sys.stdout
     csv_stream = CsvStream(target, CALL_COLUMNS) if stream_rows and fmt == "csv" else None
+    progress = _Progress(len(files), enabled=not quiet and len(files) > 1 and sys.stderr.isatty())
     try:
-        for outcome in iter_outcomes(files, scorer, options, tally):
-            for w in outcome.warnings:
-                if not quiet:
-                    _say(f"warning: {w}")
-            if outcome.error is not None:
-                errors.append(outcome.error)
-                e = outcome.error
-                if single:  # one input: its error is the whole answer, one line, exit 2
-                    raise InputError(e["message"], e["source"], e.get("line"))
-                where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
-                _say(f"skipped: {where}: {e['message']}")
-                continue
-            call = outcome.call
-            assert call is not None
-            agg.add(call)
-            if keep_calls:
-                calls.append(call)
-            if csv_stream is not None:
-                csv_stream.write(call_row(call))
-            elif stream_rows:
-                write_jsonl(target, call)
+        with StopOnSignal() as stop:
+            batch = iter_outcomes(
+                files, scorer, options, tally,
+                engine=engine, workers=workers, scheduler=scheduler, stop=stop,
+            )  # fmt: skip
+            for _source, outcomes in batch:
+                for outcome in outcomes:
+                    _take(outcome, progress, errors, single, quiet)
+                    call = outcome.call
+                    if call is None:
+                        continue
+                    agg.add(call)
+                    if keep_calls:
+                        calls.append(call)
+                    if csv_stream is not None:
+                        csv_stream.write(call_row(call))
+                    elif stream_rows:
+                        write_jsonl(target, call)
+                progress.advance(tally)
     finally:
+        progress.close()
         if out_fh is not None:
             out_fh.close()
 
+    if stop.signum is not None:
+        what = "rows so far are kept" if stream_rows else "no output written"
+        _say(f"interrupted: {progress.summary(tally)}; {what}")
+        return stop.exit_code
     if tally.calls == 0 and errors:
         if not quiet:
             _say(tally.line())
@@ -97,10 +169,33 @@ def run_score(
         with atomic_output(output, sys.stdout) as fh:
             _render(fmt, by, fh, calls, agents, errors, tally)
     if not quiet:
-        _say(tally.line())
+        _say(progress.summary(tally))
+        if tally.files_skipped or tally.calls_failed:
+            _say(
+                f"warning: {tally.files_skipped} file(s) skipped, {tally.calls_failed} call(s) "
+                "failed (listed above" + (" and in errors)" if fmt == "json" else ")")
+            )
     if errors and strict:
         return 2
     return 0
+
+
+def _take(
+    outcome: Any, progress: _Progress, errors: list[dict[str, Any]], single: bool, quiet: bool
+) -> None:
+    """Report an outcome's warnings and error on stderr and collect the error."""
+    if not quiet:
+        for w in outcome.warnings:
+            progress.say(f"warning: {w}")
+    if outcome.error is None:
+        return
+    e = outcome.error
+    errors.append(e)
+    if single:  # one input: its error is the whole answer, one line, exit 2
+        raise InputError(e["message"], e["source"], e.get("line"))
+    where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
+    call = f" (call {e['call_id']})" if e.get("call_id") else ""
+    progress.say(f"skipped: {where}{call}: {e['message']}")
 
 
 def _render(fmt: str, by: str, fh, calls, agents, errors, tally: Tally) -> None:  # type: ignore[no-untyped-def]

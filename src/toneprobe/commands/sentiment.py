@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
@@ -124,7 +125,12 @@ class _TableWriter:
     def __init__(self, out: IO[str]) -> None:
         from rich.console import Console
 
-        self.console = Console(file=out, soft_wrap=False)
+        class _Console(Console):
+            def on_broken_pipe(self) -> None:  # rich would exit 1; run_sentiment exits 0
+                self.quiet = True
+                raise BrokenPipeError
+
+        self.console = _Console(file=out, soft_wrap=False)
         self.first = True
         self.count = 0
 
@@ -194,15 +200,32 @@ def run_sentiment(
     backend.load()  # fail on a bad model before any row is written
     writer = writer_factory(out)
     count = 0
-    for chunk in _chunks(lines, max(_MIN_CHUNK, (batch_size or 0) * _CHUNK_PER_BATCH)):
-        preds = backend.predict(chunk)
-        writer.write([row(t, s) for t, s in zip(chunk, preds, strict=True)])
+    try:
+        for chunk in _chunks(lines, max(_MIN_CHUNK, (batch_size or 0) * _CHUNK_PER_BATCH)):
+            preds = backend.predict(chunk)
+            writer.write([row(t, s) for t, s in zip(chunk, preds, strict=True)])
+            out.flush()
+            count += len(chunk)
+        writer.close()
         out.flush()
-        count += len(chunk)
-    writer.close()
-    out.flush()
+    except BrokenPipeError:
+        # the reader went away (``| head``): stop quietly, exit 0
+        _silence_stdout(out)
+        log.debug("output closed after %d lines", count)
+        return count
     log.info("%d lines scored with %s", count, backend.name)
     return count
+
+
+def _silence_stdout(out: IO[str]) -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    if out is not sys.stdout:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured output)
+        pass
 
 
 def parse_dev_sets(specs: Iterable[str]) -> dict[str, Path]:
