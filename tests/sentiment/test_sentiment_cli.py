@@ -248,3 +248,21 @@ def test_sentiment_cli_train_missing_file_exits_2(tmp_path):
 )
 def test_sentiment_cli_metrics_rows(result, expected):
     assert metrics_rows(result) == expected
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+def test_sentiment_cli_closed_pipe_exits_0(tmp_path, fmt):
+    # `toneprobe sentiment big.txt | head -1`: far more output than a pipe buffer holds
+    path = tmp_path / "big.txt"
+    path.write_text("Vielen Dank für Ihre Hilfe heute am Telefon\n" * 4000, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toneprobe", "sentiment", str(path), "-m", "fake", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err
