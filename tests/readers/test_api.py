@@ -94,3 +94,15 @@ def test_api_iter_input_files_dirs_globs_and_skips(tmp_path):
 def test_api_iter_input_files_missing_is_input_error(tmp_path, pattern):
     with pytest.raises(InputError):
         iter_input_files([str(tmp_path / pattern)])
+
+
+def test_api_jsonl_of_unknown_rows_is_input_error():
+    with pytest.raises(InputError) as err:
+        read_text('{"a": 1}\n{"a": 2}\n', "x.jsonl")
+    assert "JSON lines of unknown shape" in str(err.value)
+
+
+def test_api_glob_matching_directories_expands_them(tmp_path):
+    (tmp_path / "tag1").mkdir()
+    (tmp_path / "tag1" / "a.txt").write_text("x", encoding="utf-8")
+    assert iter_input_files([str(tmp_path / "tag*")]) == [tmp_path / "tag1" / "a.txt"]

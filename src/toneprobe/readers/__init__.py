@@ -15,7 +15,15 @@ from pathlib import Path
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.model import Transcript
 from toneprobe.readers.aws import AwsTranscribeReader
-from toneprobe.readers.base import RawCall, Reader, json_document, json_error, looks_like_json
+from toneprobe.readers.base import (
+    RawCall,
+    Reader,
+    first_jsonl_object,
+    json_document,
+    json_error,
+    jsonl_rows,
+    looks_like_json,
+)
 from toneprobe.readers.contact_lens import ContactLensReader
 from toneprobe.readers.genesys import GenesysReader
 from toneprobe.readers.google import GoogleReader
@@ -104,9 +112,12 @@ def detect_reader(text: str, path: str | None = None) -> Reader:
         return best
     if looks_like_json(text):
         doc = json_document(text)
-        if doc is None and "\n" not in text.strip():
-            raise json_error(text, path)
         if doc is None:
+            first = first_jsonl_object(text)
+            if first is not None and "\n" in text.strip():
+                jsonl_rows(text, path)  # names the first broken line, if any
+                keys = ", ".join(list(first)[:6])
+                raise InputError(f"JSON lines of unknown shape (first keys: {keys})", path, 1)
             raise json_error(text, path)
         keys = ", ".join(list(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
         raise InputError(
@@ -214,26 +225,31 @@ def iter_input_files(paths: list[str]) -> list[Path | str]:
             seen.add(key)
             out.append(item)
 
+    def add_dir(directory: Path) -> None:
+        found = sorted(p for p in directory.rglob("*") if p.is_file() and _wanted(p, directory))
+        if not found:
+            log.warning("%s: no transcript files in directory", directory)
+        for p in found:
+            add(p)
+
     for raw in paths:
         if raw == "-":
             add("-")
             continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _wanted(p, path))
-            if not found:
-                log.warning("%s: no transcript files in directory", raw)
-            for p in found:
-                add(p)
+            add_dir(path)
         elif path.exists():
             add(path)
         elif glob.has_magic(raw):
-            matches = sorted(glob.glob(raw, recursive=True))
-            files = [Path(m) for m in matches if Path(m).is_file()]
-            if not files:
+            matches = [Path(m) for m in sorted(glob.glob(raw, recursive=True))]
+            if not matches:
                 raise InputError("no files match this pattern", raw)
-            for p in files:
-                add(p)
+            for match in matches:
+                if match.is_dir():
+                    add_dir(match)
+                else:
+                    add(match)
         else:
             raise InputError("no such file or directory", raw)
     return out
