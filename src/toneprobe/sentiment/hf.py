@@ -112,13 +112,13 @@ def map_labels(id2label: Mapping[int, str], user_map: Mapping[str, str] | None =
             f"cannot map model labels to positive/negative/neutral: found {', '.join(found)} "
             f"(unmapped: {', '.join(missing)}); pass a label map such as --label-map '{example}'"
         )
-    targets = set(mapped)
-    if not {"positive", "negative"} <= targets:
+    result = [m for m in mapped if m is not None]
+    if not {"positive", "negative"} <= set(result):
         raise ModelError(
-            f"model labels {', '.join(found)} map to {', '.join(sorted(targets))} only; "
+            f"model labels {', '.join(found)} map to {', '.join(sorted(set(result)))} only; "
             "a sentiment model needs at least positive and negative"
         )
-    return [m for m in mapped if m is not None]
+    return result
 
 
 def _cpu_count() -> int:
