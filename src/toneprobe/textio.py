@@ -50,6 +50,27 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
 
 
+def _mixed_lines(data: bytes) -> str | None:
+    """Files glued from UTF-8 and cp1252 parts: decode line by line if both really occur."""
+    lines = data.split(b"\n")
+    out: list[str] = []
+    utf8_non_ascii = legacy = 0
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+            utf8_non_ascii += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+            legacy += 1
+        out.append(text)
+    if utf8_non_ascii == 0 or legacy == 0:
+        return None
+    return "\n".join(out)
+
+
 def _looks_binary(text: str) -> bool:
     if not text:
         return False
@@ -74,6 +95,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_lines(data)
+    if mixed is not None:
+        return mixed, "utf-8+cp1252"
     # German-first: cp1252 covers umlauts, ß, € and typographic quotes of Windows exports.
     try:
         text = data.decode("cp1252")

@@ -80,3 +80,8 @@ def test_textio_cp1252_not_mistaken_for_utf8():
     raw = "Kundin: Das ärgert mich, Frau Müller.\n".encode("cp1252")
     assert "ärgert" in decode_bytes(raw)
     assert "Müller" in decode_bytes(raw)
+
+
+def test_textio_mixed_utf8_and_cp1252_lines():
+    raw = "Agent: Grüß Gott.\n".encode() + "Kundin: Die Gebühr ärgert mich.\n".encode("cp1252")
+    assert decode_bytes(raw) == "Agent: Grüß Gott.\nKundin: Die Gebühr ärgert mich.\n"
