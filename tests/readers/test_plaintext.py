@@ -226,3 +226,17 @@ def test_plaintext_upper_case_names(read):
     call = read(text).transcripts[0]
     assert [t.role for t in call.turns] == ["agent", "customer", "agent", "customer"]
     assert call.agent == "JANA KRÜGER"
+
+
+@pytest.mark.parametrize(
+    "marker,ended_by",
+    [
+        ("[Gespräch beendet durch Anrufer]", "customer"),
+        ("[Gespräch beendet]", "normal"),
+        ("(Mitarbeiterin hat das Gespräch beendet)", "agent"),
+        ("[Musik]", None),
+    ],
+)
+def test_plaintext_more_end_markers(read, marker, ended_by):
+    call = read(f"Agent: Guten Tag.\nKunde: Tschüss.\n{marker}\n").transcripts[0]
+    assert call.ended_by == ended_by

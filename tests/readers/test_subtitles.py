@@ -151,3 +151,16 @@ def test_srt_malformed_timing_is_input_error():
         read_bytes(data, "bad.srt")
     assert err.value.path == "bad.srt"
     assert err.value.line == 6
+
+
+def test_subtitles_annotation_cues_left_out_and_end_marker_read(read):
+    data = _vtt(
+        "00:00:01.000 --> 00:00:02.000\n<v Agent>Guten Tag.</v>\n\n"
+        "00:00:02.500 --> 00:00:03.000\n<v Kunde>Tschüss.</v>\n\n"
+        "00:00:03.500 --> 00:00:04.000\n[Kunde hat aufgelegt]\n"
+    )
+    result = read(data, "e.vtt")
+    call = result.transcripts[0]
+    assert [t.text for t in call.turns] == ["Guten Tag.", "Tschüss."]
+    assert call.ended_by == "customer"
+    assert any("annotation" in w and "line(s) 9" in w for w in result.warnings)

@@ -14,7 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from toneprobe.readers.base import Segment
-from toneprobe.readers.plaintext import classify_label
+from toneprobe.readers.plaintext import classify_label, hangup_marker
+
+_NOTE = re.compile(r"^\s*(?:\[[^\]]*\]|\([^)]*\)|\*{1,3}[^*]+\*{1,3}|♪[^♪]*♪?)\s*$")
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>", re.IGNORECASE)
 _VOICE_END = re.compile(r"</v\s*>", re.IGNORECASE)
@@ -60,12 +62,21 @@ def _label_candidates(cue: Cue) -> list[str]:
     return out
 
 
+def note_warnings(speakers: CueSpeakers) -> list[str]:
+    if not speakers.notes:
+        return []
+    shown = ", ".join(str(n) for n in speakers.notes[:10])
+    return [f"cue(s) at line(s) {shown} hold only an annotation; not part of any turn"]
+
+
 class CueSpeakers:
     """Decides which prefixes are speakers, using counts over the whole file."""
 
     def __init__(self, cues: list[Cue]):
         self.counts: Counter[str] = Counter()
         self.known: dict[str, str | None] = {}
+        self.notes: list[int] = []  # cue lines that hold only an annotation ([Musik], [lacht])
+        self.ended_by: str | None = None
         for cue in cues:
             for label in _label_candidates(cue):
                 self.counts[label] += 1
@@ -86,6 +97,11 @@ class CueSpeakers:
         lines = [ln.strip() for ln in plain.split("\n") if ln.strip()]
         if not lines:
             return []
+        if all(_NOTE.match(ln) for ln in lines):
+            self.notes.append(cue.line or 0)
+            for ln in lines:
+                self.ended_by = hangup_marker(ln) or self.ended_by
+            return []
         if len(lines) > 1 and all(_DASH.match(ln) for ln in lines):
             parts = [self._prefixed(_DASH.sub("", ln)) for ln in lines]
             if all(p[0] is not None for p in parts):
@@ -94,8 +110,9 @@ class CueSpeakers:
             got = self.speaker(lines[0])
             if got is not None:
                 return [self._seg(cue, got[0], got[1], " ".join(lines[1:]))]
-        spk, role, first = self._prefixed(lines[0])
-        return [self._seg(cue, spk, role, " ".join([first, *lines[1:]]))]
+        spk, role, first = self._prefixed(_DASH.sub("", lines[0]))
+        rest = [_DASH.sub("", ln) for ln in lines[1:]]
+        return [self._seg(cue, spk, role, " ".join([first, *rest]))]
 
     def _prefixed(self, line: str) -> tuple[str | None, str | None, str]:
         got = _prefix_label(line)

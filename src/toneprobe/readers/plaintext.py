@@ -34,19 +34,37 @@ _CALL_ID = re.compile(
 _ANNOTATION = re.compile(
     r"^\s*(?:\[[^\]]*\]|\([^)]*\)|\*{1,3}[^*]+\*{1,3}|-{2,}.*-{2,}|<[^>]*>)\s*$"
 )
-_HANGUP_CUSTOMER = re.compile(
-    r"\b(?:kunde|kundin|anrufer(?:in)?|customer|caller)\b.{0,30}\b(?:aufgelegt|hung up|beendet)",
-    re.IGNORECASE,
+_HANGUP = re.compile(r"\b(?:aufgelegt|beendet|hung up|hangs? up|ended)\b", re.IGNORECASE)
+_CUSTOMER_PARTY = re.compile(
+    r"\b(?:kunde|kundin|anrufer|anruferin|customer|caller)\b", re.IGNORECASE
 )
-_HANGUP_AGENT = re.compile(
-    r"\b(?:agent(?:in)?|mitarbeiter(?:in)?|berater(?:in)?|kundenbetreuer(?:in)?)\b.{0,30}"
-    r"\b(?:aufgelegt|hung up|beendet)",
+_AGENT_PARTY = re.compile(
+    r"\b(?:agent|agentin|mitarbeiter|mitarbeiterin|berater|beraterin|kundenbetreuer|"
+    r"kundenbetreuerin|sachbearbeiter|sachbearbeiterin)\b",
     re.IGNORECASE,
 )
 _DROPPED = re.compile(
-    r"\bverbindung (?:abgebrochen|getrennt|unterbrochen)|\bcall dropped\b|\bdisconnected\b",
+    r"\bverbindung (?:abgebrochen|getrennt|unterbrochen)|\bcall dropped\b|\bdisconnected\b|"
+    r"\babgebrochen\b",
     re.IGNORECASE,
 )
+
+
+def hangup_marker(note: str) -> str | None:
+    """``[Kunde hat aufgelegt]`` -> customer; ``(Verbindung abgebrochen)`` -> dropped."""
+    if _DROPPED.search(note):
+        return "dropped"
+    if not _HANGUP.search(note):
+        return None
+    cust = _CUSTOMER_PARTY.search(note)
+    agent = _AGENT_PARTY.search(note)
+    if cust and not agent:
+        return "customer"
+    if agent and not cust:
+        return "agent"
+    if cust and agent:  # "Agent beendet das Gespräch mit dem Kunden": the first party acted
+        return "customer" if cust.start() < agent.start() else "agent"
+    return "normal"
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -196,12 +214,9 @@ def parse_dialogue(
             continue
         stripped = line.strip()
         if _ANNOTATION.match(stripped):
-            if _HANGUP_CUSTOMER.search(stripped):
-                info["ended_by"] = "customer"
-            elif _HANGUP_AGENT.search(stripped):
-                info["ended_by"] = "agent"
-            elif _DROPPED.search(stripped):
-                info["ended_by"] = "dropped"
+            ended = hangup_marker(stripped)
+            if ended is not None:
+                info["ended_by"] = ended
             info["annotations"].append(lineno)  # type: ignore[attr-defined]
             continue
         if not segments:
