@@ -106,3 +106,40 @@ def test_api_glob_matching_directories_expands_them(tmp_path):
     (tmp_path / "tag1").mkdir()
     (tmp_path / "tag1" / "a.txt").write_text("x", encoding="utf-8")
     assert iter_input_files([str(tmp_path / "tag*")]) == [tmp_path / "tag1" / "a.txt"]
+
+
+def test_api_combine_calls_redacted_twins_and_genesys_parts():
+    import json
+
+    from toneprobe.readers import combine_calls
+
+    def cl(redacted: bool, text: str):
+        doc = {
+            "CustomerMetadata": {"ContactId": "k-1"},
+            "ContentMetadata": {"Output": "Redacted" if redacted else "Raw"},
+            "Transcript": [{"ParticipantRole": "AGENT", "Content": text, "BeginOffsetMillis": 0}],
+        }
+        return read_text(json.dumps(doc), "redacted.json" if redacted else "raw.json").transcripts[
+            0
+        ]
+
+    def gen(start: int, purpose: str, text: str, name: str):
+        doc = {
+            "conversationId": "g-1",
+            "conversationStartTime": 0,
+            "transcripts": [
+                {"phrases": [{"text": text, "participantPurpose": purpose, "startTimeMs": start}]}
+            ],
+        }
+        return read_text(json.dumps(doc), name).transcripts[0]
+
+    calls = [
+        cl(True, "Ihre IBAN ist [PII]."),
+        gen(5000, "external", "Danke.", "b.json"),
+        cl(False, "Ihre IBAN ist DE00."),
+        gen(1000, "internal", "Guten Tag.", "a.json"),
+    ]
+    out, notes = combine_calls(calls)
+    assert [t.turns[0].text for t in out] == ["Guten Tag.", "Ihre IBAN ist DE00."]
+    assert [(t.role, t.start) for t in out[0].turns] == [("agent", 1.0), ("customer", 5.0)]
+    assert len(notes) == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toneprobe.errors import InputError
+from toneprobe.model import Transcript
 
 
 def _say(message: str) -> None:
@@ -52,15 +53,15 @@ def run_convert(
     agent_speaker: str | None = None,
 ) -> None:
     """Read every input and write toneprobe JSON; raise InputError if nothing could be read."""
-    from toneprobe.readers import get_reader, iter_input_files, read_path
+    from toneprobe.readers import combine_calls, get_reader, iter_input_files, read_path
 
     if input_format:
         get_reader(input_format)  # fail early on an unknown name
     files = iter_input_files(paths)
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
-    records: list[dict[str, Any]] = []
-    skipped = turns = 0
+    transcripts: list[Transcript] = []
+    skipped = 0
     for f in files:
         try:
             result = read_path(f, input_format=input_format, agent_speaker=agent_speaker)
@@ -72,8 +73,12 @@ def run_convert(
             continue
         for warning in result.warnings:
             _say(f"warning: {warning}")
-        turns += result.n_turns
-        records.extend(t.to_dict() for t in result.transcripts)
+        transcripts.extend(result.transcripts)
+    transcripts, notes = combine_calls(transcripts)
+    for note in notes:
+        _say(f"warning: {note}")
+    records = [t.to_dict() for t in transcripts]
+    turns = sum(len(t.turns) for t in transcripts)
     read = len(files) - skipped
     if len(files) > 1:
         _say(f"read {read} files, skipped {skipped}, {turns} turns")

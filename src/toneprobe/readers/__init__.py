@@ -55,6 +55,7 @@ __all__ = [
     "READERS",
     "ReadResult",
     "Reader",
+    "combine_calls",
     "get_reader",
     "detect_reader",
     "iter_input_files",
@@ -86,6 +87,55 @@ class ReadResult:
     @property
     def n_calls(self) -> int:
         return len(self.transcripts)
+
+
+def combine_calls(transcripts: list[Transcript]) -> tuple[list[Transcript], list[str]]:
+    """Batch fix-ups across files of one contact (formats.md pitfalls).
+
+    * Contact Lens raw and redacted twins of one contact: keep the raw one.
+    * Genesys writes one file per communication: merge a conversation's files in time order.
+    Calls without a ``source_call_id`` pass through unchanged, in their order.
+    """
+    from dataclasses import replace
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, t in enumerate(transcripts):
+        fmt, sid = t.metadata.get("format"), t.metadata.get("source_call_id")
+        if fmt in ("contact-lens", "genesys") and isinstance(sid, str):
+            groups.setdefault((fmt, sid), []).append(i)
+    drop: set[int] = set()
+    merged: dict[int, Transcript] = {}
+    warnings: list[str] = []
+    for (fmt, sid), idx in groups.items():
+        if len(idx) < 2:
+            continue
+        calls = [transcripts[i] for i in idx]
+        if fmt == "contact-lens":
+            raw = [i for i in idx if not transcripts[i].metadata.get("redacted")]
+            keep = raw[0] if raw else idx[0]
+            drop.update(i for i in idx if i != keep)
+            warnings.append(
+                f"contact {sid}: {len(idx)} files (raw/redacted twins); kept {transcripts[keep].source}"
+            )
+            continue
+        turns = sorted(
+            (turn for call in calls for turn in call.turns),
+            key=lambda turn: turn.start if turn.start is not None else float("inf"),
+        )
+        first = calls[0]
+        merged[idx[0]] = replace(
+            first,
+            turns=tuple(replace(turn, index=n) for n, turn in enumerate(turns)),
+            agent=next((c.agent for c in calls if c.agent), None),
+            customer=next((c.customer for c in calls if c.customer), None),
+            ended_by=next((c.ended_by for c in calls if c.ended_by), None),
+        )
+        drop.update(idx[1:])
+        warnings.append(
+            f"conversation {sid}: merged {len(idx)} Genesys files into call {first.call_id}"
+        )
+    out = [merged.get(i, t) for i, t in enumerate(transcripts) if i not in drop]
+    return out, warnings
 
 
 def get_reader(name: str) -> Reader:
