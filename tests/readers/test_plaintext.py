@@ -240,3 +240,40 @@ def test_plaintext_upper_case_names(read):
 def test_plaintext_more_end_markers(read, marker, ended_by):
     call = read(f"Agent: Guten Tag.\nKunde: Tschüss.\n{marker}\n").transcripts[0]
     assert call.ended_by == ended_by
+
+
+def test_plaintext_speaker_header_lines_otter_style(read):
+    text = (
+        "Jana Krüger  0:02\n"
+        "Guten Tag, Stadtwerke Musterstadt, was kann ich für Sie tun?\n"
+        "\n"
+        "Max Muster  0:07\n"
+        "Meine Rechnung ist zu hoch.\n"
+        "Um 10:30 Uhr hatte ich schon angerufen.\n"
+        "\n"
+        "Jana Krüger  0:15\n"
+        "Das prüfe ich.\n"
+    )
+    call = read(text).transcripts[0]
+    assert [(t.speaker, t.role, t.start) for t in call.turns] == [
+        ("Jana Krüger", "agent", 2.0),
+        ("Max Muster", "customer", 7.0),
+        ("Jana Krüger", "agent", 15.0),
+    ]
+    assert (
+        call.turns[1].text == "Meine Rechnung ist zu hoch. Um 10:30 Uhr hatte ich schon angerufen."
+    )
+
+
+def test_plaintext_header_lines_with_roles_and_leading_time(read):
+    text = "[00:00:01] Agentin\nGuten Tag.\n[00:00:04] Kunde\nHallo, ich habe eine Frage.\n"
+    call = read(text).transcripts[0]
+    assert [(t.role, t.start, t.text) for t in call.turns] == [
+        ("agent", 1.0, "Guten Tag."),
+        ("customer", 4.0, "Hallo, ich habe eine Frage."),
+    ]
+
+
+def test_plaintext_time_then_word_line_is_speech(read):
+    call = read("Agent: Wann passt es Ihnen?\nKunde: Am Montag.\n10:30 Uhr\n").transcripts[0]
+    assert call.turns[1].text == "Am Montag. 10:30 Uhr"

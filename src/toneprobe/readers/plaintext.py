@@ -24,6 +24,12 @@ _LINE = re.compile(
     rf"(?:\s*[\[(](?P<ats>{_TS})[\])])?"
     r"\s*(?:\*\*)?(?P<sep>:(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
 )
+# speaker header lines of Otter/Teams-style exports; the speech follows on the next lines:
+# "Jana Krüger  0:02" / "Speaker 1 (00:01:05)" / "[00:00:02] Kunde"
+_HEADER = re.compile(
+    rf"^\s*(?:(?P<label>[^:\d\[\]()]{{1,60}}?)\s+[\[(]?(?P<ts>{_TS})[\])]?"
+    rf"|[\[(]?(?P<ts2>{_TS})[\])]?\s+(?P<label2>[^:\d\[\]]{{1,60}}?)\s*:?)\s*$"
+)
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
 _NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
 _CALL_ID = re.compile(
@@ -134,6 +140,7 @@ class _Line:
     prefix: _Prefix | None
     text: str
     has_ts: bool
+    header: bool = False  # a "Name  0:02" line: the speech follows on the next lines
 
 
 _COLON_GENDER = re.compile(r"^([^:\n]{1,40}?\w):(in|innen)(?=\s*(?:[\[(][^\])]*[\])])?\s*:)")
@@ -144,7 +151,7 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
         line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
     m = _LINE.match(line)
     if not m:
-        return None
+        return _match_header(line, lineno)
     prefix = classify_label(m.group("label"))
     if prefix is None or (prefix.kind == "name" and m.group("sep") != ":"):
         return None
@@ -160,6 +167,17 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
                 return None  # "(Kundin) Agent:" style: not a timestamp, not a turn prefix
             raise InputError(f"malformed timestamp {raw_ts!r}", path, lineno)
     return _Line(lineno, start, prefix, m.group("text"), has_ts)
+
+
+def _match_header(line: str, lineno: int) -> _Line | None:
+    m = _HEADER.match(line)
+    if not m:
+        return None
+    prefix = classify_label(m.group("label") or m.group("label2") or "")
+    start = clock_seconds(m.group("ts") or m.group("ts2") or "")
+    if prefix is None or start is None:
+        return None
+    return _Line(lineno, start, prefix, "", True, header=m.group("label") is not None)
 
 
 def parse_dialogue(
@@ -179,6 +197,7 @@ def parse_dialogue(
                 named.setdefault(hit.prefix.speaker, hit.prefix.role)
 
     nonblank = sum(1 for line in lines if line.strip())
+    headers = sum(1 for h in matched if h is not None and h.header)
     name_lines = [h for h in matched if h and h.prefix and h.prefix.kind == "name"]
     other = any(h and h.prefix and h.prefix.kind != "name" for h in matched)
     distinct = {h.prefix.speaker for h in name_lines if h.prefix}
@@ -198,7 +217,12 @@ def parse_dialogue(
             p = hit.prefix
             if p.kind == "name":
                 p.role = named.get(p.speaker)
-                accepted = p.role is not None or counts[p.speaker] >= 2 or hit.has_ts
+                accepted = (
+                    p.role is not None
+                    or counts[p.speaker] >= 2
+                    or (hit.has_ts and not hit.text == "" and not hit.header)
+                    or (hit.header and headers >= 2)
+                )
             else:
                 accepted = True
         if accepted and hit is not None and hit.prefix is not None:
