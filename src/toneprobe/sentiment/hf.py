@@ -187,7 +187,10 @@ class HFDirectoryBackend(SentimentBackend):
                 f"model '{self.path}': config id2label {id2label} does not match "
                 f"num_labels={model.config.num_labels}"
             )
-        self._targets = map_labels(id2label, self.user_map)
+        try:
+            self._targets = map_labels(id2label, self.user_map)
+        except ModelError as err:
+            raise ModelError(f"model '{self.path}': {err}") from None
         self._limit = self._max_tokens(tokenizer, model.config)
         self._tokenizer, self._model, self._torch = tokenizer, model, torch
         log.info(
