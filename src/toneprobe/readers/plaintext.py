@@ -220,7 +220,7 @@ def parse_dialogue(
                 accepted = (
                     p.role is not None
                     or counts[p.speaker] >= 2
-                    or (hit.has_ts and not hit.text == "" and not hit.header)
+                    or (hit.has_ts and hit.text != "" and not hit.header)
                     or (hit.header and headers >= 2)
                 )
             else:
