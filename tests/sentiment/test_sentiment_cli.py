@@ -266,3 +266,15 @@ def test_sentiment_cli_closed_pipe_exits_0(tmp_path, fmt):
     err = proc.stderr.read().decode("utf-8")
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err
+
+
+def test_sentiment_cli_default_model(tmp_path):
+    # no --model: the embedded model shipped in models/ (run from another directory)
+    data = ("\n".join(LINES) + "\n").encode("utf-8")
+    res = toneprobe("sentiment", "-", "--format", "jsonl", stdin=data, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    rows = jsonl(res.stdout)
+    assert [r["text"] for r in rows] == LINES
+    assert [bool(r.get("empty")) for r in rows] == [not line.strip() for line in LINES]
+    assert rows[0]["label"] == "positive"  # "Vielen Dank, Sie haben mir sehr geholfen!"
+    assert rows[2]["label"] == "negative"  # "Das ist eine Frechheit, ich will kündigen!!"
