@@ -127,11 +127,8 @@ def check_calls(problems: list[str]) -> None:
                 problems.append(f"{jpath.name}: turn {i} bad role/text")
             elif t["role"] == "agent" and t.get("speaker") != doc["agent"]:
                 problems.append(f"{jpath.name}: turn {i} agent speaker {t.get('speaker')!r}")
-        if (
-            turns
-            and doc["agent"].split()[-1] not in turns[0]["text"]
-            and turns[0]["role"] == "agent"
-        ):
+        surname = doc["agent"].split()[-1].lower()
+        if not turns or turns[0]["role"] != "agent" or surname not in turns[0]["text"].lower():
             problems.append(f"{jpath.name}: agent's name not in the first turn")
         tpath = calls / "text" / f"{cid}.txt"
         if tpath.exists():
@@ -146,7 +143,6 @@ def check_calls(problems: list[str]) -> None:
     print(f"calls: {len(rows)}")
     for k, c in counts.items():
         print(f"  {k}: {dict(sorted(c.items()))}")
-    print(f"  agents: {dict(Counter(r['agent'] for r in rows))}")
 
 
 def main() -> int:
