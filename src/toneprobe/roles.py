@@ -255,14 +255,14 @@ AGENT_CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "greeting.opening",
-        r"^\W*(?:\w+[ -]){0,3}?\w*(?:versicherung|energie|telekom|bank|bahn|werke|service|gmbh|"
-        r"ag|kasse|versand|shop|reiseservice|schadenservice)\b",
+        r"^\W*(?:\w+[ -]){0,3}?(?:\w*(?:versicherung|energie|telekom|bank|bahn|werke|service|"
+        r"kasse|versand)|gmbh|ag|se|kg|shop)\b",
         2.0,
         True,
     ),
     _cue(
         "greeting.speaking",
-        r"\bsie sprechen mit\b|\bam (?:apparat|telefon)\b|\bthank you for calling\b",
+        r"\bsie sprechen mit\b|\bam apparat\b|\bam telefon(?=\s*(?:[.,!]|$))|\bthank you for calling\b",
         2.5,
     ),
     _cue("greeting.name", r"\bmein name ist\b|\bmy name is\b", 1.0, True),
@@ -274,9 +274,15 @@ AGENT_CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "ask.identifier",
-        r"\b(?:ihre|ihrer|die|der)\s+(?:kunden|vertrags|rechnungs|auftrags|"
+        r"\b(?:ihre|ihrer)\s+(?:kunden|vertrags|rechnungs|auftrags|"
         r"bestell|zähler|versicherungs|sendungs|policen|mitglieds|konto)[- ]?nummer\b",
         2.0,
+    ),
+    _cue(
+        "ask.terse",
+        r"^\W*(?:ihre |die |und )?(?:kunden|vertrags|konto|versicherungs|bestell|auftrags|"
+        r"rechnungs)?(?:nummer|iban|geburtsdatum|postleitzahl|kennzeichen)\b[^.!]{0,30}(?:\?|bitte|\.?$)",
+        1.5,
     ),
     _cue(
         "ask.verify",
@@ -321,7 +327,8 @@ CUSTOMER_CUES: tuple[Cue, ...] = (
         "broken",
         r"\bfunktioniert (?:\w+ ){0,2}nicht\b|\bgeht (?:schon )?seit\b|\bgeht nicht mehr\b|"
         r"\bist (?:nicht|nie) angekommen\b|\bdoesn'?t work\b|\bblinkt\b|\bkein (?:internet|netz|"
-        r"strom|empfang)\b",
+        r"strom|empfang)\b|\bich versuche (?:\w+ ){0,2}seit\b|\bseit (?:einer|zwei|drei|\d+) "
+        r"(?:stunden?|tagen|wochen|monaten)\b",
         2.0,
     ),
     _cue(

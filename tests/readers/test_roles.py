@@ -234,3 +234,16 @@ def test_roles_agent_name_from_person_label_and_metadata():
     call.agent = "lgraf"
     transcript, _ = finalize(call)
     assert transcript.agent == "lgraf"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lange, guten Tag. Ich versuche seit einer Stunde, mein Abo zu verlängern.",
+        "Können Sie das nicht einfach am Telefon verlängern?",
+        "Die Versicherungsnummer habe ich gerade nicht hier.",
+    ],
+)
+def test_roles_customer_sentences_do_not_fire_agent_cues(text):
+    agent, _, fired = cue_scores([text])
+    assert not agent, fired
