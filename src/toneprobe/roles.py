@@ -280,8 +280,8 @@ AGENT_CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "ask.terse",
-        r"^\W*(?:ihre |die |und )?(?:kunden|vertrags|konto|versicherungs|bestell|auftrags|"
-        r"rechnungs)?(?:nummer|iban|geburtsdatum|postleitzahl|kennzeichen)\b[^.!]{0,30}(?:\?|bitte|\.?$)",
+        r"^\W*(?:(?:ihre|die|den|das|name|und|oder)\s+){0,3}(?:\w*nummer|iban|geburtsdatum|"
+        r"postleitzahl|kennzeichen)(?:\s+(?:bitte|oder|und)(?:\s+\w+)?)*\s*[?.!]?\s*$",
         1.5,
     ),
     _cue(

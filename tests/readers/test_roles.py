@@ -247,3 +247,11 @@ def test_roles_agent_name_from_person_label_and_metadata():
 def test_roles_customer_sentences_do_not_fire_agent_cues(text):
     agent, _, fired = cue_scores([text])
     assert not agent, fired
+
+
+@pytest.mark.parametrize(
+    "text", ["Kontonummer oder IBAN.", "Name und Geburtsdatum.", "Ihre Kundennummer bitte?"]
+)
+def test_roles_terse_identifier_requests_are_agent_cues(text):
+    agent, customer, _ = cue_scores([text])
+    assert agent > customer
