@@ -78,6 +78,8 @@ class Scorer:
         ctx = self.context(transcript)
         for det in self.detectors:
             ctx.results[det.name] = det.detect(ctx)
+        for det in self.detectors:
+            ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
         return build_record(transcript, ctx, self.weights)
 
 

@@ -1,4 +1,5 @@
-"""The detectors, in the order they run (later ones read earlier results).
+"""The detectors, in the order they run (later ones read earlier results; each may adjust
+its result in ``finalize`` once all have run).
 
 This tuple is the whole registry: no import side effects, no decorators.
 """
@@ -11,6 +12,6 @@ from toneprobe.detectors.empathy import Empathy
 from toneprobe.detectors.hangup import HangUp
 from toneprobe.detectors.respect import Respect
 
-DETECTORS: tuple[type[Detector], ...] = (Respect, Empathy, HangUp, DeEscalation)
+DETECTORS: tuple[type[Detector], ...] = (Respect, Empathy, DeEscalation, HangUp)
 
 __all__ = ["DETECTORS", "CallContext", "Detector", "DetectorResult"]

@@ -103,3 +103,7 @@ class Detector(ABC):
 
     @abstractmethod
     def detect(self, ctx: CallContext) -> DetectorResult: ...
+
+    def finalize(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
+        """Second pass, after every detector ran (e.g. de-escalation reads the hang-up)."""
+        return result

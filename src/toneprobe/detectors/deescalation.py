@@ -1,17 +1,21 @@
 """De-escalation: was an upset customer calmed?
 
 From the customer's upset level per turn (sentiment plus cues: capitals, "!!", threats to
-cancel, "unverschämt") decide ``achieved`` (clearly upset, clearly calmer at the end),
-``failed`` (upset and not calmed, or escalated) or ``not_needed`` (never upset). Credit the
-agent turns between the peak and the recovery and flag escalating moves.
+cancel, "unverschämt", resignation) decide ``achieved`` (clearly upset, clearly calmer at the
+end), ``failed`` (upset and not calmed, or escalated) or ``not_needed`` (never upset). Credit the
+agent turns after the first upset turn (acknowledgement, apology, concrete next step) and flag
+escalating moves ("Beruhigen Sie sich mal", capitals, arguing back, blame).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.findings import Finding
 
-UPSET = 0.62  # a customer turn at or above this level is "clearly upset"
+UPSET = 0.62  # a customer turn at or above this level is upset
+SUSTAINED = 0.5  # two customer turns at this level also make a clearly upset customer
 CALM = 0.35  # the end level at or below which the customer counts as calm
 MIN_DROP = 0.3
 CUE_BOOST = 0.35  # how much one upset cue adds (times its weight)
@@ -33,7 +37,7 @@ def upset_levels(ctx: CallContext, cues: list[Finding]) -> dict[int, float]:
             continue
         level = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
         fs = by_turn.get(turn.index, [])
-        upset = sorted((f.weight for f in fs if f.kind == "upset"), reverse=True)
+        upset = sorted((f.weight for f in fs if f.kind in ("upset", "resigned")), reverse=True)
         calm = max((f.weight for f in fs if f.kind == "calm"), default=0.0)
         for rank, w in enumerate(upset[:3]):
             level += CUE_BOOST * w / (rank + 1)
@@ -50,19 +54,34 @@ class DeEscalation(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         own = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
         cues = [f for f in own if f.role == "customer" and f.polarity == "cue"]
-        agent_own = [f for f in own if f.role == "agent" and f.polarity != "cue"]
         # the agent shouting (capitals, "!!") is an escalating move, not a customer cue
+        agent_own = [f for f in own if f.role == "agent" and f.polarity != "cue"]
         agent_own += [_as_escalating(f) for f in own if f.role == "agent" and f.kind == "upset"]
         levels = upset_levels(ctx, cues)
-        summary = self._decide(ctx, levels, agent_own)
-        keep_turns = set(summary["credited_turns"]) | set(summary["escalating_turns"])
-        findings = [f for f in cues] + [
-            f for f in agent_own if f.polarity == "negative" or f.turn in keep_turns
-        ]
+        summary = self._decide(ctx, levels, cues, agent_own)
+        findings = cues + [f for f in agent_own if f.polarity == "negative"]
         return DetectorResult(self.name, tuple(findings), summary)
 
+    def finalize(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
+        """A call that ends in a hang-up by the agent or the customer did not calm anyone."""
+        hangup = ctx.results.get("hangup")
+        outcome = hangup.summary["outcome"] if hangup else "none"
+        if outcome not in ("agent", "customer") or result.summary["outcome"] == "failed":
+            return result
+        summary = dict(result.summary)
+        summary["outcome"] = "failed"
+        summary["recovery_turn"] = None
+        summary["reason"] = f"the call ended with a hang-up by the {outcome}"
+        if summary["credit"] is None:
+            summary["credit"] = 0.0
+        return replace(result, summary=summary)
+
     def _decide(
-        self, ctx: CallContext, levels: dict[int, float], agent_own: list[Finding]
+        self,
+        ctx: CallContext,
+        levels: dict[int, float],
+        cues: list[Finding],
+        agent_own: list[Finding],
     ) -> dict[str, object]:
         trajectory = [{"turn": t, "upset": u} for t, u in sorted(levels.items())]
         base: dict[str, object] = {
@@ -74,53 +93,58 @@ class DeEscalation(Detector):
             "credited_turns": [],
             "escalating_turns": [],
             "credit": None,
+            "reason": "the customer was never clearly upset",
             "trajectory": trajectory,
         }
         if not levels:
             return base
         order = sorted(levels)
-        end_turns = order[-2:]
-        end = min(levels[t] for t in end_turns) if len(order) > 2 else levels[order[-1]]
-        end = max(end, levels[order[-1]] - 0.25)  # the very last word weighs most
+        last = order[-1]
+        end = min(levels[t] for t in order[-2:]) if len(order) > 2 else levels[last]
+        end = max(end, levels[last] - 0.25)  # the very last word weighs most
         base["end_upset"] = round(end, 3)
         peak_turn = max(order, key=lambda t: (levels[t], -t))
         peak = levels[peak_turn]
-        # the agent's moves, from the first upset turn on
-        first_upset = next((t for t in order if levels[t] >= UPSET), peak_turn)
+        upset_cue = any(f.kind in ("upset", "resigned") for f in cues)
+        sustained = sum(1 for t in order if levels[t] >= SUSTAINED) >= 2
+        if peak < UPSET or not (upset_cue or sustained):
+            return base  # one gloomy turn without any sign of anger is not an upset customer
+        first_upset = next(t for t in order if levels[t] >= UPSET or levels[t] >= SUSTAINED)
         moves = ctx.findings("empathy") + ctx.findings("respect") + agent_own
         after = [f for f in moves if f.role == "agent" and f.turn > first_upset]
         credited = sorted(
             {f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS}
         )
         escalating = sorted({f.turn for f in after if f.polarity == "negative" and f.weight >= 0.5})
-        hangup = ctx.results.get("hangup")
-        broke_off = hangup is not None and hangup.summary["outcome"] in ("agent", "customer")
-        if peak < UPSET and not broke_off:
-            return base
-        recovery = next((t for t in order if t > peak_turn and levels[t] <= CALM), None)
         agent_turns = [
             t.index for t in ctx.transcript.turns if t.role == "agent" and t.index > first_upset
         ]
         credit = len(credited) / len(agent_turns) if agent_turns else 0.0
-        calmed = end <= CALM and peak - end >= MIN_DROP and levels[order[-1]] < UPSET
-        hung_up = hangup.summary["outcome"] if hangup else "none"
-        if hung_up in ("agent", "customer"):
-            calmed = False  # a call that ends in a hang-up on an upset customer did not calm them
-            base["reason"] = f"the call ended with a hang-up by the {hung_up}"
+        end_cues = {f.kind for f in cues if f.turn in order[-2:]}
+        settled = "calm" in end_cues and "resigned" not in end_cues
+        calmed = end <= CALM and peak - end >= MIN_DROP and levels[last] < UPSET
+        reason = "the customer is clearly calmer at the end"
+        if calmed and not credited and not settled:
+            calmed, reason = False, "the customer went quiet, but no agent move calmed them"
+        elif calmed and len(escalating) > len(credited) and not settled:
+            calmed, reason = False, "the agent escalated more than it calmed"
+        elif not calmed:
+            reason = "the customer is still upset at the end"
         base.update(
             outcome="achieved" if calmed else "failed",
             peak_turn=peak_turn,
-            recovery_turn=recovery if calmed else None,
+            recovery_turn=next((t for t in order if t > peak_turn and levels[t] <= CALM), None)
+            if calmed
+            else None,
             credited_turns=credited,
             escalating_turns=escalating,
             credit=round(min(1.0, credit), 3),
+            reason=reason,
         )
         return base
 
 
 def _as_escalating(f: Finding) -> Finding:
-    from dataclasses import replace
-
     return replace(
         f,
         polarity="negative",

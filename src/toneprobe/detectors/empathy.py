@@ -13,6 +13,9 @@ CREDIT = {"acknowledge": 1.0, "apology": 0.9, "understand": 0.75, "explore": 0.7
 SOLUTION_ONLY = 0.3  # a solution without any reaction to the person
 SOLUTION_KINDS = ("next_step", "alternative")
 NEGATIVE_SENTIMENT = 0.6
+MIN_WORDS = 4  # a short answer ("Der vierzehnte.") is no feeling, whatever the model says
+HEARD = 0.75
+HEARD_FLOOR = 0.7
 
 
 class Empathy(Detector):
@@ -28,18 +31,25 @@ class Empathy(Detector):
         for f in findings + ctx.findings("respect"):
             by_turn.setdefault(f.turn, []).append(f)
 
-        opportunities = []
+        opportunities: list[dict[str, object]] = []
+        heard = False  # once the agent reacted to the feeling, later answers need less
         for i, turn in enumerate(turns):
             if turn.role != "customer":
                 continue
-            negative = ctx.sentiments[i].scores.get("negative", 0.0) >= NEGATIVE_SENTIMENT
+            negative = (
+                ctx.sentiments[i].scores.get("negative", 0.0) >= NEGATIVE_SENTIMENT
+                and len(turn.text.split()) >= MIN_WORDS
+            )
             if turn.index not in cue_turns and not negative:
                 continue
             response = next((t for t in turns[i + 1 :] if t.role == "agent"), None)
             if response is None:
                 continue  # the call ends on the customer: nothing the agent could answer
-            moves = by_turn.get(response.index, [])
-            opportunities.append(self._rate(turn.index, response.index, moves, negative))
+            rating = self._rate(
+                turn.index, response.index, by_turn.get(response.index, []), negative, heard
+            )
+            heard = heard or float(rating["credit"]) >= HEARD  # type: ignore[arg-type]
+            opportunities.append(rating)
 
         credits = [o["credit"] for o in opportunities]
         summary = {
@@ -51,12 +61,17 @@ class Empathy(Detector):
         return DetectorResult(self.name, tuple(findings), summary)
 
     @staticmethod
-    def _rate(turn: int, response: int, moves: list[Finding], negative: bool) -> dict[str, object]:
+    def _rate(
+        turn: int, response: int, moves: list[Finding], negative: bool, heard: bool
+    ) -> dict[str, object]:
         kinds = {f.kind for f in moves if f.polarity == "positive"}
         cold = [f for f in moves if f.polarity == "negative"]
         credit = max((CREDIT[k] for k in kinds if k in CREDIT), default=0.0)
         if credit == 0.0 and kinds & set(SOLUTION_KINDS):
             credit = SOLUTION_ONLY
+        if heard and not cold:
+            # the customer already felt heard: a solution or a calm answer now counts more
+            credit = max(credit, HEARD_FLOOR if kinds & set(SOLUTION_KINDS) else HEARD_FLOOR - 0.2)
         if cold:
             credit = 0.0
         return {

@@ -138,7 +138,12 @@ class HangUp(Detector):
         hostile = {f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"}
         closed = final_agent is not None and final_agent.index in farewell
 
+        deesc = ctx.results.get("deescalation")
+        levels = {d["turn"]: d["upset"] for d in deesc.summary["trajectory"]} if deesc else {}
+
         def upset(turn_index: int) -> float:
+            if turn_index in levels:
+                return float(levels[turn_index])
             return ctx.sentiments[position[turn_index]].scores.get("negative", 0.0)
 
         before_final = [
