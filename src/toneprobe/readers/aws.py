@@ -7,6 +7,7 @@ older files keep speakers only in ``speaker_labels.segments`` or items only unde
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from toneprobe.errors import InputError
@@ -17,6 +18,7 @@ from toneprobe.readers.base import (
     as_dict,
     as_list,
     as_text,
+    group_words,
     json_document,
     parse_time,
 )
@@ -135,17 +137,12 @@ def _from_items(res: dict[str, Any], path: str | None) -> list[Segment]:
         words.sort(key=lambda w: w[0] if w[0] is not None else float("inf"))
     else:
         words = _words(items, None, path)
-    spans = _speaker_spans(res, path)
+    spans = sorted(_speaker_spans(res, path))
     if spans:
+        starts = [a for a, _, _ in spans]
         for w in words:
             if w[2] is None and w[0] is not None:
-                w[2] = next((lab for a, b, lab in spans if a <= w[0] <= b), None)
-    out: list[Segment] = []
-    for start, end, speaker, content in words:
-        if out and out[-1].speaker == speaker:
-            out[-1].text += " " + content
-            if end is not None:
-                out[-1].end = end
-        else:
-            out.append(Segment(text=content, speaker=speaker, start=start, end=end))
-    return out
+                k = bisect.bisect_right(starts, w[0]) - 1
+                if k >= 0 and spans[k][0] <= w[0] <= spans[k][1]:
+                    w[2] = spans[k][2]
+    return group_words((w[0], w[1], w[2], w[3]) for w in words)

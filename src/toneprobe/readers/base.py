@@ -11,6 +11,7 @@ import json
 import math
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -201,6 +202,30 @@ def parse_time(
     if not math.isfinite(number) or number < 0:
         raise InputError(f"malformed {what} {value!r}", path, line)
     return round(number * scale, 3)
+
+
+def group_words(
+    words: Iterable[tuple[float | None, float | None, str | None, str]],
+) -> list[Segment]:
+    """Consecutive words of one speaker as one segment: (start, end, speaker, word) in order.
+
+    A word starting with whitespace is glued as it is (Whisper's " Tag"), others get a space.
+    """
+    out: list[Segment] = []
+    parts: list[list[str]] = []
+    for start, end, speaker, word in words:
+        if out and out[-1].speaker == speaker:
+            parts[-1].append(word if word[:1].isspace() else " " + word)
+            if end is not None:
+                out[-1].end = end
+            if out[-1].start is None:
+                out[-1].start = start
+        else:
+            out.append(Segment(text="", speaker=speaker, start=start, end=end))
+            parts.append([word])
+    for seg, words_of in zip(out, parts, strict=True):
+        seg.text = "".join(words_of).strip()
+    return out
 
 
 def as_text(value: Any) -> str:

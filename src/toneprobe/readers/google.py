@@ -19,6 +19,7 @@ from toneprobe.readers.base import (
     as_dict,
     as_list,
     as_text,
+    group_words,
     json_document,
     parse_time,
 )
@@ -171,21 +172,16 @@ def _stt(results: list[Any], path: str | None) -> list[Segment]:
     if last_words and all(
         "speakerTag" in as_dict(w) or "speakerLabel" in as_dict(w) for w in last_words
     ):
-        out: list[Segment] = []
+        tagged = []
         for w in last_words:
             w = as_dict(w)
             spk = as_text(w.get("speakerLabel")) or f"speaker_{as_text(w.get('speakerTag'))}"
-            word = as_text(w.get("word"))
             start = parse_time(
                 w.get("startTime") or w.get("startOffset"), path=path, what="startTime"
             )
             end = parse_time(w.get("endTime") or w.get("endOffset"), path=path, what="endTime")
-            if out and out[-1].speaker == spk:
-                out[-1].text += " " + word
-                out[-1].end = end if end is not None else out[-1].end
-            else:
-                out.append(Segment(text=word, speaker=spk, start=start, end=end))
-        return out
+            tagged.append((start, end, spk, as_text(w.get("word")).strip()))
+        return group_words(t for t in tagged if t[3])
     out = []
     for r in results:
         r = as_dict(r)

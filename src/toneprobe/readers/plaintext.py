@@ -205,6 +205,7 @@ def parse_dialogue(
         for name in distinct:  # a short call where every name speaks once
             counts[name] = max(counts[name], 2)
     segments: list[Segment] = []
+    parts: list[list[str]] = []  # continuation lines per segment
     info: dict[str, object] = {"unplaced": [], "call_id": None, "ended_by": None, "annotations": []}
     unplaced: list[int] = info["unplaced"]  # type: ignore[assignment]
     for i, line in enumerate(lines):
@@ -235,6 +236,7 @@ def parse_dialogue(
                     line=lineno,
                 )
             )
+            parts.append([])
             continue
         stripped = line.strip()
         if _ANNOTATION.match(stripped):
@@ -250,8 +252,10 @@ def parse_dialogue(
             else:
                 unplaced.append(lineno)
             continue
-        last = segments[-1]
-        last.text = f"{last.text} {stripped}" if last.text else stripped
+        parts[-1].append(stripped)  # continuation of the turn before
+    for seg, more in zip(segments, parts, strict=True):
+        if more:
+            seg.text = " ".join([seg.text, *more]) if seg.text else " ".join(more)
     return segments, info
 
 

@@ -16,6 +16,7 @@ from toneprobe.readers.base import (
     as_dict,
     as_list,
     as_text,
+    group_words,
     json_document,
     parse_time,
 )
@@ -83,31 +84,22 @@ def _split(seg: dict[str, Any], path: str | None, i: int) -> list[Segment]:
             if text.strip()
             else []
         )
-    # words of two speakers in one segment: split at each change
-    pieces: list[Segment] = []
+    # words of two speakers in one segment: split at each change; a word without a speaker
+    # (digits, symbols the aligner skipped) stays with the speaker before it
+    tagged = []
     current = seg_speaker
     for w in words:
         word = as_text(w.get("word"))
         if not word.strip():
             continue
-        spk = _speaker(w.get("speaker")) or current
+        current = _speaker(w.get("speaker")) or current
         w_start = parse_time(w.get("start"), path=path, what=f"segments[{i}].words.start")
         w_end = parse_time(w.get("end"), path=path, what=f"segments[{i}].words.end")
-        if pieces and pieces[-1].speaker == spk:
-            piece = pieces[-1]
-            piece.text = piece.text + (word if word[:1].isspace() else " " + word)
-            if w_end is not None:
-                piece.end = w_end
-            if piece.start is None:
-                piece.start = w_start
-        else:
-            pieces.append(Segment(text=word, speaker=spk, start=w_start, end=w_end))
-        current = spk
+        tagged.append((w_start, w_end, current, word))
+    pieces = group_words(tagged)
     if pieces:
         if pieces[0].start is None:
             pieces[0].start = start
         if pieces[-1].end is None:
             pieces[-1].end = end
-    for p in pieces:
-        p.text = p.text.strip()
     return pieces
