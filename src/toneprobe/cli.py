@@ -245,6 +245,96 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
+PathsArg = Annotated[
+    list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
+]
+NoRedactOpt = Annotated[
+    bool, typer.Option("--no-redact", help="Show personal data (masked by default).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr.")]
+
+
+def _score_options(model, rules, input_format, agent_speaker, config, quiet):  # type: ignore[no-untyped-def]
+    from toneprobe.commands.workflows import ScoreOptions
+
+    return ScoreOptions(model, tuple(rules or ()), input_format, agent_speaker, config, quiet)
+
+
+@app.command()
+def evaluate(
+    paths: PathsArg,
+    labels: Annotated[Path, typer.Option("--labels", "-l", help="Labels: CSV, JSON or YAML.")],
+    minimum: Annotated[
+        list[str] | None,
+        typer.Option("--min", help="Threshold NAME=VALUE, e.g. hangup_f1=0.75 (repeatable)."),
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | json")] = "table",
+    config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
+    input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:  # fmt: skip
+    """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
+
+    Example: toneprobe evaluate sample_transcripts --labels sample_transcripts/labels.csv --min deescalation_f1=0.75 --junit report.xml
+    """  # noqa: E501
+    from toneprobe.commands.workflows import run_evaluate
+
+    _check_choice(fmt, ("table", "json"), "--format")
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
+
+
+@app.command()
+def examples(
+    paths: PathsArg,
+    detector: Annotated[str | None, typer.Option("--detector", help="Only this detector.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="best | worst")] = "worst",
+    n: Annotated[int, typer.Option("-n", min=1, help="How many moments.")] = 10,
+    context: Annotated[int, typer.Option("--context", min=0, help="Turns before/after.")] = 2,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | markdown | json | csv")] = "table",
+    no_redact: NoRedactOpt = False,
+    config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
+    input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:  # fmt: skip
+    """Coaching moments: the strongest positive or negative agent findings, with context.
+
+    Example: toneprobe examples sample_transcripts --kind best -n 5 --format markdown
+    """
+    from toneprobe.commands.workflows import run_examples
+
+    _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
+    _check_choice(kind, ("best", "worst"), "--kind")
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
+                 fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
+
+
+@app.command()
+def report(
+    paths: PathsArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    no_redact: NoRedactOpt = False,
+    config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
+    input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:  # fmt: skip
+    """Write one self-contained offline HTML report: agents, charts, best and worst calls.
+
+    Example: toneprobe report sample_transcripts --output report.html
+    """
+    from toneprobe.commands.workflows import run_report
+
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    run_report(paths, output=output, redaction=not no_redact, options=opts)
+
+
 def main() -> None:
     """Entry point: one handler turns toneprobe errors into one line and an exit code.
 
