@@ -142,3 +142,27 @@ def test_contact_lens_unknown_role_is_input_error():
     with pytest.raises(InputError) as err:
         read_bytes(json.dumps(doc).encode(), "u.json")
     assert "unknown ParticipantRole 'MANAGER_X'" in str(err.value)
+
+
+def test_contact_lens_chat_absolute_times(read):
+    doc = {
+        "Channel": "CHAT",
+        "Participants": [
+            {"ParticipantId": "u1", "ParticipantRole": "AGENT"},
+            {"ParticipantId": "u2", "ParticipantRole": "CUSTOMER"},
+        ],
+        "Transcript": [
+            {
+                "ParticipantId": "u2",
+                "Content": "Hallo, mein Paket fehlt.",
+                "AbsoluteTime": "2024-06-03T10:00:00.000Z",
+            },
+            {
+                "ParticipantId": "u1",
+                "Content": "Das prüfe ich.",
+                "AbsoluteTime": "2024-06-03T10:00:12.500Z",
+            },
+        ],
+    }
+    call = read(json.dumps(doc), "chat.json").transcripts[0]
+    assert [(t.role, t.start) for t in call.turns] == [("customer", 0.0), ("agent", 12.5)]

@@ -7,6 +7,7 @@ The real-time API wraps turns as ``Segments[{Transcript: {...}}]``. Roles are ex
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from toneprobe.errors import InputError
@@ -45,6 +46,13 @@ def _disconnect(doc: dict[str, Any]) -> str | None:
     return None
 
 
+def _iso_seconds(value: str) -> float | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 class ContactLensReader(Reader):
     name = "contact-lens"
     aliases = ("connect", "tca", "transcribe-call-analytics")
@@ -76,7 +84,8 @@ class ContactLensReader(Reader):
             ch = as_dict(ch)
             if "ChannelId" in ch and ch.get("ParticipantRole"):
                 roles.setdefault(f"ch_{ch['ChannelId']}", as_text(ch["ParticipantRole"]))
-        segments = []
+        segments: list[Segment] = []
+        absolute: list[tuple[int, float | None]] = []
         for i, turn in enumerate(turns):
             pid = as_text(turn.get("ParticipantId"))
             raw_role = as_text(turn.get("ParticipantRole")) or roles.get(pid, "")
@@ -101,6 +110,13 @@ class ContactLensReader(Reader):
                     ),
                 )
             )
+            if segments[-1].start is None and isinstance(turn.get("AbsoluteTime"), str):
+                absolute.append((len(segments) - 1, _iso_seconds(turn["AbsoluteTime"])))
+        # chat analysis gives wall-clock AbsoluteTime instead of offsets: make them relative
+        known = [t for _, t in absolute if t is not None]
+        for n, t in absolute:
+            if t is not None:
+                segments[n].start = round(t - min(known), 3)
         meta = as_dict(doc.get("CustomerMetadata"))
         source_id = as_text(meta.get("ContactId")) or as_text(doc.get("JobName"))
         metadata: dict[str, Any] = {"format": self.name}
