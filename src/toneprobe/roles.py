@@ -585,6 +585,16 @@ def finalize(
         warnings.append(where + f"left out {empty} segment(s) without text")
 
     if call.keep_turns:
+        metadata = dict(call.metadata)
+        labels = {s.speaker for s in segments if s.speaker is not None and s.role != "bot"}
+        found = _match_speaker(agent_speaker, labels) if agent_speaker else None
+        if found is not None:  # the override wins even over toneprobe JSON roles
+            for seg in segments:
+                if seg.speaker is not None and seg.role != "bot":
+                    seg.role = "agent" if seg.speaker == found else "customer"
+            metadata["roles"] = {"method": "override", "confidence": 1.0, "agent_speaker": found}
+        elif agent_speaker:
+            warnings.append(where + f"--agent-speaker {agent_speaker!r} is not a speaker here")
         turns = tuple(
             Turn(i, s.role, s.text, s.speaker, s.start, s.end)  # type: ignore[arg-type]
             for i, s in enumerate(x for x in segments if x.role in ("agent", "customer"))
@@ -599,7 +609,7 @@ def finalize(
             customer=call.customer,
             ended_by=call.ended_by,  # type: ignore[arg-type]
             source=source,
-            metadata=dict(call.metadata),
+            metadata=metadata,
         ), warnings
 
     if any(s.speaker is not None for s in segments):

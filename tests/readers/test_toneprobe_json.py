@@ -94,3 +94,15 @@ def test_toneprobe_json_empty_turn_reported(read):
     result = read(json.dumps(doc), "e.json")
     assert len(result.transcripts[0].turns) == 1
     assert any("without text" in w for w in result.warnings)
+
+
+def test_toneprobe_json_agent_speaker_override(read):
+    doc = {
+        "turns": [
+            {"role": "agent", "speaker": "A", "text": "Hallo."},
+            {"role": "customer", "speaker": "B", "text": "Hi."},
+        ]
+    }
+    call = read(json.dumps(doc), "o.json", agent_speaker="b").transcripts[0]
+    assert [t.role for t in call.turns] == ["customer", "agent"]
+    assert call.metadata["roles"]["method"] == "override"
