@@ -196,25 +196,26 @@ def read_text(
     if not text.strip():
         raise InputError("empty file", path)
     reader = get_reader(input_format) if input_format else detect_reader(text, path)
+    result = ReadResult(path=path or "<input>", format=reader.name)
+    prefix = f"{path}: " if path else ""
     try:
         raw_calls: list[RawCall] = reader.parse(text, path, _stem(path))
+        for raw in raw_calls:
+            transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
+            result.warnings.extend(prefix + w for w in warnings)
+            result.unplaced_lines.extend(raw.unplaced_lines)
+            if transcript is None:
+                result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
+                continue
+            result.transcripts.append(transcript)
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as err:
+        # a reader bug must still end as one clear line for the user (details in the debug log)
         log.debug("reader %s failed on %s", reader.name, path, exc_info=True)
         raise InputError(
             f"cannot read as {reader.name}: {type(err).__name__}: {err}", path
         ) from None
-    result = ReadResult(path=path or "<input>", format=reader.name)
-    prefix = f"{path}: " if path else ""
-    for raw in raw_calls:
-        transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
-        result.warnings.extend(prefix + w for w in warnings)
-        result.unplaced_lines.extend(raw.unplaced_lines)
-        if transcript is None:
-            result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
-            continue
-        result.transcripts.append(transcript)
     if not result.transcripts:
         raise InputError(f"no recognisable turns ({reader.name})", path)
     return result
