@@ -164,3 +164,16 @@ def test_convert_cli_formats_table_lists_readers():
     ):
         assert name in out
     assert "meeting.vtt" in out
+
+
+def test_convert_cli_write_atomic_keeps_usual_mode(tmp_path):
+    import os
+
+    from toneprobe.commands.convert import write_atomic
+
+    out = tmp_path / "x.json"
+    write_atomic(out, "{}\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert out.read_text(encoding="utf-8") == "{}\n"
