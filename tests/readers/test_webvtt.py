@@ -97,3 +97,15 @@ def test_subtitles_annotation_cues_left_out_and_end_marker_read(read):
     assert [t.text for t in call.turns] == ["Guten Tag.", "Tschüss."]
     assert call.ended_by == "customer"
     assert any("annotation" in w and "line(s) 9" in w for w in result.warnings)
+
+
+def test_webvtt_zoom_short_call_names_once(read):
+    data = _vtt(
+        "1\n00:00:01.000 --> 00:00:02.000\nTim Roth: Guten Tag, was kann ich für Sie tun?\n\n"
+        "2\n00:00:02.500 --> 00:00:04.000\nLea Wagner: Meine Rechnung ist falsch.\n"
+    )
+    call = read(data, "z.vtt").transcripts[0]
+    assert [(t.speaker, t.role) for t in call.turns] == [
+        ("Tim Roth", "agent"),
+        ("Lea Wagner", "customer"),
+    ]
