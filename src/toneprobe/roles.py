@@ -392,6 +392,7 @@ def cue_scores(texts: list[str]) -> tuple[float, float, list[str]]:
 
 
 _FIRST_SPEAKER_PRIOR = 0.5
+_SECOND_AGENT = 4.0  # agent-minus-customer cue score that makes a further speaker an agent
 
 
 @dataclass(slots=True)
@@ -449,6 +450,11 @@ def infer_roles(
     else:
         method = "first_speaker"
     roles: dict[str, SourceRole] = {s: ("agent" if s == agent else "customer") for s in speakers}
+    # a transfer or conference: a third speaker who clearly talks like an agent is one too,
+    # as long as the speaker who talks most like a customer stays the customer
+    for spk in ranked[1:-1]:
+        if diffs[spk] >= _SECOND_AGENT:
+            roles[spk] = "agent"
     return roles, {
         "method": method,
         "confidence": _confidence(margin),

@@ -255,3 +255,19 @@ def test_roles_customer_sentences_do_not_fire_agent_cues(text):
 def test_roles_terse_identifier_requests_are_agent_cues(text):
     agent, customer, _ = cue_scores([text])
     assert agent > customer
+
+
+def test_roles_transfer_second_agent_recognised():
+    roles, _ = infer_roles(
+        {
+            "spk_0": [
+                "Guten Tag, Stadtwerke Musterstadt, was kann ich für Sie tun?",
+                "Ich verbinde Sie.",
+            ],
+            "spk_1": ["Meine Rechnung ist falsch, das ist schon das dritte Mal."],
+            "spk_2": [
+                "Hier ist die Fachabteilung, Sie sprechen mit Ole Berg. Wie kann ich Ihnen helfen?"
+            ],
+        }
+    )
+    assert roles == {"spk_0": "agent", "spk_1": "customer", "spk_2": "agent"}
