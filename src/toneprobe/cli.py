@@ -7,6 +7,7 @@ never here, so ``toneprobe --help`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -186,6 +187,17 @@ def score(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip calls already in the JSONL --output file.")
+    ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local | dask")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (--engine dask).")
+    ] = None,
 ) -> None:
     """Score calls and print per-agent empathy scores (or per call with --by call).
 
@@ -197,8 +209,12 @@ def score(
 
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(by, ("agent", "call"), "--by")
+    _check_choice(engine, ("local", "dask"), "--engine")
     opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()))
-    code = run_score(paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet)
+    code = run_score(
+        paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
+        workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
+    )  # fmt: skip
     raise typer.Exit(code)
 
 

@@ -13,8 +13,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
 
+def _import_spacy() -> None:
+    """Import spaCy without thinc pulling in torch (seconds of start-up, unused by a blank
+    pipeline). torch still imports normally later, e.g. for a Hugging Face sentiment model."""
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
+    _import_spacy()
     import spacy
 
     nlp = spacy.blank("de")

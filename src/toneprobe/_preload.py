@@ -1,0 +1,22 @@
+"""Imported once in the process pool's fork server, before it forks the workers.
+
+Every worker then starts with spaCy, numpy and the toneprobe modules already in memory (shared
+copy-on-write) instead of importing them again. The workers still load their own Scorer (rules,
+models) in ``batch._init_worker``. Ctrl-C is the parent's to handle: the fork server and the
+workers it forks ignore SIGINT.
+"""
+
+from __future__ import annotations
+
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+import numpy  # noqa: E402, F401
+
+import toneprobe.batch  # noqa: E402, F401
+import toneprobe.pipeline  # noqa: E402, F401
+import toneprobe.readers  # noqa: E402, F401
+from toneprobe.nlp import get_nlp  # noqa: E402
+
+get_nlp()
