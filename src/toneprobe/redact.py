@@ -86,7 +86,7 @@ _MONTHS = (
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 # Spoken in ASR output: "anna punkt becker at web punkt de"
 _EMAIL_SPOKEN = re.compile(
-    r"(?i)\b[\w-]+(?:\s+(?:punkt|dot|unterstrich|bindestrich|minus)\s+[\w-]+)*"
+    r"(?i)(?<![\w.+-])[\w.+-]*\w(?:\s+(?:punkt|dot|unterstrich|bindestrich|minus)\s+[\w-]+)*"
     r"\s+(?:at|ät|et)\s+[\w-]+(?:\s+(?:punkt|dot)\s+[\w-]+)*\s+(?:punkt|dot)\s+"
     r"(?:de|com|net|org|eu|at|ch|info|biz)\b"
 )
@@ -122,6 +122,11 @@ _NUMBER = re.compile(
     rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#]?\s*(?:{_FILLER}\b[\s,:]*)*)"
     rf"(?P<id>{_SPOKEN_RUN}|{_ID_TOKEN})"
 )
+_NUMBER_ASKED = re.compile(rf"(?i)\b(?:{_NUMBER_KEYWORD})")
+# An answer to "Ihre Zählernummer?": "1ELB 0073 5521", "0077 8812 30" (4+ digits in all).
+_BARE_ID = re.compile(
+    r"(?<![\w,.])(?:[A-Z]{0,4}\d[A-Z0-9]*|[A-Z]{1,4})(?:[ /.-][A-Z]{0,4}\d[A-Z0-9]*)*(?![\w]|[.,]\d)"
+)
 _NUMBER_SPOKEN_SHORT = rf"(?:{_DIGIT_WORD}(?:[\s,.-]+(?:{_DIGIT_WORD}|\d)){{2,}})"
 _NUMBER_SHORT = re.compile(
     rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#]?\s*(?:{_FILLER}\b[\s,:]*)*)"
@@ -145,6 +150,12 @@ _STREET_SUFFIX = (
     r"(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|"
     r"markt|kamp|berg|hof|graben|zeile)"
 )
+_STREET_ENDINGS = tuple(
+    _wordset(
+        "straße strasse str weg allee platz gasse ring damm ufer chaussee steig pfad markt "
+        "kamp berg hof graben zeile"
+    )
+)
 _STREET = re.compile(
     r"(?<![\w-])"
     r"(?:"
@@ -157,6 +168,10 @@ _STREET = re.compile(
     rf"(?:[A-Za-zÄÖÜäöüß][\wäöüß]*-)*[A-Za-zÄÖÜäöüß][a-zäöüß]+{_STREET_SUFFIX}"
     r")"
     r"\s?\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?(?![\w,.]\d|\d)"
+    # the town may follow: "Hafenstraße 31, Lübeck", "Friedrichstraße 22 in Neuss"
+    r"(?:(?:,[ ]?|[ ]in[ ])(?:(?:0[1-9]|[1-9]\d)\d{3}[ ])?"
+    r"(?P<city>[A-ZÄÖÜ][a-zäöüß]+(?:[- ](?:am|an[ ]der|im)[ ][A-ZÄÖÜ][a-zäöüß]+)?)"
+    r"(?=[\s.,;!?]|$))?"
 )
 # Compounds ending in a street word that are not streets ("Parkplatz 3", "Rückweg 2").
 _NOT_STREETS = _wordset(
@@ -262,11 +277,11 @@ def _find_iban(text: str) -> Iterator[_Candidate]:
                 yield _Candidate("iban", m.start(), end, "IBAN (mod-97 checksum)")
                 break
         else:
-            before = text[max(0, m.start() - 30) : m.start()].lower()
+            # A typo or a made-up number still has the shape of an IBAN: mask it too.
             expected = _IBAN_LENGTHS.get(compact[:2])
-            if "iban" in before and expected and len(compact) >= expected:
+            if expected and len(compact) >= expected and len(_digits(compact[4:expected])) >= 10:
                 end = m.start() + positions[expected - 1] + 1
-                yield _Candidate("iban", m.start(), end, "IBAN after the word 'IBAN'")
+                yield _Candidate("iban", m.start(), end, "IBAN-shaped (checksum fails)")
 
 
 def _find_card(text: str) -> Iterator[_Candidate]:
@@ -292,6 +307,19 @@ def _find_number(text: str) -> Iterator[_Candidate]:
             yield _Candidate("number", start, start + len(value), "number after a number keyword")
 
 
+def _find_bare_number(text: str) -> Iterator[_Candidate]:
+    for m in _BARE_ID.finditer(text):
+        if len(_digits(m.group(0))) >= 4:
+            yield _Candidate("number", m.start(), m.end(), "number asked for in the turn before")
+    for m in re.finditer(rf"(?i)\b{_SPOKEN_RUN}\b", text):
+        yield _Candidate("number", m.start(), m.end(), "spoken number asked for before")
+
+
+def asks_for_number(text: str) -> bool:
+    """Whether a turn asks for (or names) a customer/contract/meter... number."""
+    return bool(_NUMBER_ASKED.search(text))
+
+
 def _find_birthdate(text: str) -> Iterator[_Candidate]:
     for m in _DATE.finditer(text):
         window = text[max(0, m.start() - 60) : m.start()] + " " + text[m.end() : m.end() + 30]
@@ -302,11 +330,20 @@ def _find_birthdate(text: str) -> Iterator[_Candidate]:
 def _find_address(text: str) -> Iterator[_Candidate]:
     streets: list[_Candidate] = []
     for m in _STREET.finditer(text):
-        words = re.findall(r"[\wäöüßÄÖÜ]+", m.group(0))
-        street_word = next((w for w in reversed(words) if not w[0].isdigit()), "")
+        end = m.end()
+        city = m.group("city")
+        if city is not None:
+            if city.lower() in _NOT_NAME_WORDS or city.lower() in _NOT_CITIES:
+                end = m.start("city")
+                end = len(text[:end].rstrip(" ,").removesuffix(" in"))
+            street_part = text[m.start() : m.start("city")]
+        else:
+            street_part = m.group(0)
+        words = re.findall(r"[\wäöüßÄÖÜ]+", street_part)
+        street_word = next((w for w in words if w.lower().endswith(_STREET_ENDINGS)), "")
         if street_word.lower() in _NOT_STREETS:
             continue
-        streets.append(_Candidate("address", m.start(), m.end(), "street and house number"))
+        streets.append(_Candidate("address", m.start(), end, "street and house number"))
     cities: list[_Candidate] = []
     for m in _PLZ_CITY.finditer(text):
         city = m.group(0).split(" ", 1)[1]
@@ -388,14 +425,24 @@ _FINDERS = {
 
 
 def find_pii(
-    text: str, *, names: Iterable[str] = (), options: RedactOptions | None = None
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    options: RedactOptions | None = None,
+    expect_number: bool = False,
 ) -> list[Redaction]:
-    """All non-overlapping PII spans in ``text``, sorted by position."""
+    """All non-overlapping PII spans in ``text``, sorted by position.
+
+    ``expect_number``: the turn answers a question for a number ("Ihre Zählernummer?"), so
+    bare digit groups ("0077 8812 30") are masked as [NUMMER] too.
+    """
     opts = options or DEFAULT_OPTIONS
     candidates: list[_Candidate] = []
     for kind, finder in _FINDERS.items():
         if kind in opts.kinds:
             candidates.extend(finder(text))
+    if expect_number and "number" in opts.kinds:
+        candidates.extend(_find_bare_number(text))
     if "name" in opts.kinds:
         candidates.extend(_find_names(text, names, opts.keep_names))
     priority = {kind: i for i, kind in enumerate(KINDS)}
@@ -415,14 +462,18 @@ def find_pii(
 
 
 def redact(
-    text: str, *, names: Iterable[str] = (), options: RedactOptions | None = None
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    options: RedactOptions | None = None,
+    expect_number: bool = False,
 ) -> tuple[str, list[Redaction]]:
     """Mask PII in ``text``; returns the new text and the spans (original offsets).
 
     ``names`` are known names (the customer's, from the transcript) to mask wherever they
     occur, also in parts ("Becker" of "Anna Becker"); "Herr/Frau X" is always masked.
     """
-    spans = find_pii(text, names=names, options=options)
+    spans = find_pii(text, names=names, options=options, expect_number=expect_number)
     pieces: list[str] = []
     pos = 0
     for span in spans:
@@ -499,8 +550,12 @@ def redact_transcript(
     names = transcript_names(transcript)
     turns = []
     spans_by_turn: dict[int, list[Redaction]] = {}
+    previous: str = ""
     for turn in transcript.turns:
-        new_text, spans = redact(turn.text, names=names, options=opts)
+        new_text, spans = redact(
+            turn.text, names=names, options=opts, expect_number=asks_for_number(previous)
+        )
+        previous = turn.text
         spans_by_turn[turn.index] = spans
         speaker = turn.speaker
         if speaker and "name" in opts.kinds and speaker != transcript.agent:
