@@ -709,7 +709,38 @@ def _name_of(turns: tuple[Turn, ...], speakers: set[str | None], role: str) -> s
     if len(names) == 1:
         return names[0]
     texts = [t.text for t in turns if t.role == role][:4]
-    return self_introduction(texts, greeting=role == "agent")
+    name = self_introduction(texts, greeting=role == "agent")
+    if name is None and role == "customer" and texts:
+        name = caller_surname(texts[0], [t.text for t in turns if t.role == "agent"][:6])
+    return name
+
+
+_SURNAME = re.compile(
+    r"^\W*(?:ja,?\s+)?(?:(?:hallo|guten (?:tag|morgen|abend)|grüß gott|moin),?\s+(?:auch,?\s+)?)?"
+    r"(?P<name>\w+(?:-\w+)?)"
+    r"(?:\s+hier\b|\s+mein name\b|\s*,?\s+(?:guten|hallo|grüß|moin)\b|\s*[.!]\s+\w)",
+    re.IGNORECASE,
+)
+_NOT_SURNAME = _wordset(
+    "ja nein hallo guten tag morgen abend auch ich wir sie es das der die hier so also okay ok "
+    "gut danke bitte moin servus genau na äh ähm hm tja richtig schön"
+)
+
+
+def caller_surname(first_turn: str, agent_texts: list[str]) -> str | None:
+    """``Fuchs, guten Tag.`` / ``hallo meier hier`` -> the caller's surname, with ``Frau``/``Herr``
+    when the agent addresses the caller so (``Das tut mir leid, Frau Fuchs``)."""
+    m = _SURNAME.match(first_turn)
+    if not m or m.group("name").casefold() in _NOT_SURNAME or not m.group("name").isalpha():
+        return None
+    surname = m.group("name")
+    surname = surname[:1].upper() + surname[1:]
+    address = re.compile(rf"\b(Herr|Frau)\s+{re.escape(surname)}\b", re.IGNORECASE)
+    for text in agent_texts:
+        hit = address.search(text)
+        if hit:
+            return f"{hit.group(1).capitalize()} {surname}"
+    return surname
 
 
 def _report_bots(segments: list[Segment], where: str, warnings: list[str]) -> None:

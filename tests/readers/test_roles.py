@@ -271,3 +271,40 @@ def test_roles_transfer_second_agent_recognised():
         }
     )
     assert roles == {"spk_0": "agent", "spk_1": "customer", "spk_2": "agent"}
+
+
+@pytest.mark.parametrize(
+    "first,agent,name",
+    [
+        (
+            "Fuchs, guten Tag. Ich habe eine Mahnung bekommen.",
+            ["Das tut mir leid, Frau Fuchs."],
+            "Frau Fuchs",
+        ),
+        ("hallo meier hier ich will kündigen", ["ihr kennzeichen bitte"], "Meier"),
+        ("Ja, guten Tag, Schmitt hier.", ["Guten Abend, Herr Schmitt."], "Herr Schmitt"),
+    ],
+)
+def test_roles_caller_surname(first, agent, name):
+    from toneprobe.roles import caller_surname
+
+    assert caller_surname(first, agent) == name
+
+
+@pytest.mark.parametrize(
+    "first", ["Ja, hallo?", "Guten Tag. Ich habe eine Frage.", "Hallo, hier ist alles kaputt."]
+)
+def test_roles_no_caller_surname(first):
+    from toneprobe.roles import caller_surname
+
+    assert caller_surname(first, []) is None
+
+
+@pytest.mark.parametrize(
+    "first,name",
+    [("Ja, hallo, Wendt mein Name.", "Wendt"), ("ja becker hallo ich bin gestern", "Becker")],
+)
+def test_roles_caller_surname_more_forms(first, name):
+    from toneprobe.roles import caller_surname
+
+    assert caller_surname(first, []) == name
