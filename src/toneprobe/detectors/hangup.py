@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.model import Turn
 
 DECIDE = 0.6
 TAIL = 3  # how many final turns carry hang-up evidence
 UPSET_END = 0.5
-CURT_WORDS = 10  # a goodbye this short, right after an upset turn, ends the conversation
+UPSET = 0.62  # clearly upset (as in de-escalation)
+UPSET_LEAVE = 0.4  # a customer this upset who says goodbye is breaking off
+OUTCOMES = ("agent", "customer", "dropped")
+PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
     [
@@ -81,8 +85,12 @@ METADATA_EVIDENCE = {
 }
 
 
-def is_cut_off(text: str) -> bool:
-    """True when a turn breaks off mid-sentence ("Ich wollte noch sagen, dass ...")."""
+def is_cut_off(text: str, punctuated: bool = False) -> bool:
+    """True when a turn breaks off mid-sentence ("Ich wollte noch sagen, dass ...").
+
+    In a punctuated transcript any turn without final punctuation was cut; in lower-case ASR
+    text only a dangling function word ("und", "dass", "der") tells.
+    """
     stripped = text.strip()
     if not stripped:
         return False
@@ -90,8 +98,20 @@ def is_cut_off(text: str) -> bool:
         return True
     if FINAL_PUNCT.search(stripped):
         return False
+    if punctuated:
+        return True
     last = re.findall(r"[\wäöüß]+", stripped.lower())
     return bool(last) and last[-1] in DANGLING
+
+
+def is_punctuated(texts: list[str]) -> bool:
+    """Most turns end with punctuation: the transcript is punctuated, not raw ASR."""
+    ends = [
+        bool(FINAL_PUNCT.search(t.strip()) or CUT_MARK.search(t.strip()))
+        for t in texts
+        if t.strip()
+    ]
+    return bool(ends) and sum(ends) >= 0.8 * len(ends) and len(ends) >= 3
 
 
 class HangUp(Detector):
@@ -121,56 +141,102 @@ class HangUp(Detector):
             evidence.append(f"{outcome} +{amount:.2f}: {why}")
 
         for f in findings:
-            add(f.kind or "none", f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+            if f.kind not in OUTCOMES:
+                continue
+            if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, turns):
+                # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
+                add(
+                    f.kind,
+                    f.weight / 2,
+                    f"{f.rule_id} in turn {f.turn}, but the call goes on: '{f.text}'",
+                )
+                continue
+            add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
 
         last = turns[-1]
         position = {t.index: i for i, t in enumerate(turns)}
         agent_turns = [t for t in turns if t.role == "agent"]
         final_agent = agent_turns[-1] if agent_turns else None
-        respect = ctx.findings("respect")
         earlier = ctx.findings()
-        farewell = {f.turn for f in respect if f.kind == "farewell"}
-        warm = {
-            f.turn
-            for f in earlier
-            if f.polarity == "positive" and f.kind not in ("farewell", "courtesy", "formal_address")
+        farewell = {f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"}
+        helpful = {
+            f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
         }
         hostile = {f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"}
-        closed = final_agent is not None and final_agent.index in farewell
-
+        customer_bye = {f.turn for f in findings if f.kind == "farewell"}
+        punctuated = is_punctuated([t.text for t in turns])
         deesc = ctx.results.get("deescalation")
         levels = {d["turn"]: d["upset"] for d in deesc.summary["trajectory"]} if deesc else {}
+        upset_cues = {f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"}
 
         def upset(turn_index: int) -> float:
             if turn_index in levels:
                 return float(levels[turn_index])
             return ctx.sentiments[position[turn_index]].scores.get("negative", 0.0)
 
-        before_final = [
-            t for t in turns if final_agent and t.index < final_agent.index and t.role == "customer"
-        ]
-        conflict = bool(before_final) and upset(before_final[-1].index) >= UPSET_END
-        if final_agent is not None and closed and conflict and final_agent.index in tail:
-            words = len(final_agent.text.split())
-            if words <= CURT_WORDS and final_agent.index not in warm:
-                add(
-                    "agent",
-                    0.6,
-                    f"curt goodbye (turn {final_agent.index}) right after an upset customer turn",
-                )
-        if is_cut_off(last.text):
-            if last.role == "customer" and hostile & tail:
+        closed = (
+            final_agent is not None
+            and final_agent.index in farewell
+            and final_agent.index not in hostile
+        )
+        # the customer returns the goodbye ("Danke, gleichfalls", "Wiederhören."): nobody hung up
+        returned = (
+            final_agent is not None
+            and last.role == "customer"
+            and last.index in customer_bye
+            and last.index > final_agent.index
+            and upset(last.index) < UPSET_LEAVE
+            and last.index not in upset_cues
+        )
+        # the agent offered more help before closing ("Kann ich sonst noch etwas tun?")
+        offered = final_agent is not None and any(
+            f.kind == "offer_more" and f.turn < final_agent.index for f in earlier
+        )
+        if final_agent is not None and final_agent.index in tail and not returned:
+            before = [t for t in turns if t.index < final_agent.index]
+            prev = before[-1] if before else None
+            if final_agent.index in farewell and final_agent.index in hostile:
+                add("agent", 0.6, f"the agent says goodbye in a hostile turn ({final_agent.index})")
+            elif final_agent.index in farewell and prev is not None and prev.role == "customer":
+                cut = is_cut_off(prev.text, punctuated)
+                angry = upset(prev.index) >= UPSET or prev.index in upset_cues
+                if cut:
+                    add(
+                        "agent",
+                        0.7,
+                        f"the agent says goodbye while the customer is still talking (turn {prev.index} breaks off)",
+                    )
+                elif angry and final_agent.index not in helpful and not offered:
+                    add(
+                        "agent",
+                        0.6,
+                        f"the agent says goodbye right after an upset customer turn ({prev.index}) without offering anything",
+                    )
+        if (
+            last.role == "customer"
+            and last.index in customer_bye
+            and (upset(last.index) >= UPSET_LEAVE or last.index in upset_cues)
+        ):
+            add(
+                "customer",
+                0.6,
+                f"the upset customer says goodbye and ends the call (turn {last.index})",
+            )
+        cut_turns = [t for t in turns[-2:] if is_cut_off(t.text, punctuated)]
+        if cut_turns and not scores["agent"]:
+            t = cut_turns[-1]
+            if t.role == "customer" and hostile & tail:
                 add(
                     "agent",
                     0.7,
-                    f"turn {last.index} breaks off while the customer is still talking, after a hostile agent turn",
+                    f"turn {t.index} breaks off while the customer is still talking, after a hostile agent turn",
                 )
             else:
-                add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
-        if last.role == "agent" and final_agent is not None and hostile & tail and not closed:
+                add("dropped", 0.6, f"turn {t.index} breaks off mid-sentence")
+        if last.role == "agent" and hostile & tail and not closed and last.index in hostile:
             add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
         if last.role == "customer" and upset(last.index) >= UPSET_END and not scores["dropped"]:
-            if not (final_agent and final_agent.index in farewell and final_agent.index in tail):
+            if final_agent is None or final_agent.index not in farewell:
                 add("customer", 0.35, f"the upset customer has the last word (turn {last.index})")
             elif scores["agent"]:
                 add(
@@ -182,6 +248,9 @@ class HangUp(Detector):
         meta = ctx.transcript.ended_by or _disconnect(ctx.transcript.metadata)
         if meta in METADATA_EVIDENCE:
             outcome, amount = METADATA_EVIDENCE[meta]
+            conflict = any(
+                upset(t.index) >= UPSET_END for t in turns[-TAIL:] if t.role == "customer"
+            )
             if outcome == "dropped" or conflict or outcome == "agent" and not closed:
                 add(outcome, amount, f"source says the call was ended by {meta}")
         elif meta == "normal":
@@ -200,6 +269,12 @@ class HangUp(Detector):
             "scores": {k: round(v, 3) for k, v in scores.items()},
         }
         return DetectorResult(self.name, tuple(findings), summary)
+
+
+def _ends_call(turn: int, turns: tuple[Turn, ...]) -> bool:
+    """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") follows this turn."""
+    after = [t for t in turns if t.index > turn]
+    return len(after) <= 1 and all(t.role == "agent" and len(t.text.split()) <= 12 for t in after)
 
 
 def _disconnect(metadata: dict[str, object]) -> str | None:
