@@ -277,3 +277,20 @@ def test_plaintext_header_lines_with_roles_and_leading_time(read):
 def test_plaintext_time_then_word_line_is_speech(read):
     call = read("Agent: Wann passt es Ihnen?\nKunde: Am Montag.\n10:30 Uhr\n").transcripts[0]
     assert call.turns[1].text == "Am Montag. 10:30 Uhr"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[Agent] Guten Tag.\n[Kunde]: Hallo.\n", "<Agent> Guten Tag.\n00:00:03 <Kundin> Hallo.\n"],
+)
+def test_plaintext_bracketed_role_labels(read, text):
+    call = read(text).transcripts[0]
+    assert [(t.role, t.text) for t in call.turns] == [
+        ("agent", "Guten Tag."),
+        ("customer", "Hallo."),
+    ]
+
+
+def test_plaintext_bracketed_stage_direction_is_speech(read):
+    call = read("Agent: Guten Tag.\nKunde: Hallo.\n[lacht] Ja genau.\n").transcripts[0]
+    assert call.turns[1].text == "Hallo. [lacht] Ja genau."

@@ -30,6 +30,10 @@ _HEADER = re.compile(
     rf"^\s*(?:(?P<label>[^:\d\[\]()]{{1,60}}?)\s+[\[(]?(?P<ts>{_TS})[\])]?"
     rf"|[\[(]?(?P<ts2>{_TS})[\])]?\s+(?P<label2>[^:\d\[\]]{{1,60}}?)\s*:?)\s*$"
 )
+# "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..."
+_BRACKET_LABEL = re.compile(
+    rf"^\s*(?:[\[(]?(?P<ts>{_TS})[\])]?\s+)?[\[<](?P<label>[^\]>\d]{{1,40}})[\]>]\s*:?\s*(?P<text>\S.*)$"
+)
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
 _NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
 _CALL_ID = re.compile(
@@ -149,6 +153,12 @@ _COLON_GENDER = re.compile(r"^([^:\n]{1,40}?\w):(in|innen)(?=\s*(?:[\[(][^\])]*[
 def _match(line: str, lineno: int, path: str | None) -> _Line | None:
     if ":in" in line:
         line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
+    b = _BRACKET_LABEL.match(line)
+    if b:
+        prefix = classify_label(b.group("label"))
+        if prefix is not None:
+            start = clock_seconds(b.group("ts")) if b.group("ts") else None
+            return _Line(lineno, start, prefix, b.group("text"), b.group("ts") is not None)
     m = _LINE.match(line)
     if not m:
         return _match_header(line, lineno)
