@@ -33,5 +33,8 @@ model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../share
 evaluate-models: $(STAMP)  ## macro-F1 of the shipped models per dev set vs the bars (exit 1 on a miss)
 	$(PY) scripts/evaluate_models.py --data ../shared/data
 
+report-check: $(STAMP)  ## HTML report of the samples in headless Chromium (apt-get install chromium); screenshot in build/
+	mkdir -p build && $(PY) -m toneprobe report $(SAMPLES) --output build/report.html && TONEPROBE_REPORT=build/report.html TONEPROBE_SCREENSHOT=build/report.png $(PY) -m pytest -q tests/test_report_browser.py
+
 clean:  ## remove the virtualenv and caches
 	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache

@@ -256,7 +256,24 @@ _FILTER_JS = """
       items[i].hidden = wanted !== "" && items[i].getAttribute("data-agent") !== wanted;
     }
   }
-  select.addEventListener("change", apply);
+  // "report.html#agent=Jana%20Kr%C3%BCger" opens the report filtered to that agent.
+  var hash = window.location.hash;
+  if (hash.indexOf("#agent=") === 0) {
+    var name = decodeURIComponent(hash.slice(7));
+    for (var j = 0; j < select.options.length; j++) {
+      if (select.options[j].value === name) { select.value = name; }
+    }
+  }
+  select.addEventListener("change", function () {
+    var target = select.value ? "#agent=" + encodeURIComponent(select.value)
+                              : window.location.pathname + window.location.search;
+    try {
+      window.history.replaceState(null, "", target);
+    } catch (err) {
+      // some browsers refuse history changes on file:// pages; the filter still works
+    }
+    apply();
+  });
   apply();
 })();
 """

@@ -1,0 +1,141 @@
+"""evaluate / examples / report as real processes on the bundled samples: exit codes, JUnit."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_transcripts"
+LABELS = SAMPLES / "labels.csv"
+# Personal data that occurs in the sample calls (numbers, addresses, e-mail addresses).
+SAMPLE_PII = (
+    "0160 3378 112", "KH-2291-4476", "Gartenweg 4", "Hafenstraße 31", "Friedrichstraße 22",
+    "s.arnold at webpost", "1ELB 0073 5521", "DE44 2003", "DE12 5005", "0077 8812 30",
+    "HR 5510 3302", "TK-58812", "4471 2209", "ZV 4410 9983",
+)  # fmt: skip
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "toneprobe", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_workflows_cli_evaluate_passes_with_junit_and_json(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    proc = run(
+        "evaluate", str(SAMPLES), "--labels", str(LABELS), "--format", "json",
+        "--min", "deescalation_f1=0.5", "--min", "disrespect_f1=0.5", "--junit", str(junit),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["n_labelled"] == doc["n_calls"] >= 40
+    assert doc["passed"] is True
+    assert set(doc["detectors"]) == {"deescalation", "hangup", "disrespect"}
+    assert -1.0 <= doc["empathy_spearman"] <= 1.0
+    root = ET.parse(junit).getroot()
+    cases = list(root.iter("testcase"))
+    assert [c.get("name") for c in cases] == ["deescalation_f1", "disrespect_f1"]
+    assert not any(c.find("failure") is not None for c in cases)
+
+
+def test_workflows_cli_evaluate_fails_a_threshold(tmp_path: Path) -> None:
+    # Labels with every de-escalation outcome swapped: toneprobe cannot agree with them.
+    swap = {"achieved": "failed", "failed": "not_needed", "not_needed": "achieved"}
+    rows = list(csv.DictReader(LABELS.open(encoding="utf-8")))
+    for row in rows:
+        row["deescalation"] = swap[row["deescalation"]]
+    bad = tmp_path / "labels.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    junit = tmp_path / "junit.xml"
+    proc = run(
+        "evaluate", str(SAMPLES), "--labels", str(bad), "--min", "deescalation_f1=0.5",
+        "--min", "disrespect_f1=0.5", "--junit", str(junit),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "threshold not met: deescalation_f1" in proc.stderr
+    assert "Thresholds" in proc.stdout and "FAIL" in proc.stdout
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    failed = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert failed == ["deescalation_f1"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--min", "empathy=0.5"], "unknown threshold"),
+        (["--min", "hangup_f1=gut"], "not a number"),
+        (["--labels", "missing.csv"], "label file not found"),
+        (["--format", "xml"], "--format"),
+    ],
+)
+def test_workflows_cli_evaluate_bad_usage_exits_2(args: list[str], message: str) -> None:
+    base = ["evaluate", str(SAMPLES)]
+    if "--labels" not in args:
+        base += ["--labels", str(LABELS)]
+    proc = run(*base, *args)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_workflows_cli_evaluate_bad_config_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "toneprobe.toml").write_text("[thresholds]\nhangup_f1 = 'hoch'\n", "utf-8")
+    proc = run("evaluate", str(SAMPLES), "--labels", str(LABELS), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "toneprobe.toml: thresholds.hangup_f1: Input should be a valid number" in proc.stderr
+
+
+def test_workflows_cli_examples_markdown_redacted_by_default() -> None:
+    args = ("examples", str(SAMPLES), "--kind", "worst", "-n", "60", "--context", "30", "-q")
+    plain = run(*args, "--format", "markdown", "--no-redact")
+    masked = run(*args, "--format", "markdown")
+    assert plain.returncode == masked.returncode == 0, masked.stderr
+    assert masked.stdout.startswith("# Coaching moments: worst")
+    shown = [p for p in SAMPLE_PII if p in plain.stdout]
+    assert len(shown) >= 3, "the windows should cover calls with personal data"
+    assert not [p for p in SAMPLE_PII if p in masked.stdout]
+    assert r"\[NUMMER\]" in masked.stdout and "**" in masked.stdout  # markdown-escaped
+
+
+def test_workflows_cli_examples_json_filters() -> None:
+    proc = run("examples", str(SAMPLES), "--kind", "best", "--detector", "empathy",
+               "-n", "3", "--format", "json", "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["kind"] == "best" and 1 <= len(doc["moments"]) <= 3
+    assert {m["detector"] for m in doc["moments"]} == {"empathy"}
+    strengths = [m["strength"] for m in doc["moments"]]
+    assert strengths == sorted(strengths, reverse=True)
+    bad = run("examples", str(SAMPLES), "--detector", "mood", "-q")
+    assert bad.returncode == 2 and "unknown detector" in bad.stderr
+
+
+def test_workflows_cli_report_writes_file_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    proc = run("report", str(SAMPLES), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {out}" in proc.stderr
+    html_text = out.read_text(encoding="utf-8")
+    assert html_text.startswith("<!DOCTYPE html>")
+    assert "Jana Krüger" in html_text and "<svg" in html_text
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
