@@ -157,8 +157,8 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
     if b:
         prefix = classify_label(b.group("label"))
         if prefix is not None:
-            start = clock_seconds(b.group("ts")) if b.group("ts") else None
-            return _Line(lineno, start, prefix, b.group("text"), b.group("ts") is not None)
+            at = clock_seconds(b.group("ts")) if b.group("ts") else None
+            return _Line(lineno, at, prefix, b.group("text"), b.group("ts") is not None)
     m = _LINE.match(line)
     if not m:
         return _match_header(line, lineno)
