@@ -18,6 +18,7 @@ UPSET = 0.62  # a customer turn at or above this level is upset
 SUSTAINED = 0.5  # two customer turns at this level also make a clearly upset customer
 CALM = 0.35  # the end level at or below which the customer counts as calm
 MIN_DROP = 0.3
+DROP_TAIL = 3  # on a dropped line, the last turns are line checks, not mood
 CUE_BOOST = 0.35  # how much one upset cue adds (times its weight)
 CALM_PULL = 0.45  # how much a calm cue subtracts (times its weight)
 CREDIT_KINDS = (
@@ -63,9 +64,12 @@ class DeEscalation(Detector):
         return DetectorResult(self.name, tuple(findings), summary)
 
     def finalize(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
-        """A call that ends in a hang-up by the agent or the customer did not calm anyone."""
+        """A hang-up by the agent or the customer means nobody was calmed; a dropped line says
+        nothing about calming, so the last turns (line checks, cut words) do not count."""
         hangup = ctx.results.get("hangup")
         outcome = hangup.summary["outcome"] if hangup else "none"
+        if outcome == "dropped":
+            return self._before_drop(ctx, result)
         if outcome not in ("agent", "customer") or result.summary["outcome"] == "failed":
             return result
         summary = dict(result.summary)
@@ -74,6 +78,19 @@ class DeEscalation(Detector):
         summary["reason"] = f"the call ended with a hang-up by the {outcome}"
         if summary["credit"] is None:
             summary["credit"] = 0.0
+        return replace(result, summary=summary)
+
+    def _before_drop(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
+        turns = ctx.transcript.turns
+        if len(turns) <= DROP_TAIL:
+            return result
+        cut = turns[-DROP_TAIL].index
+        levels = {d["turn"]: d["upset"] for d in result.summary["trajectory"] if d["turn"] < cut}
+        cues = [f for f in result.findings if f.role == "customer" and f.turn < cut]
+        agent_own = [f for f in result.findings if f.role == "agent" and f.turn < cut]
+        summary = self._decide(ctx, levels, cues, agent_own)
+        summary["trajectory"] = result.summary["trajectory"]
+        summary["reason"] = f"{summary['reason']} (judged before the line dropped at turn {cut})"
         return replace(result, summary=summary)
 
     def _decide(
