@@ -109,3 +109,11 @@ def test_coaching_upset_before_uses_latest_customer_turn() -> None:
 def test_coaching_rejects_bad_kind() -> None:
     with pytest.raises(ValueError, match="best or worst"):
         extract_moments(_items(), kind="middle")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["best", "worst"])
+def test_coaching_ignores_cue_findings(kind: str) -> None:
+    t = make_transcript("c9", "Jana Krüger", "Anna Becker")
+    cue = finding("hangup", "hangup.agent.closing.v1", 6, "Kann ich sonst noch etwas",
+                  t.turns[6].text, polarity="cue", weight=0.9)  # fmt: skip
+    assert not extract_moments([(make_call(t, score=50.0, findings=[cue]), t)], kind=kind)

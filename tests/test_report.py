@@ -127,3 +127,12 @@ def test_report_no_calls() -> None:
     html_text = build_report([], [])
     assert "No calls." in html_text
     assert "<svg" not in html_text
+
+
+def test_report_marks_cues_apart_from_agent_moves() -> None:
+    t = make_transcript("c1", "Jana Krüger", "Anna Becker")
+    cue = finding("deescalation", "deescalation.upset.v1", 1, "schon wieder doppelt abgebucht",
+                  t.turns[1].text, polarity="cue", weight=0.6, role="customer")  # fmt: skip
+    html_text = build_report([(make_call(t, score=50.0, findings=[cue]), t)], [])
+    assert re.search(r'<mark class="cue"[^>]*>schon wieder doppelt abgebucht</mark>', html_text)
+    assert '<mark class="pos"' not in html_text

@@ -71,9 +71,10 @@ class Moment:
 
 
 def finding_polarity(finding: Mapping[str, Any]) -> str:
-    """``positive``/``negative`` from the finding, else from the sign of its weight."""
+    """The finding's polarity (positive, negative, or cue for an observation such as an
+    upset customer); without one, the sign of its weight decides."""
     pol = finding.get("polarity")
-    if pol in ("positive", "negative"):
+    if pol is not None:
         return str(pol)
     return "negative" if float(finding.get("weight") or 0.0) < 0 else "positive"
 

@@ -237,9 +237,11 @@ summary{cursor:pointer;font-weight:600}
 .turns tr.customer td.who{color:#7a4b00}
 mark.neg{background:var(--neg);border-bottom:2px solid var(--neg-b)}
 mark.pos{background:var(--pos);border-bottom:2px solid var(--pos-b)}
+mark.cue{background:#fff6d6;border-bottom:2px dotted #9a7d0a}
 ul.findings{margin:2px 0 0;padding-left:18px;font-size:12px;color:#444}
 li.neg::marker{color:var(--neg-b)}
 li.pos::marker{color:var(--pos-b)}
+li.cue::marker{color:#9a7d0a}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;background:#eee}
 .note{color:var(--muted);font-size:13px}
 [hidden]{display:none !important}
@@ -304,10 +306,11 @@ def _highlighted(text: str, marks: Sequence[tuple[int, int, str, str]]) -> str:
 
 
 def _polarity_css(finding: Mapping[str, Any]) -> str:
+    """pos/neg for the agent's good and bad moves; cue for observations (an upset customer)."""
     pol = finding.get("polarity")
-    if pol not in ("positive", "negative"):
+    if pol is None:
         pol = "negative" if float(finding.get("weight") or 0) < 0 else "positive"
-    return "pos" if pol == "positive" else "neg"
+    return {"positive": "pos", "negative": "neg"}.get(str(pol), "cue")
 
 
 def turn_view(
