@@ -236,12 +236,50 @@ def _init_worker(options: BatchOptions) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER["options"] = options
+    prebuilt = _WORKER.pop("prebuilt", None)  # built in the fork server (see preload_scorer)
+    if prebuilt is not None and prebuilt[0] == scorer_key(options):
+        _WORKER["scorer"] = prebuilt[1]
+        return
     try:
         scorer = make_scorer(options)
         warm_up(scorer)
         _WORKER["scorer"] = scorer
     except ToneprobeError as err:
         _WORKER["fatal"] = _Fatal(str(err), err.exit_code)
+
+
+#: The fork server builds a Scorer for these options (JSON) before it forks any worker.
+PRELOAD_ENV = "TONEPROBE_PRELOAD_SCORER"
+_FORK_SAFE_MODELS = (None, "default", "embedded", "fake")
+
+
+def scorer_key(options: BatchOptions) -> tuple[Any, ...]:
+    return (options.model, tuple(str(d) for d in options.rules_dirs))
+
+
+def preload_scorer() -> None:
+    """Called in the fork server: build and warm the Scorer named in ``$TONEPROBE_PRELOAD_SCORER``
+    so that every worker forks with rules and models already loaded (and shared copy-on-write).
+
+    Only for numpy models: a torch model is never loaded before a fork (its thread pools do not
+    survive one); workers then load it themselves. Any failure here is left to the workers to
+    report.
+    """
+    import json
+
+    spec = os.environ.get(PRELOAD_ENV)
+    if not spec:
+        return
+    try:
+        raw = json.loads(spec)
+        options = BatchOptions(model=raw["model"], rules_dirs=tuple(raw["rules_dirs"]))
+        if options.model not in _FORK_SAFE_MODELS:
+            return
+        scorer = make_scorer(options)
+        warm_up(scorer)
+        _WORKER["prebuilt"] = (scorer_key(options), scorer)
+    except Exception:  # noqa: BLE001 - the workers load (and report) it themselves
+        log.debug("preloading the scorer failed", exc_info=True)
 
 
 def _score_chunk_with(
@@ -325,8 +363,17 @@ class _PoolBackend:
         from concurrent.futures import ProcessPoolExecutor
 
         if sys.platform.startswith("linux"):
+            import json
+
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["toneprobe._preload"])
+            # read by the fork server when it starts (the first time a pool starts)
+            os.environ[PRELOAD_ENV] = json.dumps(
+                {
+                    "model": self.options.model,
+                    "rules_dirs": [str(d) for d in self.options.rules_dirs],
+                }
+            )
         else:
             ctx = multiprocessing.get_context("spawn")
         self.executor = ProcessPoolExecutor(
