@@ -21,6 +21,8 @@ MIN_DROP = 0.3
 DROP_TAIL = 3  # on a dropped line, the last turns are line checks, not mood
 CUE_BOOST = 0.35  # how much one upset cue adds (times its weight)
 CALM_PULL = 0.45  # how much a calm cue subtracts (times its weight)
+CUE_FLOOR, CUE_FLOOR_SLOPE = 0.5, 0.2  # the least upset level one cue of weight w implies
+FEELING_WEIGHT = 0.75  # a voiced feeling (empathy opportunity) as an upset cue, times its weight
 CREDIT_KINDS = (
     "acknowledge", "understand", "explore", "reassure", "apology", "alternative", "next_step",
 )  # fmt: skip
@@ -42,6 +44,8 @@ def upset_levels(ctx: CallContext, cues: list[Finding]) -> dict[int, float]:
         calm = max((f.weight for f in fs if f.kind == "calm"), default=0.0)
         for rank, w in enumerate(upset[:3]):
             level += CUE_BOOST * w / (rank + 1)
+        if upset:  # a clear cue counts even where the sentiment model misses the anger
+            level = max(level, CUE_FLOOR + CUE_FLOOR_SLOPE * upset[0] + 0.05 * (len(upset) - 1))
         if calm and not upset:
             level -= CALM_PULL * calm
         levels[turn.index] = round(min(1.0, max(0.0, level)), 3)
@@ -55,12 +59,20 @@ class DeEscalation(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         own = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
         cues = [f for f in own if f.role == "customer" and f.polarity == "cue"]
+        # feelings the customer voices ("ich bin total frustriert") are upset cues too
+        cues += [
+            replace(f, kind="upset", weight=round(f.weight * FEELING_WEIGHT, 3))
+            for f in ctx.findings("empathy")
+            if f.kind == "opportunity" and f.rule_id.startswith("empathy.opportunity.feeling")
+        ]
         # the agent shouting (capitals, "!!") is an escalating move, not a customer cue
         agent_own = [f for f in own if f.role == "agent" and f.polarity != "cue"]
         agent_own += [_as_escalating(f) for f in own if f.role == "agent" and f.kind == "upset"]
         levels = upset_levels(ctx, cues)
         summary = self._decide(ctx, levels, cues, agent_own)
-        findings = cues + [f for f in agent_own if f.polarity == "negative"]
+        findings = [f for f in cues if f.detector == self.name] + [
+            f for f in agent_own if f.polarity == "negative"
+        ]
         return DetectorResult(self.name, tuple(findings), summary)
 
     def finalize(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
