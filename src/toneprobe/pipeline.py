@@ -84,6 +84,7 @@ class Scorer:
 
 
 DISRESPECT_MIN_WEIGHT = 0.5
+DISRESPECT_MIN_TOTAL = 0.8
 
 
 def is_disrespectful(f: Finding) -> bool:
@@ -99,6 +100,9 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     respect["score"] = components["respect"]
     # disrespect: any clearly negative agent move, whichever detector found it
     rude = sorted({f.turn for f in findings if is_disrespectful(f)})
+    mild = [f for f in findings if f.role == "agent" and f.polarity == "negative"]
+    if not rude and sum(f.weight for f in mild) >= DISRESPECT_MIN_TOTAL:
+        rude = sorted({f.turn for f in mild})  # several curt moves add up
     respect["disrespect"] = bool(rude)
     respect["disrespect_turns"] = rude
     empathy = dict(summaries["empathy"])
