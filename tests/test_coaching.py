@@ -117,3 +117,31 @@ def test_coaching_ignores_cue_findings(kind: str) -> None:
     cue = finding("hangup", "hangup.agent.closing.v1", 6, "Kann ich sonst noch etwas",
                   t.turns[6].text, polarity="cue", weight=0.9)  # fmt: skip
     assert not extract_moments([(make_call(t, score=50.0, findings=[cue]), t)], kind=kind)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json", "csv"])
+def test_coaching_render_formats(fmt: str) -> None:
+    import csv
+    import io
+    import json
+
+    from toneprobe.commands.workflows import render_examples
+
+    moments = extract_moments(_items(), kind="worst", n=2, context=1)
+    out = io.StringIO()
+    render_examples(moments, fmt, out, "worst")
+    text = out.getvalue()
+    assert "respect.blame.v1" in text
+    assert "4711-0815" not in text
+    if fmt == "json":
+        assert [m["rule_id"] for m in json.loads(text)["moments"]] == [
+            "respect.blame.v1",
+            "respect.dismissal.v1",
+        ]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [r["call_id"] for r in rows] == ["c2", "c1"]
+        assert rows[0]["words"] == "veranlasse heute noch"
+    elif fmt == "markdown":
+        assert "**veranlasse heute noch**" in text
+        assert "\\[NUMMER\\]" in text

@@ -127,15 +127,21 @@ def test_workflows_cli_examples_json_filters() -> None:
     assert bad.returncode == 2 and "unknown detector" in bad.stderr
 
 
+def test_workflows_cli_report_to_a_folder_exits_2(tmp_path: Path) -> None:
+    proc = run("report", str(SAMPLES), "--output", str(tmp_path), "-q")
+    assert proc.returncode == 2
+    assert "is a folder" in proc.stderr
+
+
 def test_workflows_cli_report_writes_file_atomically(tmp_path: Path) -> None:
-    out = tmp_path / "report.html"
+    out = tmp_path / "new" / "report.html"  # the folder is created
     proc = run("report", str(SAMPLES), "--output", str(out))
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stderr
     html_text = out.read_text(encoding="utf-8")
     assert html_text.startswith("<!DOCTYPE html>")
     assert "Jana Krüger" in html_text and "<svg" in html_text
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600

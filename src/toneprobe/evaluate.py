@@ -462,11 +462,11 @@ def evaluate(
     for call, label in pairs:
         if label.disrespect is None:
             continue
-        p = _call_disrespect(call)
+        rude = _call_disrespect(call)
         gold_b.append("yes" if label.disrespect else "no")
-        pred_b.append("yes" if p else "no")
-        if p != label.disrespect:
-            add_disagreement(call, label, "disrespect", p, label.disrespect)
+        pred_b.append("yes" if rude else "no")
+        if rude != label.disrespect:
+            add_disagreement(call, label, "disrespect", rude, label.disrespect)
     if gold_b:
         detectors["disrespect"] = classification_metrics(
             "disrespect", gold_b, pred_b, ("yes", "no"), positive="yes"

@@ -192,6 +192,8 @@ def run_evaluate(
     config = load_config(options.config_path)
     thresholds = {**config.thresholds.as_dict(), **parse_min_options(list(minimums))}
     gold = load_labels(labels)
+    if junit is not None:
+        _parent(Path(junit))  # before the scoring, so a bad path fails fast
     gold = {
         cid: dataclasses.replace(lab, agent=config.canonical_agent(lab.agent))
         for cid, lab in gold.items()
@@ -361,6 +363,16 @@ def run_examples(
 # --------------------------------------------------------------------------- report
 
 
+def _parent(path: Path) -> None:
+    """Create the folder of an output file (as pytest does for --junitxml)."""
+    if path.is_dir():
+        raise InputError("is a folder; give a file name", str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the folder: {err.strerror}", str(path.parent)) from None
+
+
 def _share_mode(path: Path) -> None:
     """The temp file behind an atomic write is private (0600); a report is meant to be
     shared, so give it the mode a plain ``open()`` would (0666 minus the umask)."""
@@ -386,6 +398,7 @@ def run_report(
     from toneprobe.scoring import aggregate_agents
 
     config = load_config(options.config_path)
+    _parent(Path(output))  # before the scoring, so a bad path fails fast
     items, scorer = score_inputs(paths, options, config)
     agents = aggregate_agents([c for c, _ in items], scorer.weights)
     html_text = build_report(
