@@ -69,3 +69,53 @@ def test_hangup_metadata_dropped_is_used(scorer):
 )
 def test_hangup_cut_off_turns(text, cut):
     assert is_cut_off(text) is cut
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # the agent says goodbye while the customer is still in mid-sentence
+        (
+            OPEN
+            + (
+                "K: Das ist doch keine Erklärung! Ich will nur verstehen, warum ich so viel zahlen soll, und...",
+                "A: Das steht alles auf der Rechnung. Auf Wiederhören.",
+            ),
+            "agent",
+        ),
+        # the customer returns the goodbye: a normal end, even after some friction
+        (
+            OPEN
+            + (
+                "K: Das hat ja ewig gedauert, aber gut.",
+                "A: Ich habe die Adresse geändert. Schönen Tag noch, auf Wiederhören.",
+                "K: Danke, gleichfalls.",
+            ),
+            "none",
+        ),
+        # sarcasm followed by the agent's normal close is not a hang-up by the customer
+        (
+            OPEN
+            + (
+                "K: Das bringt mir gar nichts.",
+                "A: Das tut mir leid. Kann ich sonst noch etwas für Sie tun?",
+                "K: Nein. Danke für gar nichts.",
+                "A: Auf Wiederhören.",
+            ),
+            "none",
+        ),
+        # the customer notices the agent has hung up
+        (
+            OPEN
+            + (
+                "K: Ich möchte bitte Ihre Teamleiterin sprechen, das ist mein gutes Recht.",
+                "A: Nein. Schönen Tag noch.",
+                "K: Hallo? Die hat doch jetzt nicht einfach aufgelegt!",
+            ),
+            "agent",
+        ),
+    ],
+)
+def test_hangup_endings_in_context(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]

@@ -140,10 +140,15 @@ class HangUp(Detector):
             scores[outcome] += amount
             evidence.append(f"{outcome} +{amount:.2f}: {why}")
 
+        agent_farewells = {f.turn for f in ctx.findings("respect") if f.kind == "farewell"}
         for f in findings:
             if f.kind not in OUTCOMES:
                 continue
-            if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, turns):
+            if (
+                f.kind == "customer"
+                and f.role == "customer"
+                and not _ends_call(f.turn, turns, agent_farewells)
+            ):
                 # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
                 add(
                     f.kind,
@@ -271,10 +276,13 @@ class HangUp(Detector):
         return DetectorResult(self.name, tuple(findings), summary)
 
 
-def _ends_call(turn: int, turns: tuple[Turn, ...]) -> bool:
-    """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") follows this turn."""
+def _ends_call(turn: int, turns: tuple[Turn, ...], farewell: set[int]) -> bool:
+    """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") follows this
+    turn; an agent who answers with a goodbye closed the call normally."""
     after = [t for t in turns if t.index > turn]
-    return len(after) <= 1 and all(t.role == "agent" and len(t.text.split()) <= 12 for t in after)
+    return len(after) <= 1 and all(
+        t.role == "agent" and len(t.text.split()) <= 12 and t.index not in farewell for t in after
+    )
 
 
 def _disconnect(metadata: dict[str, object]) -> str | None:
