@@ -25,7 +25,7 @@ from toneprobe.errors import InputError  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
-from toneprobe.sentiment.train import OFFENSE_LABELS, macro_f1, read_tsv  # noqa: E402
+from toneprobe.sentiment.train import OFFENSE_LABELS, macro_f1, read_tsv, refresh_card  # noqa: E402
 
 # (name, file relative to --data or the repo, bar, task, metrics.json key)
 BARS = [
@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=REPO / "models")
     ap.add_argument("--extra", type=Path, action="append", default=[])
     ap.add_argument("--extra-bar", type=float, default=None)
+    ap.add_argument(
+        "--record",
+        action="store_true",
+        help="write the --extra results into the model's metrics.json and regenerate its card",
+    )
     args = ap.parse_args(argv)
 
     sent_dir = args.models / "sentiment-de"
@@ -117,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             (f"extra: {path.name} ({task})", n, f1, bar, "held out" + ("" if ok else "  FAIL"))
         )
+        if args.record:
+            model_dir = sent_dir if task == "sentiment" else off_dir
+            m = recorded[task]
+            m.setdefault("extra_eval", {})[path.name] = {"macro_f1": round(f1, 4), "rows": n}
+            (model_dir / "metrics.json").write_text(
+                json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            refresh_card(model_dir)
 
     width = max(len(r[0]) for r in rows)
     print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'bar':>5}  note")

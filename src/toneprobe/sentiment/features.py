@@ -34,6 +34,29 @@ _HTML_RE = re.compile("|".join(map(re.escape, _HTML)))
 # a token: a run of word characters (with inner hyphens/apostrophes), or a run of
 # non-space symbols (emoticons, "!!!", "?!")
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]+")
+# tokenizer 2: western emoticons first (":-)", ";d", "xd", "<3"), then words, then each
+# emoji/pictograph alone, then runs of ASCII punctuation
+_EMOTICON = r"(?:[:;=8][-'o^]?[)(\]\[dpo/\\|*3]+|\bx+d+\b|<[03]+|\^\^|[)(]+[-']?[:;])"
+_TOKEN2 = re.compile(_EMOTICON + r"|\w+(?:[-'’]\w+)*|[\u2190-\u2bff\U0001f000-\U0001faff]|[^\w\s]+")
+_NEGATORS = frozenset(
+    [
+        "nicht",
+        "nichts",
+        "kein",
+        "keine",
+        "keinen",
+        "keinem",
+        "keiner",
+        "keines",
+        "nie",
+        "niemals",
+        "niemand",
+        "weder",
+        "ohne",
+        "kaum",
+    ]
+)
+_SCOPE_END = re.compile(r"^[^\w]+$")
 _REPEAT = re.compile(r"(.)\1{2,}")
 
 FEATURIZER_VERSION = 1
@@ -52,9 +75,28 @@ def normalize(text: str) -> str:
     return text
 
 
-def tokenize(text: str) -> list[str]:
-    """Tokens of the normalised text."""
-    return _TOKEN.findall(normalize(text))
+def tokenize(text: str, version: int = 1) -> list[str]:
+    """Tokens of the normalised text (``version`` 2 keeps emoticons and single emoji)."""
+    if version == 1:
+        return _TOKEN.findall(normalize(text))
+    return _TOKEN2.findall(normalize(text))
+
+
+def negation_features(tokens: Sequence[str], window: int = 3) -> list[str]:
+    """``n:<word>`` for up to ``window`` words after a negator, until punctuation."""
+    out: list[str] = []
+    left = 0
+    for t in tokens:
+        if t in _NEGATORS:
+            left = window
+            continue
+        if left:
+            if _SCOPE_END.match(t):
+                left = 0
+                continue
+            out.append("n:" + t)
+            left -= 1
+    return out
 
 
 def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
@@ -86,6 +128,8 @@ class Featurizer:
     char_weight: float = 1.0
     word_weight: float = 1.0
     sublinear_tf: bool = True
+    tokenizer: int = 1
+    negation: bool = False
     word_vocab: dict[str, int] = field(default_factory=dict)
     char_vocab: dict[str, int] = field(default_factory=dict)
     word_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
@@ -105,8 +149,8 @@ class Featurizer:
         n_docs = 0
         for text in texts:
             n_docs += 1
-            toks = tokenize(text)
-            wdf.update(set(word_features(toks, self.word_max_n)))
+            toks = tokenize(text, self.tokenizer)
+            wdf.update(set(self._word_feats(toks)))
             chars: set[str] = set()
             for t in set(toks):
                 chars.update(_char_ngrams(t, self.char_lo, self.char_hi))
@@ -125,6 +169,15 @@ class Featurizer:
         return self
 
     # ---------- transform (training and inference) ----------
+    def tokens(self, text: str) -> list[str]:
+        return tokenize(text, self.tokenizer)
+
+    def _word_feats(self, toks: Sequence[str]) -> list[str]:
+        feats = word_features(toks, self.word_max_n)
+        if self.negation:
+            feats.extend(negation_features(toks))
+        return feats
+
     def _char_ids(self, word: str) -> np.ndarray:
         ids = self._char_cache.get(word)
         if ids is None:
@@ -149,9 +202,9 @@ class Featurizer:
         all_tokens: list[list[str]] = []
         empty = np.zeros(0, dtype=np.int64)
         for text in texts:
-            toks = tokenize(text)
+            toks = tokenize(text, self.tokenizer)
             all_tokens.append(toks)
-            wids = [wvocab[f] for f in word_features(toks, self.word_max_n) if f in wvocab]
+            wids = [wvocab[f] for f in self._word_feats(toks) if f in wvocab]
             rows_w.append(np.array(wids, dtype=np.int64) if wids else empty)
             if toks:
                 rows_c.append(np.concatenate([self._char_ids(t) for t in toks]))
@@ -214,6 +267,8 @@ class Featurizer:
             "char_weight": self.char_weight,
             "word_weight": self.word_weight,
             "sublinear_tf": self.sublinear_tf,
+            "tokenizer": self.tokenizer,
+            "negation": self.negation,
         }
 
     def vocab_lists(self) -> dict[str, list[str]]:
@@ -240,6 +295,8 @@ class Featurizer:
             char_weight=float(config["char_weight"]),  # type: ignore[arg-type]
             word_weight=float(config["word_weight"]),  # type: ignore[arg-type]
             sublinear_tf=bool(config["sublinear_tf"]),
+            tokenizer=int(config.get("tokenizer", 1)),  # type: ignore[call-overload]
+            negation=bool(config.get("negation", False)),
         )
         feat.word_vocab = {f: i for i, f in enumerate(vocab["word"])}
         feat.char_vocab = {f: i for i, f in enumerate(vocab["char"])}

