@@ -30,8 +30,9 @@ def env_with(fault: str) -> dict[str, str]:
 
 
 def score(*args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
+    model = () if "--model" in args else ("--model", "fake")
     return subprocess.run(
-        [sys.executable, "-m", "toneprobe", "score", *args, "--model", "fake"],
+        [sys.executable, "-m", "toneprobe", "score", *args, *model],
         capture_output=True,
         text=True,
         timeout=300,
@@ -172,3 +173,11 @@ def test_faults_an_interrupted_json_report_leaves_the_old_file_alone(tmp_path):
     assert out.read_text(encoding="utf-8") == '{"old": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calls", "report.json"]  # no temp file
     assert "no output written" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_faults_a_model_that_cannot_load_stops_the_run_with_one_line(corpus, tmp_path, workers):
+    proc = score(str(corpus), "--format", "jsonl", "-j", workers, "--model", str(tmp_path / "nix"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert not proc.stdout
