@@ -14,6 +14,7 @@ word such as "Kundennummer" or "geboren" so that prices, times and years stay re
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -86,8 +87,10 @@ _MONTHS = (
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 # Spoken in ASR output: "anna punkt becker at web punkt de"
 _EMAIL_SPOKEN = re.compile(
-    r"(?i)(?<![\w.+-])[\w.+-]*\w(?:\s+(?:punkt|dot|unterstrich|bindestrich|minus)\s+[\w-]+)*"
-    r"\s+(?:at|ät|et)\s+[\w-]+(?:\s+(?:punkt|dot)\s+[\w-]+)*\s+(?:punkt|dot)\s+"
+    # bounded repeats: an e-mail address has a few parts, and unbounded ones cost O(n^2)
+    r"(?i)(?<![\w.+-])[\w.+-]{0,64}\w(?:\s+(?:punkt|dot|unterstrich|bindestrich|minus)\s+"
+    r"[\w-]{1,64}){0,5}\s+(?:at|ät|et)\s+[\w-]{1,64}(?:\s+(?:punkt|dot)\s+[\w-]{1,64}){0,3}"
+    r"\s+(?:punkt|dot)\s+"
     r"(?:de|com|net|org|eu|at|ch|info|biz)\b"
 )
 
@@ -447,14 +450,20 @@ def find_pii(
         candidates.extend(_find_names(text, names, opts.keep_names))
     priority = {kind: i for i, kind in enumerate(KINDS)}
     candidates.sort(key=lambda c: (priority[c.kind], -(c.end - c.start), c.start))
+    # Accepted spans never overlap, so sorted by start they are sorted by end too: an
+    # overlap can only be with the neighbours at the insertion point (O(log n) per check).
+    starts: list[int] = []
     taken: list[_Candidate] = []
     for cand in candidates:
         if cand.end <= cand.start:
             continue
-        if any(cand.start < t.end and t.start < cand.end for t in taken):
+        i = bisect.bisect_left(starts, cand.start)
+        if i > 0 and taken[i - 1].end > cand.start:
             continue
-        taken.append(cand)
-    taken.sort(key=lambda c: c.start)
+        if i < len(taken) and taken[i].start < cand.end:
+            continue
+        starts.insert(i, cand.start)
+        taken.insert(i, cand)
     return [
         Redaction(c.kind, c.start, c.end, text[c.start : c.end], LABELS[c.kind], c.reason)
         for c in taken
