@@ -189,13 +189,13 @@ def trajectory_chart(sink: _ChartSink, call_id: str, polarities: Sequence[float]
 
     chart = pygal.Line(
         **_base_config(
-            width=260,
-            height=60,
+            width=280,
+            height=70,
             explicit_size=True,
             margin=4,
             show_legend=False,
             show_x_labels=False,
-            show_y_labels=False,
+            show_y_labels=True,  # pygal draws the -1/0/+1 guides only with their labels
             show_dots=len(polarities) <= 1,
             range=(-1, 1),
             y_labels=[-1, 0, 1],
@@ -502,7 +502,7 @@ def build_report(
     parts.append(
         '<section id="calls"><h2>Customer sentiment per call</h2>'
         '<p class="note">Each line is the customer\'s sentiment turn by turn, from -1 '
-        "(negative) to +1 (positive); the middle guide is neutral.</p>"
+        "(negative) to +1 (positive); the 0 guide is neutral.</p>"
         "<table><thead><tr><th>Call</th><th>Agent</th><th>Score</th><th>De-escalation</th>"
         f"<th>Hang-up</th><th>Customer sentiment</th></tr></thead><tbody>{''.join(rows)}"
         "</tbody></table></section></main>"
