@@ -7,7 +7,9 @@ Each measurement runs the real command as a subprocess on a synthetic German cor
 sentiment model, ``--workers 2`` and JSON lines written to a file:
 
 * calls/s and wall time for 1,000 and 10,000 calls (median over ``--runs``);
-* peak RSS of the whole process tree (parent, fork server, workers), sampled with psutil;
+* peak RSS of the whole process tree (parent, fork server, workers), sampled with psutil, and
+  the tree's CPU seconds per call (a figure that other load on the machine barely changes:
+  ``cores * 1000 / cpu_ms`` is the ceiling in calls/s on otherwise idle cores);
 * ``toneprobe --help`` wall time (median of 7);
 * time from start to the first scored call on stdout (median over ``--runs``);
 * the same pipeline with a BERT-base-shaped sentiment model (``BertConfig()`` defaults,
@@ -43,7 +45,8 @@ BIN = Path(sys.executable).with_name("toneprobe")
 CMD = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "toneprobe"]
 
 
-def tree_rss(proc: psutil.Process) -> int:
+def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
+    """RSS of the process tree now; records each process's CPU seconds in ``cpu``."""
     total = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
@@ -52,6 +55,8 @@ def tree_rss(proc: psutil.Process) -> int:
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             total += p.memory_info().rss
+            t = p.cpu_times()
+            cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
     return total
 
 
@@ -82,8 +87,9 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
     threads = [threading.Thread(target=read_out), threading.Thread(target=read_err)]
     for t in threads:
         t.start()
+    cpu: dict[int, float] = {}
     while p.poll() is None:
-        peak = max(peak, tree_rss(ps))
+        peak = max(peak, tree_sample(ps, cpu))
         time.sleep(0.05)
     for t in threads:
         t.join()
@@ -97,6 +103,7 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
         "first_s": stamps[0] if stamps else float("nan"),
         "steady_calls_per_s": steady,
         "lines": float(len(stamps)),
+        "cpu_s": sum(cpu.values()),  # sampled every 50 ms: a slight undercount
     }
 
 
@@ -189,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             figures[f"wall_s_{n}"] = median_of(rows, "wall_s")
             figures[f"calls_per_s_{n}"] = n / figures[f"wall_s_{n}"]
             figures[f"peak_rss_mb_{n}"] = median_of(rows, "peak_rss_mb")
+            figures[f"cpu_ms_per_call_{n}"] = 1000 * median_of(rows, "cpu_s") / n
         figures["help_s"] = help_seconds()
         small = tmpdir / f"subset_{min(sizes)}" if min(sizes) != max(sizes) else corpus
         first = [
@@ -243,6 +251,14 @@ def print_table(f: dict[str, float], sizes: list[int], workers: int) -> None:
         )
         rows.append(
             (f"peak RSS (process tree), {n:,} calls", f"{f[f'peak_rss_mb_{n}']:.0f} MB", "", "")
+        )
+        rows.append(
+            (
+                f"CPU per call (process tree), {n:,} calls",
+                f"{f[f'cpu_ms_per_call_{n}']:.1f} ms",
+                "",
+                "",
+            )
         )
     if lo != hi:
         ratio = f[f"peak_rss_mb_{hi}"] / f[f"peak_rss_mb_{lo}"]
