@@ -308,3 +308,130 @@ def test_roles_caller_surname_more_forms(first, name):
     from toneprobe.roles import caller_surname
 
     assert caller_surname(first, []) == name
+
+
+# --- agent names from realistic German openings (issue 3) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "texts,name",
+    [
+        # surname only, after the company and/or department
+        (["Wasserwerke Hollbach, Grimmelt, guten Tag."], "Grimmelt"),
+        (["Krankenkasse Lindenau, Kettelhack."], "Kettelhack"),
+        (["Möbelversand Kiepe, Kundenservice, Stöckel, was kann ich für Sie tun?"], "Stöckel"),
+        (["Fernbus Reiseservice, Plötz, guten Morgen."], "Plötz"),
+        (["Ja, hallo, Sparkasse Ammertal, Brinkmöller."], "Brinkmöller"),
+        (["Guten Abend. Tierversicherung Hasloh, Wiechers. Wie kann ich helfen?"], "Wiechers"),
+        (["Ostseestrom GmbH & Co. KG, Fennert, hallo."], "Fennert"),
+        (["Bäckerbedarf Gruhl, Tessmer, guten Tag."], "Tessmer"),
+        (["Stadtwerke Hollbach, Frau Grimmelt, guten Tag."], "Frau Grimmelt"),
+        (["Guten Tag, Herr Ladewig? Hier ist die Sparkasse Ammertal, Brinkmöller."], "Brinkmöller"),
+        # lower-case ASR: the name comes back capitalised
+        (["wasserwerke hollbach kundenservice grimmelt guten tag"], "Grimmelt"),
+        (["krankenkasse lindenau kettelhack hallo"], "Kettelhack"),
+        (["möbelversand kiepe kundenservice stöckel am apparat"], "Stöckel"),
+        (["fernbus reiseservice ute plötz schönen guten tag"], "Ute Plötz"),
+        (["STADTWERKE HOLLBACH, GRIMMELT, GUTEN TAG"], "Grimmelt"),
+        # first and last name
+        (["Möbelversand Kiepe, Kundendialog, Nils Stöckel, guten Tag."], "Nils Stöckel"),
+        (["Fernbus Reiseservice, Ute Plötz."], "Ute Plötz"),
+        (["Ute Plötz, guten Tag!"], "Ute Plötz"),
+        (["Hier ist Nils Stöckel vom Möbelversand Kiepe."], "Nils Stöckel"),
+        # letters beyond ä, ö, ü
+        (["Elbstrom Energie, Derya Avcı, guten Tag."], "Derya Avcı"),
+        (["Sie sprechen mit Gülşen Doğan."], "Gülşen Doğan"),
+        (["Nordlicht Mobil, Marta Łęcka am Apparat."], "Marta Łęcka"),
+        (["Bergbahn Service, Inés Peñalver, hallo."], "Inés Peñalver"),
+        (["Kaufhaus Brink, Søren Åberg, was kann ich für Sie tun?"], "Søren Åberg"),
+        (["Mein Name ist Chloé Lefèvre-Dubois."], "Chloé Lefèvre-Dubois"),
+        (["Fahrradversand Kiel, Rüştü Yağcı."], "Rüştü Yağcı"),
+        (["Funknetz Süd, Ōtani, guten Tag."], "Ōtani"),
+        (["Versicherungsbüro Haag, Siobhán O'Neill, guten Morgen."], "Siobhán O'Neill"),
+        (["fernwärme hollbach emre çakır guten tag"], "Emre Çakır"),
+        (["lindenhof emre çakır guten tag"], "Emre Çakır"),
+        (["Lindenhof Emre Çakır, guten Tag."], "Emre Çakır"),
+        # introduction phrases: the person, never the company
+        (["Guten Morgen, Flinkfunk Mobil, am Telefon ist Henrike Baas."], "Henrike Baas"),
+        (["Flinkfunk Mobil, hallo und guten Tag, ich bin Henrike Baas."], "Henrike Baas"),
+        (["Herzlich willkommen, Sie sind verbunden mit Malte Ruhnke."], "Malte Ruhnke"),
+        (["Hier ist die Servicehotline, Sie sprechen mit Frau Köksal."], "Frau Köksal"),
+        (["mein name ist malte ruhnke was kann ich für sie tun"], "Malte Ruhnke"),
+        (["Fernbus Reiseservice, es spricht Ute Plötz."], "Ute Plötz"),
+        (["Grüß Gott, Sie sprechen mit Lorenz Eibl von der Alpenbahn."], "Lorenz Eibl"),
+        (["Kaufhaus Brink, guten Tag, Teresa van der Linde am Telefon."], "Teresa van der Linde"),
+    ],
+)
+def test_roles_agent_name_from_german_openings(texts, name):
+    assert self_introduction(texts, greeting=True) == name
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        # the agent addresses the customer: that is not the agent's name
+        ["Gerne, Frau Ladewig, das mache ich."],
+        ["Danke, Herr Kowalczyk."],
+        ["Das ist wirklich ärgerlich, Frau Ladewig, ich sehe sofort nach."],
+        ["Guten Tag, Herr Kowalczyk."],
+        ["Sparkasse Ammertal, guten Tag, Herr Kowalczyk."],
+        ["Klar, Frau Ladewig, kein Problem."],
+        ["Ihre Vertragsnummer, Herr Kowalczyk?"],
+        ["Sparkasse Ammertal, Sie sprechen mit Herrn Kowalczyk?"],
+        # company, department or greeting only
+        ["Wasserwerke Hollbach, guten Tag."],
+        ["Möbelversand Kiepe, Kundenservice, was kann ich für Sie tun?"],
+        ["wasserwerke hollbach kundenservice guten tag"],
+        ["Fernbus Reiseservice, hallo?"],
+        ["Grimmelt, guten Tag."],  # a surname or a company: cannot tell, so no name
+        ["Herzlich willkommen bei der Sparkasse Ammertal."],
+        ["Möbelversand Kiepe, guten Tag."],
+        # ordinary sentences that start like an introduction
+        ["Ich bin Rentner und zahle immer pünktlich."],
+        ["Hier ist Feierabend, tut mir leid."],
+        ["Sie sind mit Abstand die Erste heute."],
+        ["Können Sie das am Telefon ändern?"],
+    ],
+)
+def test_roles_no_agent_name_from_near_misses(texts):
+    assert not self_introduction(texts, greeting=True)
+
+
+def test_roles_agent_name_only_from_the_opening_turn():
+    texts = ["Sparkasse Ammertal, was kann ich für Sie tun?", "Danke, Herr Kowalczyk."]
+    assert not self_introduction(texts, greeting=True)
+    # a bare "Hallo?" first: the second turn is the greeting
+    texts = ["Hallo?", "Sparkasse Ammertal, Brinkmöller, guten Tag."]
+    assert self_introduction(texts, greeting=True) == "Brinkmöller"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Derya Avcı", "Marta Łęcka", "Søren Åberg", "Gülşen Doğan", "ŞAHIN", "Siobhán O'Neill"],
+)
+def test_roles_person_names_beyond_umlauts(label):
+    assert is_person_name(label)
+
+
+@pytest.mark.parametrize("label", ["GmbH", "Sprecher 2", "kunde", "Kundenservice"])
+def test_roles_not_person_names_more(label):
+    assert not is_person_name(label)
+
+
+@pytest.mark.parametrize(
+    "agent_line,customer_line,agent",
+    [
+        ("Sparkasse Ammertal, Brinkmöller, guten Tag.", "Ladewig, hallo.", "Brinkmöller"),
+        ("Derya Avcı (Agent): Elbstrom Energie, guten Tag.", "Kunde: Hallo.", "Derya Avcı"),
+    ],
+)
+def test_roles_agent_name_in_finished_transcript(agent_line, customer_line, agent):
+    if "(Agent)" in agent_line:
+        label, text = agent_line.split(": ", 1)
+        segs = [Segment(text, label.split(" (")[0], role="agent")]
+    else:
+        segs = [Segment(agent_line, "spk_0")]
+    segs.append(Segment(customer_line.split(": ")[-1], "spk_1"))
+    segs.append(Segment("Das tut mir leid, Frau Ladewig, ich sehe nach.", segs[0].speaker))
+    transcript, _ = finalize(_call(*segs))
+    assert transcript.agent == agent
