@@ -154,6 +154,49 @@ class _AgentSums:
     findings: dict[str, int] = field(default_factory=dict)
 
 
+def _add_sums(a: _AgentSums, b: _AgentSums) -> _AgentSums:
+    out = _AgentSums(a.n + b.n, a.total + b.total, a.total_sq + b.total_sq)
+    for k in COMPONENTS:
+        out.comp_sum[k] = a.comp_sum[k] + b.comp_sum[k]
+        out.comp_n[k] = a.comp_n[k] + b.comp_n[k]
+    for det in ("deescalation", "hangup"):
+        for src in (a, b):
+            for key, v in src.outcomes[det].items():
+                out.outcomes[det][key] = out.outcomes[det].get(key, 0) + v
+    out.disrespect_calls = a.disrespect_calls + b.disrespect_calls
+    for src in (a, b):
+        for key, v in src.findings.items():
+            out.findings[key] = out.findings.get(key, 0) + v
+    return out
+
+
+def surname_aliases(names: list[str]) -> dict[str, str]:
+    """Map a bare surname ("Dornbusch", "Frau Dornbusch") to the one full name in the batch
+    that ends with it ("Kai Dornbusch"); agents often give only their surname on the phone."""
+    full: dict[str, list[str]] = {}
+    for name in names:
+        words = name.split()
+        if len(words) >= 2 and words[0] not in ("Herr", "Frau"):
+            full.setdefault(words[-1].casefold(), []).append(name)
+    out = {}
+    for name in names:
+        words = name.split()
+        if words and words[0] in ("Herr", "Frau"):
+            words = words[1:]
+        if len(words) == 1 and len(full.get(words[0].casefold(), [])) == 1:
+            out[name] = full[words[0].casefold()][0]
+    return out
+
+
+def merge_surnames(sums: dict[str, _AgentSums]) -> dict[str, _AgentSums]:
+    aliases = surname_aliases(list(sums))
+    merged: dict[str, _AgentSums] = {}
+    for name, s in sums.items():
+        target = aliases.get(name, name)
+        merged[target] = _add_sums(merged[target], s) if target in merged else s
+    return merged
+
+
 class AgentAggregator:
     """Per-agent running sums; ``add(call)`` per call record, ``agents()`` at any time."""
 
@@ -180,7 +223,7 @@ class AgentAggregator:
 
     def agents(self) -> list[dict[str, Any]]:
         out = []
-        for name, s in sorted(self._sums.items()):
+        for name, s in sorted(merge_surnames(self._sums).items()):
             stats = mean_ci95(s.n, s.total, s.total_sq)
             assert stats is not None
             mean, lo, hi = stats

@@ -72,3 +72,19 @@ def test_scoring_aggregator_marks_few_calls_and_counts_findings():
     assert agent["empathy_score"] == 80.0 and agent["ci95"] == [80.0, 80.0]
     assert agent["components"]["deescalation"] is None and agent["components"]["respect"] == 90.0
     assert agent["findings"] == {"respect.greeting.v1": 2}
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Kai Dornbusch", "Dornbusch", "Jana Krüger"], {"Dornbusch": "Kai Dornbusch"}),
+        (["Frau Vogt", "Lena Vogt"], {"Frau Vogt": "Lena Vogt"}),
+        # two agents share the surname: no guessing
+        (["Lena Vogt", "Sabine Vogt", "Vogt"], {}),
+        (["Dornbusch"], {}),
+    ],
+)
+def test_scoring_surname_aliases(names, expected):
+    from toneprobe.scoring import surname_aliases
+
+    assert surname_aliases(names) == expected
