@@ -145,3 +145,15 @@ def test_workflows_cli_report_writes_file_atomically(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
+
+
+def test_workflows_cli_examples_follow_the_config(tmp_path: Path) -> None:
+    (tmp_path / "toneprobe.toml").write_text(
+        '[aliases]\n"Jana Krüger" = "Jana K."\n[redaction]\nenabled = false\n', encoding="utf-8"
+    )
+    proc = run("examples", str(SAMPLES), "--agent", "Jana K.", "--kind", "best", "-n", "2",
+               "--format", "json", "-q", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    moments = json.loads(proc.stdout)["moments"]
+    assert moments and {m["agent"] for m in moments} == {"Jana K."}
+    assert not any(m["redacted"] for m in moments)
