@@ -218,7 +218,8 @@ _SPEECH = _wordset(
     "eben gerade kann können könnte darf dürfen muss müssen soll sollen will wollen möchte habe "
     "haben hat hatte sind ist war bin bist sein wird werden würde tun mache machen helfen sagen "
     "sehe sehen schaue spreche sprechen rufe anrufen anruf frage fragen problem anliegen name "
-    "nummer kundennummer thank thanks please yes no how what hello herrn damen herren"
+    "nummer kundennummer thank thanks please yes no how what hello herrn damen herren das ein "
+    "eine einen einem einer"
 )
 _OPENING_FILLERS = _wordset("ja na so also äh ähm hm okay ok")
 _CONNECTORS = _wordset("der des von vom bei beim für und & im in an am zu zur zum of the")
@@ -385,8 +386,12 @@ _INTRO_PHRASES: tuple[tuple[tuple[str, ...], int], ...] = tuple(
 _AFTER_NAME = _wordset("von vom bei aus und am hier verbunden from at speaking")
 
 
-def _intro_name(text: str) -> str | None:
-    """The name after an introduction phrase (``..., am Telefon ist Katharina Wolf.``)."""
+def _intro_name(text: str, opening: bool = False) -> str | None:
+    """The name after an introduction phrase (``..., am Telefon ist Katharina Wolf.``).
+
+    In a speaker's ``opening`` turn, ``hier ist`` also takes a surname alone when only a
+    greeting or a company comes before it (``Ja, hallo, hier ist Ahrens.``).
+    """
     single = _single_case(text)
     toks = _tokens(text.casefold() if single else text)
     folded = [t.casefold() for t in toks]
@@ -408,14 +413,28 @@ def _intro_name(text: str) -> str | None:
             plain = [w for w in name if w.casefold() not in _TITLES]
             titled = len(plain) < len(name)
             if need > 1:
-                if len(plain) < 2 and not titled:
-                    continue
                 after = rest[len(name)] if len(rest) > len(name) else _BREAK
+                surname_only = (
+                    opening
+                    and phrase[0] in ("hier", "da")
+                    and (after == _BREAK or after.casefold() in ("von", "vom", "bei"))
+                    and all(_before_intro(t) for t in toks[:start])
+                )
+                if len(plain) < 2 and not titled and not surname_only:
+                    continue
                 if after != _BREAK and after.casefold() not in _AFTER_NAME and not _is_stop(after):
                     continue
             if plain:
                 return _format_name(name, single)
     return None
+
+
+def _before_intro(tok: str) -> bool:
+    """A token that may come before ``hier ist NAME``: greeting, filler, punctuation, company."""
+    w = tok.casefold()
+    if tok == _BREAK or w in _GREETING_CORE or w in _GREETING_GLUE or w in _OPENING_FILLERS:
+        return True
+    return _is_cue(tok) or (tok[:1].isupper() and not _is_stop(tok) and w not in _SPEECH)
 
 
 def _chunks(toks: list[str]) -> list[tuple[str, list[str]]]:
@@ -587,8 +606,8 @@ def self_introduction(texts: Iterable[str], greeting: bool = False) -> str | Non
     is read there, so a customer the agent addresses (``Gerne, Frau Hinrichs``) is never taken.
     """
     texts = [unicodedata.normalize("NFC", t) for t in texts]
-    for text in texts:
-        if name := _intro_name(text):
+    for i, text in enumerate(texts):
+        if name := _intro_name(text, opening=i == 0):
             return name
     if greeting:
         for text in texts[:2]:
@@ -1085,14 +1104,17 @@ def _name_of(turns: tuple[Turn, ...], speakers: set[str | None], role: str) -> s
 
 
 _SURNAME = re.compile(
-    r"^\W*(?:ja,?\s+)?(?:(?:hallo|guten (?:tag|morgen|abend)|grüß gott|moin),?\s+(?:auch,?\s+)?)?"
+    r"^\W*(?P<greeting>(?:(?:ja|hallo|schönen|guten (?:tag|morgen|abend)|grüß gott|moin|auch)"
+    r"[,.!]?\s+)*)"
     r"(?P<name>\w+(?:-\w+)?)"
-    r"(?:\s+hier\b|\s+mein name\b|\s*,?\s+(?:guten|hallo|grüß|moin)\b|\s*[.!]\s+\w)",
+    r"(?:\s+hier\b|\s+mein name\b|\s*,?\s+(?:guten|hallo|grüß|moin)\b|\s*[.!]\s+\w"
+    r"|(?P<speech>,\s+(?:ich|wir)\b))",
     re.IGNORECASE,
 )
 _NOT_SURNAME = _wordset(
     "ja nein hallo guten tag morgen abend auch ich wir sie es das der die hier so also okay ok "
-    "gut danke bitte moin servus genau na äh ähm hm tja richtig schön"
+    "gut danke bitte moin servus genau na äh ähm hm tja richtig schön moment entschuldigung "
+    "sorry achso oh ach mist endlich schnell kurze kurz frage"
 )
 
 
@@ -1100,9 +1122,15 @@ def caller_surname(first_turn: str, agent_texts: list[str]) -> str | None:
     """``Fuchs, guten Tag.`` / ``hallo meier hier`` -> the caller's surname, with ``Frau``/``Herr``
     when the agent addresses the caller so (``Das tut mir leid, Frau Fuchs``)."""
     m = _SURNAME.match(first_turn)
-    if not m or m.group("name").casefold() in _NOT_SURNAME or not m.group("name").isalpha():
+    if not m or m.group("name").casefold() in _NOT_SURNAME:
         return None
     surname = m.group("name")
+    if not all(part.isalpha() for part in surname.split("-")):
+        return None
+    if not _single_case(first_turn) and not is_name_word(surname):
+        return None  # mixed case: a surname is written with a capital
+    if m.group("speech") and not m.group("greeting"):
+        return None  # "Fuchs, ich ..." counts only after "Hallo, "
     surname = surname[:1].upper() + surname[1:]
     address = re.compile(rf"\b(Herr|Frau)\s+{re.escape(surname)}\b", re.IGNORECASE)
     for text in agent_texts:

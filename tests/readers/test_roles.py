@@ -292,7 +292,15 @@ def test_roles_caller_surname(first, agent, name):
 
 
 @pytest.mark.parametrize(
-    "first", ["Ja, hallo?", "Guten Tag. Ich habe eine Frage.", "Hallo, hier ist alles kaputt."]
+    "first",
+    [
+        "Ja, hallo?",
+        "Guten Tag. Ich habe eine Frage.",
+        "Hallo, hier ist alles kaputt.",
+        "Hallo, Moment, ich muss kurz die Tür zumachen.",
+        "Hallo, also, ich habe da ein Problem.",
+        "Kowalczyk, ich rufe wegen der Rechnung an.",
+    ],
 )
 def test_roles_no_caller_surname(first):
     from toneprobe.roles import caller_surname
@@ -302,7 +310,13 @@ def test_roles_no_caller_surname(first):
 
 @pytest.mark.parametrize(
     "first,name",
-    [("Ja, hallo, Wendt mein Name.", "Wendt"), ("ja becker hallo ich bin gestern", "Becker")],
+    [
+        ("Ja, hallo, Wendt mein Name.", "Wendt"),
+        ("ja becker hallo ich bin gestern", "Becker"),
+        ("Hallo, Kowalczyk, ich habe eine Mahnung bekommen.", "Kowalczyk"),
+        ("Lehmann-Brück, guten Tag. Mein Paket fehlt.", "Lehmann-Brück"),
+        ("hallo ja özdemir hier ich wollte was fragen", "Özdemir"),
+    ],
 )
 def test_roles_caller_surname_more_forms(first, name):
     from toneprobe.roles import caller_surname
@@ -338,6 +352,7 @@ def test_roles_caller_surname_more_forms(first, name):
         (["Fernbus Reiseservice, Ute Plötz."], "Ute Plötz"),
         (["Ute Plötz, guten Tag!"], "Ute Plötz"),
         (["Hier ist Nils Stöckel vom Möbelversand Kiepe."], "Nils Stöckel"),
+        (["Möbelversand Kiepe, hier ist Stöckel."], "Stöckel"),
         # letters beyond ä, ö, ü
         (["Elbstrom Energie, Derya Avcı, guten Tag."], "Derya Avcı"),
         (["Sie sprechen mit Gülşen Doğan."], "Gülşen Doğan"),
@@ -388,7 +403,8 @@ def test_roles_agent_name_from_german_openings(texts, name):
         ["Möbelversand Kiepe, guten Tag."],
         # ordinary sentences that start like an introduction
         ["Ich bin Rentner und zahle immer pünktlich."],
-        ["Hier ist Feierabend, tut mir leid."],
+        ["Möbelversand Kiepe, was kann ich tun?", "Hier ist Feierabend, tut mir leid."],
+        ["Hier ist das Problem, Herr Kowalczyk."],
         ["Sie sind mit Abstand die Erste heute."],
         ["Können Sie das am Telefon ändern?"],
     ],
@@ -435,3 +451,25 @@ def test_roles_agent_name_in_finished_transcript(agent_line, customer_line, agen
     segs.append(Segment("Das tut mir leid, Frau Ladewig, ich sehe nach.", segs[0].speaker))
     transcript, _ = finalize(_call(*segs))
     assert transcript.agent == agent
+
+
+@pytest.mark.parametrize(
+    "texts,name",
+    [
+        (["Ja, guten Tag, hier ist Ladewig.", "Es geht um meine Rechnung."], "Ladewig"),
+        (["Hallo, ich bin Greta Ladewig, ich rufe wegen der Rechnung an."], "Greta Ladewig"),
+    ],
+)
+def test_roles_customer_self_introduction(texts, name):
+    assert self_introduction(texts) == name
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Guten Tag.", "Hier ist Ladewig, ich warte."],  # "hier ist X" alone only in the opening
+        ["Ich bin Beamtin, das zählt doch."],
+    ],
+)
+def test_roles_customer_no_self_introduction(texts):
+    assert not self_introduction(texts)
