@@ -143,3 +143,56 @@ def test_api_combine_calls_redacted_twins_and_genesys_parts():
     assert [t.turns[0].text for t in out] == ["Guten Tag.", "Ihre IBAN ist DE00."]
     assert [(t.role, t.start) for t in out[0].turns] == [("agent", 1.0), ("customer", 5.0)]
     assert len(notes) == 2
+
+
+def test_api_group_related_files_and_read_related(tmp_path):
+    import json
+
+    from toneprobe.readers import group_related_files, read_related
+
+    def contact_lens(name: str, redacted: bool, text: str) -> Path:
+        doc = {
+            "CustomerMetadata": {"ContactId": "k-7"},
+            "ContentMetadata": {"Output": "Redacted" if redacted else "Raw"},
+            "Transcript": [{"ParticipantRole": "AGENT", "Content": text, "BeginOffsetMillis": 0}],
+        }
+        path = tmp_path / name
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        return path
+
+    def genesys(name: str, start: int, purpose: str, text: str) -> Path:
+        doc = {
+            "conversationId": "g-7",
+            "conversationStartTime": 0,
+            "transcripts": [
+                {"phrases": [{"text": text, "participantPurpose": purpose, "startTimeMs": start}]}
+            ],
+        }
+        path = tmp_path / name
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        return path
+
+    plain = tmp_path / "b.txt"
+    plain.write_text("Agent: Guten Tag.\nKunde: Hallo.\n", encoding="utf-8")
+    raw = contact_lens("a_raw.json", False, "Ihre Postleitzahl ist 12345.")
+    g2 = genesys("c_part2.json", 4000, "external", "Meine Rechnung ist zu hoch.")
+    red = contact_lens("d_redacted.json", True, "Ihre Postleitzahl ist [PII].")
+    g1 = genesys("e_part1.json", 1000, "internal", "Guten Tag, Sie sprechen mit Ute Plötz.")
+    broken = tmp_path / "f.json"
+    broken.write_text('{"conversationId": "g-7", "transcripts": [', encoding="utf-8")
+
+    groups = group_related_files([raw, plain, g2, red, g1, broken])
+    assert groups == [[raw, red], [plain], [g2, g1], [broken]]
+
+    twins = read_related([raw, red])
+    assert [t.turns[0].text for t in twins.transcripts] == ["Ihre Postleitzahl ist 12345."]
+    parts = read_related([g2, g1])
+    assert len(parts.transcripts) == 1
+    call = parts.transcripts[0]
+    assert [t.role for t in call.turns] == ["agent", "customer"]
+    assert call.agent == "Ute Plötz"
+    assert any("merged 2 Genesys files" in w for w in parts.warnings)
+    # a part that cannot be read is a warning, the rest is still read
+    partial = read_related([g1, broken])
+    assert len(partial.transcripts) == 1
+    assert any("skipped part" in w for w in partial.warnings)

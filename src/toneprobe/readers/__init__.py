@@ -7,8 +7,11 @@ Public API: :func:`read_path`, :func:`read_bytes`, :func:`read_text`, :func:`ite
 from __future__ import annotations
 
 import glob
+import json
 import logging
+import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +59,8 @@ __all__ = [
     "ReadResult",
     "Reader",
     "combine_calls",
+    "group_related_files",
+    "read_related",
     "get_reader",
     "detect_reader",
     "iter_input_files",
@@ -136,6 +141,85 @@ def combine_calls(transcripts: list[Transcript]) -> tuple[list[Transcript], list
         )
     out = [merged.get(i, t) for i, t in enumerate(transcripts) if i not in drop]
     return out, warnings
+
+
+_PART_KEYS = re.compile(rb'"(?:ContentMetadata|CustomerMetadata|conversationId)"')
+
+
+def _contact_key(path: Path | str) -> tuple[str, str] | None:
+    """``("contact-lens", ContactId)`` or ``("genesys", conversationId)`` for a JSON file that
+    holds one part of a contact; None for anything else (only such JSON files are parsed)."""
+    name = str(path)
+    if name == "-" or not name.lower().endswith(".json"):
+        return None
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(65536)
+            if not _PART_KEYS.search(head):
+                return None
+            doc = json.loads(decode_bytes(head + fh.read(), name))
+    except (OSError, ValueError, InputError, RecursionError):
+        return None  # the reader reports it when the file itself is read
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("transcripts"), list) and isinstance(doc.get("conversationId"), str):
+        return ("genesys", doc["conversationId"])
+    if isinstance(doc.get("Transcript"), list):
+        meta = doc.get("CustomerMetadata")
+        contact = meta.get("ContactId") if isinstance(meta, dict) else None
+        contact = contact if isinstance(contact, str) else doc.get("JobName")
+        if isinstance(contact, str) and contact:
+            return ("contact-lens", contact)
+    return None
+
+
+def group_related_files(files: Sequence[Path | str]) -> list[list[Path | str]]:
+    """``files`` in input order, with the files of one contact in one group (at the place of the
+    first): Contact Lens raw/redacted twins, Genesys files of one conversation. Every other file
+    is a group of its own. Read a group with :func:`read_related`."""
+    groups: list[list[Path | str]] = []
+    by_key: dict[tuple[str, str], list[Path | str]] = {}
+    for f in files:
+        key = _contact_key(f)
+        if key is None:
+            groups.append([f])
+        elif key in by_key:
+            by_key[key].append(f)
+        else:
+            by_key[key] = [f]
+            groups.append(by_key[key])
+    return groups
+
+
+def read_related(
+    paths: Sequence[Path | str],
+    *,
+    input_format: str | None = None,
+    agent_speaker: str | None = None,
+) -> ReadResult:
+    """Read a group from :func:`group_related_files` and combine it (:func:`combine_calls`).
+
+    A part that cannot be read becomes a warning; InputError only if no part could be read.
+    """
+    if len(paths) == 1:
+        return read_path(paths[0], input_format=input_format, agent_speaker=agent_speaker)
+    results: list[ReadResult] = []
+    errors: list[InputError] = []
+    for p in paths:
+        try:
+            results.append(read_path(p, input_format=input_format, agent_speaker=agent_speaker))
+        except InputError as err:
+            errors.append(err)
+    if not results:
+        raise errors[0]
+    combined, notes = combine_calls([t for r in results for t in r.transcripts])
+    out = ReadResult(path=str(paths[0]), format=results[0].format, transcripts=combined)
+    for r in results:
+        out.warnings.extend(r.warnings)
+        out.unplaced_lines.extend(r.unplaced_lines)
+    out.warnings.extend(f"skipped part of this contact: {err}" for err in errors)
+    out.warnings.extend(notes)
+    return out
 
 
 def get_reader(name: str) -> Reader:
