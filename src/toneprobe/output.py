@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -171,6 +171,14 @@ def _width(stream: IO[str]) -> int:
         return 120
 
 
+def _plain_mode(path: str) -> None:
+    """mkstemp makes a private (0600) file; give it the mode a plain ``open()`` would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with suppress(OSError):  # a file system without modes
+        os.chmod(path, 0o666 & ~umask)
+
+
 @contextmanager
 def atomic_output(path: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
     """Yield a stream; for a path, write a temp file beside it and rename on success only."""
@@ -183,6 +191,7 @@ def atomic_output(path: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
+        _plain_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -12,7 +12,6 @@ import csv
 import dataclasses
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -373,17 +372,6 @@ def _parent(path: Path) -> None:
         raise InputError(f"cannot create the folder: {err.strerror}", str(path.parent)) from None
 
 
-def _share_mode(path: Path) -> None:
-    """The temp file behind an atomic write is private (0600); a report is meant to be
-    shared, so give it the mode a plain ``open()`` would (0666 minus the umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(path, 0o666 & ~umask)
-    except OSError as err:  # e.g. a file system without modes
-        log.debug("cannot set the mode of %s: %s", path, err)
-
-
 def run_report(
     paths: Sequence[str],
     *,
@@ -410,7 +398,6 @@ def run_report(
     )
     with atomic_output(Path(output), sys.stdout) as fh:
         fh.write(html_text)
-    _share_mode(Path(output))
     if not options.quiet:
         size = len(html_text.encode("utf-8"))
         _say(f"wrote {output} ({len(items)} calls, {len(agents)} agents, {size / 1024:.0f} KiB)")
