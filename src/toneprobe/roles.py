@@ -219,7 +219,7 @@ _SPEECH = _wordset(
     "haben hat hatte sind ist war bin bist sein wird werden würde tun mache machen helfen sagen "
     "sehe sehen schaue spreche sprechen rufe anrufen anruf frage fragen problem anliegen name "
     "nummer kundennummer thank thanks please yes no how what hello herrn damen herren das ein "
-    "eine einen einem einer"
+    "eine einen einem einer apparat telefon durchwahl platz"
 )
 _OPENING_FILLERS = _wordset("ja na so also äh ähm hm okay ok")
 _CONNECTORS = _wordset("der des von vom bei beim für und & im in an am zu zur zum of the")
@@ -345,6 +345,8 @@ def _read_name(words: list[str], single_case: bool, max_words: int) -> list[str]
             break
         if word == _BREAK or not _name_shaped(word, single_case) or _is_stop(word):
             break
+        if word.casefold() in _CONNECTORS or word.casefold() in _ARTICLES:
+            break  # "mit der Hotline", "Graf von Wellnetz"
         if _is_cue(word) or word.casefold() in _TITLES:
             break
         out.append(word)
@@ -494,7 +496,7 @@ class _Chunk:
     company: bool  # names a company or department
     name: list[str]  # the person-like words after it
     rest: list[str]  # all words after it
-    marked: bool  # followed by "am Apparat" / "am Telefon"
+    marked: bool  # followed by "am Apparat" / "am Telefon" / "hier"
     last: bool  # ordinary speech follows: the opening ends here
 
 
@@ -514,6 +516,9 @@ def _read_chunk(words: list[str], single_case: bool) -> _Chunk:
     for k, w in enumerate(folded):
         if w == "am" and k + 1 < len(words) and folded[k + 1] in ("apparat", "telefon"):
             cut, marked = k, True
+            break
+        if w == "hier" and k and (k + 1 == len(words) or folded[k + 1] in ("von", "vom", "bei")):
+            cut, marked = k, True  # "Frau Graf hier von Wellnetz"
             break
         lower_word = (
             not single_case

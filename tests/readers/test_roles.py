@@ -353,6 +353,14 @@ def test_roles_caller_surname_more_forms(first, name):
         (["Ute Plötz, guten Tag!"], "Ute Plötz"),
         (["Hier ist Nils Stöckel vom Möbelversand Kiepe."], "Nils Stöckel"),
         (["Möbelversand Kiepe, hier ist Stöckel."], "Stöckel"),
+        (
+            [
+                "Guten Tag, Frau Plötz hier vom Fernbus Reiseservice, spreche ich mit Herrn Kowalczyk?"
+            ],
+            "Frau Plötz",
+        ),
+        (["Kaufhaus Brink, Åberg, Durchwahl 312."], "Åberg"),
+        (["mein name ist stöckel vom möbelversand kiepe"], "Stöckel"),
         # letters beyond ä, ö, ü
         (["Elbstrom Energie, Derya Avcı, guten Tag."], "Derya Avcı"),
         (["Sie sprechen mit Gülşen Doğan."], "Gülşen Doğan"),
@@ -400,6 +408,8 @@ def test_roles_agent_name_from_german_openings(texts, name):
         ["Fernbus Reiseservice, hallo?"],
         ["Grimmelt, guten Tag."],  # a surname or a company: cannot tell, so no name
         ["Herzlich willkommen bei der Sparkasse Ammertal."],
+        ["guten tag sie sprechen mit der hotline der sparkasse ammertal"],
+        ["guten tag sie sprechen mit dem kundenservice"],
         ["Möbelversand Kiepe, guten Tag."],
         # ordinary sentences that start like an introduction
         ["Ich bin Rentner und zahle immer pünktlich."],
