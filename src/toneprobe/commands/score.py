@@ -291,11 +291,11 @@ def run_rules(*, fmt: str, rules_dirs: tuple[str, ...] = (), detector: str | Non
             table.add_column(col, overflow="fold")
         for r in rows:
             table.add_row(
-                r["id"],
-                r["detector"],
-                r["polarity"],
+                str(r["id"]),
+                str(r["detector"]),
+                str(r["polarity"]),
                 f"{r['weight']:.1f}",
-                r["description"],
-                r["example"],
+                str(r["description"]),
+                str(r["example"]),
             )
         Console(file=sys.stdout, width=160).print(table)

@@ -51,7 +51,7 @@ class Empathy(Detector):
             heard = heard or float(rating["credit"]) >= HEARD  # type: ignore[arg-type]
             opportunities.append(rating)
 
-        credits = [o["credit"] for o in opportunities]
+        credits = [float(o["credit"]) for o in opportunities]  # type: ignore[arg-type]
         summary = {
             "opportunities": len(opportunities),
             "responded": sum(1 for c in credits if c >= 0.6),
@@ -78,7 +78,7 @@ class Empathy(Detector):
             "turn": turn,
             "response_turn": response,
             "credit": credit,
-            "moves": sorted(kinds),
+            "moves": sorted(k for k in kinds if k),
             "cold": sorted({f.rule_id for f in cold}),
             "trigger": "sentiment" if negative else "cue",
         }

@@ -9,6 +9,7 @@ metadata add evidence when present, so plain text and rich exports agree.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.model import Turn
@@ -121,7 +122,7 @@ class HangUp(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         turns = ctx.transcript.turns
         if not turns:
-            summary = {
+            summary: dict[str, Any] = {
                 "outcome": "none",
                 "turn": None,
                 "proper_close": False,
