@@ -238,7 +238,7 @@ _COMPANY = re.compile(
     r"telekom|bahn|reisen|reise|touristik|versand|shop|markt|handel|gruppe|mobil|mobilfunk|netze|"
     r"netz|direkt|finanz|finanzen|immobilien|logistik|apotheke|klinik|klinikum|kanzlei|versorgung|"
     r"betriebe|medien|media|airlines|airline|verlag|wohnbau|genossenschaft|stiftung|holding|"
-    r"konzern|amt|wärme)|reise\w+|stadt|gemeinde|landkreis|online|digital|hotel|autohaus|praxis|gas|strom|"
+    r"konzern|amt|wärme|store)|reise\w+|stadt|gemeinde|landkreis|online|digital|hotel|autohaus|praxis|gas|strom|"
     r"wasser|post|telecom|solar|insurance|systems|system|solutions|group|hafen|\w+hafen|"
     r"nord|süd|sued|west|ost|mitte|deutschland|international)$"
 )
@@ -484,7 +484,7 @@ def _company_end(words: list[str]) -> int:
             # the company word comes first and the next word belongs to it: "Stadtwerke
             # Rabenau", "Gesundheitskasse Weserland", or a chunk of just "Möbelversand Kiepe"
             names_next = _COMPANY_FIRST.match(w) or (
-                len(words) == 2 and i == 0 and _COMPANY.match(w)
+                len(words) == 2 and i == 0 and (_COMPANY.match(w) or word.isupper())
             )
             if leads and names_next and i + 1 < len(words) and not _is_cue(words[i + 1]):
                 end = max(end, i + 1)
@@ -552,12 +552,13 @@ def _opening_name(text: str) -> tuple[str | None, bool]:
     previous = ""
     first_guess: list[str] | None = None  # "Jasmin Çelik, guten Tag": no company named
     found: list[list[str]] = []
-    content = False
+    content = greeted = named_company = speech_follows = False
     for kind, words in chunks:
         if kind == "greeting" or (
             not content and all(w.casefold() in _OPENING_FILLERS for w in words)
         ):
             previous = "greeting"  # "Ja, hallo, ..." before the company
+            greeted = greeted or kind == "greeting"
             continue
         content = True
         chunk = _read_chunk(words, single)
@@ -576,7 +577,7 @@ def _opening_name(text: str) -> tuple[str | None, bool]:
             found.clear()  # a company or department after them: those words were no name
             if plain:
                 found.append(name)
-            company_seen = True
+            company_seen = named_company = True
             previous = "company"
         elif plain and len(plain) < len(name):
             # "Frau Dornbusch" only right after a named company: "Guten Tag, Herr Vogler" or
@@ -594,13 +595,22 @@ def _opening_name(text: str) -> tuple[str | None, bool]:
             found.append(name)
             previous = "name"
         if chunk.last:
+            speech_follows = True
             break
+    if not (greeted or named_company) and speech_follows and not _offers_help(text):
+        # no greeting and no company word: "Naeher, Ogimi, ..." is a sentence, not an opening
+        return None, content
     if found:
         full = [n for n in found if sum(w.casefold() not in _TITLES for w in n) >= 2]
         return _format_name(full[0] if full else found[-1], single), content
     if first_guess:
         return _format_name(first_guess, single), content
     return None, content
+
+
+def _offers_help(text: str) -> bool:
+    """``was kann ich für Sie tun`` and the like (the agent cue ``offer.help``)."""
+    return any(c.id == "offer.help" and c.pattern.search(text) for c in AGENT_CUES)
 
 
 def self_introduction(texts: Iterable[str], greeting: bool = False) -> str | None:

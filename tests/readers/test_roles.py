@@ -333,6 +333,7 @@ def test_roles_caller_surname_more_forms(first, name):
         # surname only, after the company and/or department
         (["Wasserwerke Hollbach, Grimmelt, guten Tag."], "Grimmelt"),
         (["Krankenkasse Lindenau, Kettelhack."], "Kettelhack"),
+        (["BKK Lindenau, Kettelhack, guten Tag."], "Kettelhack"),
         (["Möbelversand Kiepe, Kundenservice, Stöckel, was kann ich für Sie tun?"], "Stöckel"),
         (["Fernbus Reiseservice, Plötz, guten Morgen."], "Plötz"),
         (["Ja, hallo, Sparkasse Ammertal, Brinkmöller."], "Brinkmöller"),
@@ -359,7 +360,7 @@ def test_roles_caller_surname_more_forms(first, name):
             ],
             "Frau Plötz",
         ),
-        (["Kaufhaus Brink, Åberg, Durchwahl 312."], "Åberg"),
+        (["Brink Versand, Åberg, Durchwahl 312."], "Åberg"),
         (["mein name ist stöckel vom möbelversand kiepe"], "Stöckel"),
         # letters beyond ä, ö, ü
         (["Elbstrom Energie, Derya Avcı, guten Tag."], "Derya Avcı"),
@@ -411,6 +412,8 @@ def test_roles_agent_name_from_german_openings(texts, name):
         ["guten tag sie sprechen mit der hotline der sparkasse ammertal"],
         ["guten tag sie sprechen mit dem kundenservice"],
         ["Möbelversand Kiepe, guten Tag."],
+        ["BKK Lindenau, guten Tag."],
+        ["Lindenau, Kettelhack, Grimmelt und Stöckel sind heute nicht da."],  # no opening
         # ordinary sentences that start like an introduction
         ["Ich bin Rentner und zahle immer pünktlich."],
         ["Möbelversand Kiepe, was kann ich tun?", "Hier ist Feierabend, tut mir leid."],
