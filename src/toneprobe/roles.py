@@ -106,7 +106,6 @@ _GENERIC_LABEL = re.compile(
     r"|unknown|unbekannt)[ _-]*\d*$|^\d+$|^[0-9a-f-]{8,}$",
     re.IGNORECASE,
 )
-_TITLE_WORDS = ("Herr", "Frau", "Hr.", "Fr.", "Dr.", "Prof.")
 
 
 # Name words are checked in code rather than by one regex: ``re`` has no ``\p{Lu}``, and
@@ -162,7 +161,8 @@ def _is_label_name(label: str) -> bool:
     for i, word in enumerate(words):
         if 0 < i < len(words) - 1 and word in _LABEL_PARTICLES:
             continue
-        if not (is_name_word(word) or _is_caps_word(word)):
+        initial = i > 0 and len(word) == 1 and word.isupper()  # "Jana K"
+        if not (is_name_word(word) or _is_caps_word(word) or initial):
             return False
         names += 1
     return names <= 4

@@ -436,7 +436,17 @@ def test_roles_agent_name_only_from_the_opening_turn():
 
 @pytest.mark.parametrize(
     "label",
-    ["Derya Avcı", "Marta Łęcka", "Søren Åberg", "Gülşen Doğan", "ŞAHIN", "Siobhán O'Neill"],
+    [
+        "Derya Avcı",
+        "Marta Łęcka",
+        "Søren Åberg",
+        "Gülşen Doğan",
+        "ŞAHIN",
+        "Siobhán O'Neill",
+        "Jana K",
+        "Jana K.",
+        "Ute van der Linde",
+    ],
 )
 def test_roles_person_names_beyond_umlauts(label):
     assert is_person_name(label)
