@@ -3,15 +3,20 @@ or announces ending it, without a proper close), ``customer`` (the customer brea
 or ``dropped`` (the line drops: "Hallo? Sind Sie noch da?", a turn cut mid-sentence).
 
 The dialogue alone decides where the source has no metadata; ``ended_by`` and disconnect
-metadata add evidence when present, so plain text and rich exports agree.
+metadata add evidence when present, so plain text and rich exports agree. Each piece of
+evidence adds to one outcome's score with a reason that the explanation prints; the highest
+score at or above ``DECIDE`` wins, else ``none``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.findings import Finding
 from toneprobe.model import Turn
 
 DECIDE = 0.6
@@ -19,6 +24,7 @@ TAIL = 3  # how many final turns carry hang-up evidence
 UPSET_END = 0.5
 UPSET = 0.62  # clearly upset (as in de-escalation)
 UPSET_LEAVE = 0.4  # a customer this upset who says goodbye is breaking off
+BARE_GOODBYE = 8  # words: a goodbye this short answers nothing
 OUTCOMES = ("agent", "customer", "dropped")
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
@@ -75,10 +81,90 @@ DANGLING = frozenset(
         "schon",
         "also",
         "dann",
+        "so",
+        "eine",
+    ]
+)
+# Short words that end a complete utterance; any other final token of 1-3 letters in raw ASR
+# text is a word cut in half ("ich ruf noch mal a", "und dann fün").
+SHORT_WORDS = frozenset(
+    [
+        "ja",
+        "jo",
+        "ne",
+        "nee",
+        "nö",
+        "so",
+        "ok",
+        "gut",
+        "da",
+        "wo",
+        "was",
+        "wie",
+        "tag",
+        "oh",
+        "ah",
+        "äh",
+        "hm",
+        "mhm",
+        "aha",
+        "tja",
+        "nix",
+        "mal",
+        "nun",
+        "gern",
+        "bye",
+        "tschö",
+        "gell",
+        "gel",
+        "eh",
+        "nen",
+        "das",
+        "die",
+        "der",
+        "den",
+        "dem",
+        "mir",
+        "dir",
+        "uns",
+        "sie",
+        "ihn",
+        "es",
+        "er",
+        "wir",
+        "ihr",
+        "auf",
+        "an",
+        "zu",
+        "aus",
+        "ab",
+        "vor",
+        "mit",
+        "hin",
+        "her",
+        "los",
+        "weg",
+        "neu",
+        "alt",
+        "rot",
+        "tun",
+        "gib",
+        "ins",
+        "im",
+        "am",
+        "zum",
+        "vom",
+        "bis",
+        "nur",
     ]
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
+REQUEST = re.compile(
+    r"\?|\b(wollte|wollt|möchte)\s+(ich\s+)?(noch\s+)?(fragen|wissen)\b|\bnoch\s+(eine\s+)?frage\b"
+    r"|\bob\s+(sie|ich|man|das|die|der|es)\b[^.!?]{0,80}$",
+    re.IGNORECASE,
+)
 METADATA_EVIDENCE = {
     "dropped": ("dropped", 1.0),
     "agent": ("agent", 0.45),
@@ -90,7 +176,7 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
     """True when a turn breaks off mid-sentence ("Ich wollte noch sagen, dass ...").
 
     In a punctuated transcript any turn without final punctuation was cut; in lower-case ASR
-    text only a dangling function word ("und", "dass", "der") tells.
+    text a dangling function word ("und", "dass") or a word cut in half tells.
     """
     stripped = text.strip()
     if not stripped:
@@ -101,8 +187,10 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
         return False
     if punctuated:
         return True
-    last = re.findall(r"[\wäöüß]+", stripped.lower())
-    return bool(last) and last[-1] in DANGLING
+    words = re.findall(r"[^\W\d_]+", stripped.lower())
+    if not words:
+        return False
+    return words[-1] in DANGLING or (len(words[-1]) <= 3 and words[-1] not in SHORT_WORDS)
 
 
 def is_punctuated(texts: list[str]) -> bool:
@@ -112,7 +200,168 @@ def is_punctuated(texts: list[str]) -> bool:
         for t in texts
         if t.strip()
     ]
-    return bool(ends) and sum(ends) >= 0.8 * len(ends) and len(ends) >= 3
+    return len(ends) >= 3 and sum(ends) >= 0.8 * len(ends)
+
+
+@dataclass
+class Ending:
+    """The facts about how a call ends that the evidence rules below read."""
+
+    turns: tuple[Turn, ...]
+    tail: set[int]
+    findings: list[Finding]  # this detector's rule matches in the tail
+    farewell: set[int]  # agent turns with a farewell
+    customer_bye: set[int]  # customer turns with a farewell
+    helpful: set[int]  # agent turns with a real move (apology, next step, empathy ...)
+    hostile: set[int]  # agent turns with a negative finding
+    offered: set[int]  # agent turns offering more help ("sonst noch etwas?")
+    upset_cues: set[int]  # customer turns with an upset cue
+    levels: dict[int, float]  # customer upset level per turn
+    punctuated: bool
+
+    @property
+    def last(self) -> Turn:
+        return self.turns[-1]
+
+    @property
+    def final_agent(self) -> Turn | None:
+        return next((t for t in reversed(self.turns) if t.role == "agent"), None)
+
+    def upset(self, turn: int) -> float:
+        return self.levels.get(turn, 0.0)
+
+    def angry(self, turn: int, level: float = UPSET) -> bool:
+        return self.upset(turn) >= level or turn in self.upset_cues
+
+    def before(self, turn: Turn) -> Turn | None:
+        earlier = [t for t in self.turns if t.index < turn.index]
+        return earlier[-1] if earlier else None
+
+    def after(self, turn: Turn) -> list[Turn]:
+        return [t for t in self.turns if t.index > turn.index]
+
+    @property
+    def mutual_goodbye(self) -> bool:
+        """The customer answers the agent's goodbye with one: the call ended by agreement."""
+        fa = self.final_agent
+        return bool(
+            fa is not None
+            and fa.index in self.farewell
+            and self.last.role == "customer"
+            and self.last.index > fa.index
+            and self.last.index in self.customer_bye
+        )
+
+
+Add = Callable[[str, float, str], None]
+
+
+def rule_evidence(e: Ending, add: Add) -> None:
+    """Announcements, break-off phrases, line checks: the tail's rule matches."""
+    for f in e.findings:
+        if f.kind not in OUTCOMES:
+            continue
+        if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, e):
+            # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
+            add(
+                f.kind,
+                f.weight / 2,
+                f"{f.rule_id} in turn {f.turn}, but the call goes on: '{f.text}'",
+            )
+            continue
+        add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+
+
+def agent_goodbye_evidence(e: Ending, add: Add) -> None:
+    """The agent's last turn says goodbye: hostile, mid-sentence, on anger, or on a question."""
+    fa = e.final_agent
+    if fa is None or fa.index not in e.tail or e.mutual_goodbye:
+        return
+    prev = e.before(fa)
+    if fa.index not in e.farewell:
+        # no goodbye at all: only a hostile last word over a customer cut mid-sentence counts
+        if (
+            fa.index in e.hostile
+            and prev is not None
+            and prev.role == "customer"
+            and is_cut_off(prev.text, e.punctuated)
+        ):
+            add(
+                "agent",
+                0.7,
+                f"the agent cuts the customer off (turn {prev.index}) with a hostile last word",
+            )
+        return
+    if fa.index in e.hostile:
+        add("agent", 0.6, f"the agent says goodbye in a hostile turn ({fa.index})")
+        return
+    if prev is None or prev.role != "customer":
+        return
+    offered = any(t < fa.index for t in e.offered)
+    bare = len(fa.text.split()) <= BARE_GOODBYE and fa.index not in e.helpful
+    if is_cut_off(prev.text, e.punctuated):
+        add(
+            "agent",
+            0.7,
+            f"the agent says goodbye while the customer is still talking (turn {prev.index} breaks off)",
+        )
+    elif e.angry(prev.index) and fa.index not in e.helpful and not offered:
+        add(
+            "agent",
+            0.6,
+            f"the agent says goodbye right after an upset customer turn ({prev.index}) without offering anything",
+        )
+    elif bare and REQUEST.search(prev.text) and not offered:
+        add(
+            "agent",
+            0.6,
+            f"the agent answers the customer's open question (turn {prev.index}) with a bare goodbye",
+        )
+
+
+def customer_goodbye_evidence(e: Ending, add: Add) -> None:
+    """The customer has the last word: an upset goodbye breaks the call off."""
+    last = e.last
+    if last.role != "customer":
+        return
+    recent = [t.index for t in e.turns if t.role == "customer"][-2:]
+    upset_recently = any(e.angry(t, UPSET_END) for t in recent)
+    angry_bye = e.angry(last.index, UPSET_LEAVE) or upset_recently
+    # answering the agent's goodbye is no break-off
+    if last.index in e.customer_bye and angry_bye and not e.mutual_goodbye:
+        add(
+            "customer",
+            0.6,
+            f"the upset customer says goodbye and ends the call (turn {last.index})",
+        )
+    fa = e.final_agent
+    if e.angry(last.index, UPSET_END) and last.index not in e.customer_bye:
+        if fa is None or fa.index not in e.farewell:
+            add("customer", 0.35, f"the upset customer has the last word (turn {last.index})")
+        elif fa.index in e.tail:
+            add(
+                "agent", 0.3, f"the customer protests after the agent's goodbye (turn {last.index})"
+            )
+
+
+def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
+    """The last turn breaks off mid-sentence: the line dropped (or the agent cut in)."""
+    last = e.last
+    if agent_already or not is_cut_off(last.text, e.punctuated):
+        return
+    if last.role == "customer" and e.hostile & e.tail:
+        add(
+            "agent",
+            0.7,
+            f"turn {last.index} breaks off while the customer is still talking, after a hostile agent turn",
+        )
+    else:
+        add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
+
+
+def hostile_end_evidence(e: Ending, add: Add) -> None:
+    if e.last.role == "agent" and e.last.index in e.hostile and e.last.index not in e.farewell:
+        add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
 
 
 class HangUp(Detector):
@@ -122,18 +371,15 @@ class HangUp(Detector):
     def detect(self, ctx: CallContext) -> DetectorResult:
         turns = ctx.transcript.turns
         if not turns:
-            summary: dict[str, Any] = {
+            empty: dict[str, Any] = {
                 "outcome": "none",
                 "turn": None,
                 "proper_close": False,
                 "evidence": [],
                 "scores": {},
             }
-            return DetectorResult(self.name, (), summary)
-        tail = {t.index for t in turns[-TAIL:]}
-        findings = [
-            match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
-        ]
+            return DetectorResult(self.name, (), empty)
+        e = self._ending(ctx)
         scores = dict.fromkeys(("agent", "customer", "dropped", "none"), 0.0)
         evidence: list[str] = []
 
@@ -141,132 +387,20 @@ class HangUp(Detector):
             scores[outcome] += amount
             evidence.append(f"{outcome} +{amount:.2f}: {why}")
 
-        agent_farewells = {f.turn for f in ctx.findings("respect") if f.kind == "farewell"}
-        for f in findings:
-            if f.kind not in OUTCOMES:
-                continue
-            if (
-                f.kind == "customer"
-                and f.role == "customer"
-                and not _ends_call(f.turn, turns, agent_farewells)
-            ):
-                # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
-                add(
-                    f.kind,
-                    f.weight / 2,
-                    f"{f.rule_id} in turn {f.turn}, but the call goes on: '{f.text}'",
-                )
-                continue
-            add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+        rule_evidence(e, add)
+        agent_goodbye_evidence(e, add)
+        customer_goodbye_evidence(e, add)
+        cut_off_evidence(e, add, agent_already=scores["agent"] > 0)
+        hostile_end_evidence(e, add)
+        fa = e.final_agent
+        closed = fa is not None and fa.index in e.farewell and fa.index not in e.hostile
+        self._metadata_evidence(ctx, e, add, closed)
 
-        last = turns[-1]
-        position = {t.index: i for i, t in enumerate(turns)}
-        agent_turns = [t for t in turns if t.role == "agent"]
-        final_agent = agent_turns[-1] if agent_turns else None
-        earlier = ctx.findings()
-        farewell = {f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"}
-        helpful = {
-            f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
-        }
-        hostile = {f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"}
-        customer_bye = {f.turn for f in findings if f.kind == "farewell"}
-        punctuated = is_punctuated([t.text for t in turns])
-        deesc = ctx.results.get("deescalation")
-        levels = {d["turn"]: d["upset"] for d in deesc.summary["trajectory"]} if deesc else {}
-        upset_cues = {f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"}
-
-        def upset(turn_index: int) -> float:
-            if turn_index in levels:
-                return float(levels[turn_index])
-            return ctx.sentiments[position[turn_index]].scores.get("negative", 0.0)
-
-        closed = (
-            final_agent is not None
-            and final_agent.index in farewell
-            and final_agent.index not in hostile
-        )
-        # the customer returns the goodbye ("Danke, gleichfalls", "Wiederhören."): nobody hung up
-        returned = (
-            final_agent is not None
-            and last.role == "customer"
-            and last.index in customer_bye
-            and last.index > final_agent.index
-            and upset(last.index) < UPSET_LEAVE
-            and last.index not in upset_cues
-        )
-        # the agent offered more help before closing ("Kann ich sonst noch etwas tun?")
-        offered = final_agent is not None and any(
-            f.kind == "offer_more" and f.turn < final_agent.index for f in earlier
-        )
-        if final_agent is not None and final_agent.index in tail and not returned:
-            before = [t for t in turns if t.index < final_agent.index]
-            prev = before[-1] if before else None
-            if final_agent.index in farewell and final_agent.index in hostile:
-                add("agent", 0.6, f"the agent says goodbye in a hostile turn ({final_agent.index})")
-            elif final_agent.index in farewell and prev is not None and prev.role == "customer":
-                cut = is_cut_off(prev.text, punctuated)
-                angry = upset(prev.index) >= UPSET or prev.index in upset_cues
-                if cut:
-                    add(
-                        "agent",
-                        0.7,
-                        f"the agent says goodbye while the customer is still talking (turn {prev.index} breaks off)",
-                    )
-                elif angry and final_agent.index not in helpful and not offered:
-                    add(
-                        "agent",
-                        0.6,
-                        f"the agent says goodbye right after an upset customer turn ({prev.index}) without offering anything",
-                    )
-        if (
-            last.role == "customer"
-            and last.index in customer_bye
-            and (upset(last.index) >= UPSET_LEAVE or last.index in upset_cues)
-        ):
-            add(
-                "customer",
-                0.6,
-                f"the upset customer says goodbye and ends the call (turn {last.index})",
-            )
-        cut_turns = [t for t in turns[-2:] if is_cut_off(t.text, punctuated)]
-        if cut_turns and not scores["agent"]:
-            t = cut_turns[-1]
-            if t.role == "customer" and hostile & tail:
-                add(
-                    "agent",
-                    0.7,
-                    f"turn {t.index} breaks off while the customer is still talking, after a hostile agent turn",
-                )
-            else:
-                add("dropped", 0.6, f"turn {t.index} breaks off mid-sentence")
-        if last.role == "agent" and hostile & tail and not closed and last.index in hostile:
-            add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
-        if last.role == "customer" and upset(last.index) >= UPSET_END and not scores["dropped"]:
-            if final_agent is None or final_agent.index not in farewell:
-                add("customer", 0.35, f"the upset customer has the last word (turn {last.index})")
-            elif scores["agent"]:
-                add(
-                    "agent",
-                    0.3,
-                    f"the customer protests after the agent's goodbye (turn {last.index})",
-                )
-
-        meta = ctx.transcript.ended_by or _disconnect(ctx.transcript.metadata)
-        if meta in METADATA_EVIDENCE:
-            outcome, amount = METADATA_EVIDENCE[meta]
-            conflict = any(
-                upset(t.index) >= UPSET_END for t in turns[-TAIL:] if t.role == "customer"
-            )
-            if outcome == "dropped" or conflict or outcome == "agent" and not closed:
-                add(outcome, amount, f"source says the call was ended by {meta}")
-        elif meta == "normal":
-            add("none", 0.5, "source says the call ended normally")
-
-        outcome = max(("dropped", "agent", "customer"), key=lambda k: scores[k])
+        outcome = max(OUTCOMES, key=lambda k: scores[k])
         if scores[outcome] < DECIDE or scores[outcome] <= scores["none"]:
             outcome = "none"
-        decisive = [f.turn for f in findings if f.kind == outcome]
-        turn = (decisive[-1] if decisive else last.index) if outcome != "none" else None
+        decisive = [f.turn for f in e.findings if f.kind == outcome]
+        turn = (decisive[-1] if decisive else e.last.index) if outcome != "none" else None
         summary = {
             "outcome": outcome,
             "turn": turn,
@@ -274,15 +408,58 @@ class HangUp(Detector):
             "evidence": evidence,
             "scores": {k: round(v, 3) for k, v in scores.items()},
         }
-        return DetectorResult(self.name, tuple(findings), summary)
+        return DetectorResult(self.name, tuple(e.findings), summary)
+
+    def _ending(self, ctx: CallContext) -> Ending:
+        turns = ctx.transcript.turns
+        tail = {t.index for t in turns[-TAIL:]}
+        findings = [
+            match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
+        ]
+        earlier = ctx.findings()
+        deesc = ctx.results.get("deescalation")
+        levels = (
+            {d["turn"]: float(d["upset"]) for d in deesc.summary["trajectory"]} if deesc else {}
+        )
+        for t, s in zip(turns, ctx.sentiments, strict=True):
+            if t.role == "customer" and t.index not in levels:
+                levels[t.index] = s.scores.get("negative", 0.0)
+        return Ending(
+            turns=turns,
+            tail=tail,
+            findings=findings,
+            farewell={f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"},
+            customer_bye={f.turn for f in findings if f.kind == "farewell"},
+            helpful={
+                f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
+            },
+            hostile={f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"},
+            offered={f.turn for f in earlier if f.kind == "offer_more"},
+            upset_cues={f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"},
+            levels=levels,
+            punctuated=is_punctuated([t.text for t in turns]),
+        )
+
+    @staticmethod
+    def _metadata_evidence(ctx: CallContext, e: Ending, add: Add, closed: bool) -> None:
+        meta = ctx.transcript.ended_by or _disconnect(ctx.transcript.metadata)
+        if meta in METADATA_EVIDENCE:
+            outcome, amount = METADATA_EVIDENCE[meta]
+            conflict = any(
+                e.angry(t.index, UPSET_END) for t in e.turns[-TAIL:] if t.role == "customer"
+            )
+            if outcome == "dropped" or conflict or outcome == "agent" and not closed:
+                add(outcome, amount, f"source says the call was ended by {meta}")
+        elif meta == "normal":
+            add("none", 0.5, "source says the call ended normally")
 
 
-def _ends_call(turn: int, turns: tuple[Turn, ...], farewell: set[int]) -> bool:
+def _ends_call(turn: int, e: Ending) -> bool:
     """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") follows this
     turn; an agent who answers with a goodbye closed the call normally."""
-    after = [t for t in turns if t.index > turn]
+    after = [t for t in e.turns if t.index > turn]
     return len(after) <= 1 and all(
-        t.role == "agent" and len(t.text.split()) <= 12 and t.index not in farewell for t in after
+        t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
     )
 
 
