@@ -22,8 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 QUOTE_PAIRS = (("„", "“"), ("\u201c", "\u201d"), ("»", "«"), ('"', '"'), ("‚", "‘"))
 REPORTED_SPEECH = re.compile(
-    r"\b(Sie\s+(haben\s+)?(sag(t)?en|sagte|gesagt|meinten|meinen|schrieben|geschrieben|nannten)"
-    r"|wie\s+Sie\s+(sagen|sagten|meinten|es\s+nennen)|Ihre[rn]?\s+Worte|Zitat|zitiere)\b",
+    r"\b(Sie\s+(haben\s+)?(sag(t)?en|sagte|gesagt|meinten|schrieben|geschrieben|nannten)"
+    r"|wie\s+Sie\s+(sagen|sagten|meinten|es\s+nennen)|Ihre[rn]?\s+Worte|Zitat|zitiere)\b"
+    r"|^\s*Sie\s+meinen\s*,",  # "Sie meinen, ..." opening a sentence restates the customer
     re.IGNORECASE,  # ASR output writes "sie sagten" and "ihre worte" in lower case
 )
 
