@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from toneprobe.errors import InputError
+from toneprobe.scoring import surname_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -424,6 +425,9 @@ def evaluate(
     unknown_ids = sorted(cid for cid in by_id if cid not in labels)
     missing = sorted(cid for cid in labels if cid not in by_id)
     pairs = [(by_id[cid], labels[cid]) for cid in sorted(by_id) if cid in labels]
+    # a bare surname ("Dornbusch") joins the one full name ending with it, as in `score`
+    names = sorted({str(c.get("agent")) for c, _ in pairs if c.get("agent")})
+    aliases = {**surname_aliases(names), **aliases}
 
     detectors: dict[str, DetectorMetrics] = {}
     disagreements: list[Disagreement] = []
