@@ -148,3 +148,17 @@ rules:
     bad = run("score", str(call), "--model", "fake", "--rules", str(broken))
     assert bad.returncode == 2
     assert "x.yaml" in bad.stderr and "respect.x.v1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_score_reads_toneprobe_toml_aliases_and_rejects_unknown_keys(tmp_path):
+    (tmp_path / "toneprobe.toml").write_text(
+        '[aliases]\n"Jana Krüger" = "J. Krüger (Team Nord)"\n', encoding="utf-8"
+    )
+    proc = run("score", str(SAMPLES / "json"), "--format", "json", "--model", "fake", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    agents = {a["agent"] for a in json.loads(proc.stdout)["agents"]}
+    assert "J. Krüger (Team Nord)" in agents and "Jana Krüger" not in agents
+    (tmp_path / "toneprobe.toml").write_text("[weights]\nrespekt = 0.9\n", encoding="utf-8")
+    bad = run("score", str(SAMPLES / "json"), "--model", "fake", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "toneprobe.toml: weights.respekt" in bad.stderr and "Traceback" not in bad.stderr

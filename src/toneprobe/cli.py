@@ -166,6 +166,19 @@ def _check_choice(value: str | None, choices: tuple[str, ...], option: str) -> N
         )
 
 
+PathsArg = Annotated[
+    list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
+]
+NoRedactOpt = Annotated[
+    bool, typer.Option("--no-redact", help="Show personal data (masked by default).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr.")]
+
+
 @app.command()
 def score(
     paths: Annotated[
@@ -198,6 +211,7 @@ def score(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (--engine dask).")
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Score calls and print per-agent empathy scores (or per call with --by call).
 
@@ -214,6 +228,7 @@ def score(
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
+        config_path=config,
     )  # fmt: skip
     raise typer.Exit(code)
 
@@ -259,19 +274,6 @@ def rules_cmd(
 
     _check_choice(fmt, ("table", "json", "markdown"), "--format")
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
-
-
-PathsArg = Annotated[
-    list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
-]
-ConfigOpt = Annotated[
-    str | None,
-    typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
-]
-NoRedactOpt = Annotated[
-    bool, typer.Option("--no-redact", help="Show personal data (masked by default).")
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr.")]
 
 
 def _score_options(model, rules, input_format, agent_speaker, config, quiet):  # type: ignore[no-untyped-def]

@@ -58,6 +58,18 @@ class Scorer:
             log.warning("offensive-language model unavailable (%s); insults from rules only", err)
             return None
 
+    @classmethod
+    def from_config(
+        cls, config: Any, model: str | None = None, rules_dirs: Sequence[str | Path] = ()
+    ) -> Scorer:
+        """A scorer whose component weights come from ``toneprobe.toml`` where it sets them."""
+        weights = default_weights()
+        overrides = config.weights.as_dict()
+        if overrides:
+            components = weights.components.model_copy(update=overrides)
+            weights = weights.model_copy(update={"components": components})
+        return cls(model=model, rules_dirs=rules_dirs, weights=weights)
+
     def context(self, transcript: Transcript) -> CallContext:
         from toneprobe.nlp import get_nlp
 

@@ -100,6 +100,7 @@ def run_score(
     engine: str = "local",
     scheduler: str | None = None,
     resume: bool = False,
+    config_path: str | None = None,
 ) -> int:
     """Score every call; stream JSONL/CSV rows as calls finish. Returns the exit code.
 
@@ -107,7 +108,10 @@ def run_score(
     stops between files: JSONL/CSV keep every whole row written so far, an aggregated output
     (json, table, markdown) is not written at all, and the exit code is 130/143.
     """
-    scorer = Scorer(model=options.model, rules_dirs=options.rules_dirs)
+    from toneprobe.config import load_config
+
+    config = load_config(config_path)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
     by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
     stream_rows = by == "call" and fmt in ("jsonl", "csv")
     if resume:
@@ -143,6 +147,7 @@ def run_score(
                     call = outcome.call
                     if call is None:
                         continue
+                    call["agent"] = config.canonical_agent(call["agent"])
                     agg.add(call)
                     if keep_calls:
                         calls.append(call)

@@ -46,14 +46,8 @@ class ScoreOptions:
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
     from toneprobe.pipeline import Scorer
-    from toneprobe.scoring import default_weights
 
-    weights = default_weights()
-    overrides = config.weights.as_dict()
-    if overrides:
-        components = weights.components.model_copy(update=overrides)
-        weights = weights.model_copy(update={"components": components})
-    return Scorer(model=options.model, rules_dirs=options.rules_dirs, weights=weights)
+    return Scorer.from_config(config, options.model, options.rules_dirs)
 
 
 def score_inputs(
