@@ -122,3 +122,25 @@ def test_embedded_runs_without_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["Das ist gut.", "§§§", "Nicht schlecht, danke!", "äh ja also die rechnung :-("]],
+)
+def test_embedded_logits_match_dense_computation(texts: list[str]) -> None:
+    """The sparse numpy path equals a plain dense matrix product over the same features."""
+    from toneprobe.sentiment.embedded import load_linear
+
+    model, _ = load_linear(SHIPPED)
+    feat = model.featurizer
+    indptr, indices, values, tokens = feat.transform(texts)
+    dense = np.zeros((len(texts), feat.n_features))
+    for r in range(len(texts)):
+        dense[r, indices[indptr[r] : indptr[r + 1]]] = values[indptr[r] : indptr[r + 1]]
+    ref = dense @ model.coef[: feat.n_features] + model.intercept
+    if model.embedding is not None:
+        ref += (
+            model.emb_weight * model.embedding.embed_tokens(tokens) @ model.coef[feat.n_features :]
+        )
+    assert np.allclose(model.logits(texts), ref, atol=1e-5)

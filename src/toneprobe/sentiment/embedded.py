@@ -59,11 +59,11 @@ def linear_logits(
     indptr, indices, values, tokens = feat.transform(texts)
     n = len(texts)
     n_cls = coef.shape[1]
-    rows = np.repeat(np.arange(n), np.diff(indptr))
-    contrib = coef[indices] * values[:, None]
-    out = np.empty((n, n_cls), dtype=np.float64)
-    for k in range(n_cls):
-        out[:, k] = np.bincount(rows, weights=contrib[:, k], minlength=n)
+    out = np.zeros((n, n_cls), dtype=np.float64)
+    if len(indices):
+        contrib = coef[indices] * values[:, None]
+        nonempty = np.flatnonzero(np.diff(indptr))
+        out[nonempty] = np.add.reduceat(contrib, indptr[nonempty], axis=0)
     if emb is not None:
         vecs = emb.embed_tokens(tokens)
         out += (emb_weight * vecs) @ coef[feat.n_features :]
@@ -115,6 +115,8 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
         feat = Featurizer.from_saved(
             config["featurizer"], vocab, arrays["word_idf"], arrays["char_idf"]
         )
+        if "uc_indptr" in arrays:
+            feat.load_char_index(vocab["word"], arrays)
         emb = None
         if config.get("embedding"):
             emb = EmbeddingTable(vocab["emb_words"], arrays["emb_vectors"].astype(np.float32))

@@ -706,9 +706,10 @@ def save_model(
         "word_idf": feat.word_idf.astype(np.float32),
         "char_idf": feat.char_idf.astype(np.float32),
     }
+    arrays.update(feat.char_index())
     if model.embedding is not None:
         arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
-    np.savez_compressed(out_dir / "weights.npz", **arrays)
+    np.savez(out_dir / "weights.npz", **arrays)  # uncompressed: loads faster
     vocab = feat.vocab_lists()
     if model.embedding is not None:
         vocab["emb_words"] = model.embedding.words
