@@ -120,13 +120,17 @@ def render_agents_table(agents: list[dict[str, Any]], stream: IO[str], title: st
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title or "Empathy score per agent", title_justify="left")
+    table = Table(
+        title=title
+        or "Empathy score per agent (0-100; components are means over the calls they apply to)",
+        title_justify="left",
+    )
     for col, just in (
-        ("Agent", "left"), ("Calls", "right"), ("Empathy", "right"), ("95% CI", "right"),
-        ("De-escalation", "right"), ("Hang-up", "right"), ("Respect", "right"), ("Empathy resp.", "right"),
-        ("Disrespect calls", "right"), ("Hang-ups (agent)", "right"),
+        ("Agent", "left"), ("Calls", "right"), ("Score", "right"), ("95% CI", "right"),
+        ("De-esc.", "right"), ("Hang-up", "right"), ("Respect", "right"), ("Empathy", "right"),
+        ("Rude calls", "right"), ("Agent hang-ups", "right"),
     ):  # fmt: skip
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        table.add_column(col, justify=just, no_wrap=col == "Agent")  # type: ignore[arg-type]
     for a in agents:
         row = agent_row(a)
         name = a["agent"] + (" (few calls)" if a["low_n"] else "")
