@@ -98,7 +98,7 @@ def test_train_writes_safe_files_and_card(tiny_model: tuple[Path, dict, Path]) -
         json.loads((out / name).read_text(encoding="utf-8"))
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     f1 = metrics["dev"]["tiny_dev"]["macro_f1"]
-    assert f"| tiny_dev | 6 | {f1:.4f} |" in card
+    assert f"| tiny_dev | 6 | {f1:.4f} | - |" in card
 
 
 def test_train_reload_predicts_training_sentences(tiny_model: tuple[Path, dict, Path]) -> None:

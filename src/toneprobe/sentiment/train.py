@@ -829,6 +829,14 @@ def _model_paragraph(m: dict[str, object]) -> str:
     return "".join(parts)
 
 
+DEV_BARS = {
+    "sb10k_dev": 0.68,
+    "potts_dev": 0.66,
+    "germeval2017_dev_relevant": 0.55,
+    "callcenter_dev": 0.80,
+    "germeval2018_dev": 0.72,
+}
+
 CARD_TITLES = {
     "sentiment": "toneprobe German sentiment model (embedded)",
     "offense": "toneprobe German offensive-language classifier (embedded)",
@@ -889,8 +897,8 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
         "",
         "## Dev-set results (macro-F1)",
         "",
-        "| dev set | rows | macro-F1 | accuracy | log-loss | how |",
-        "|---|---|---|---|---|---|",
+        "| dev set | rows | macro-F1 | bar (issue 4) | accuracy | log-loss | how |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, d in m["dev"].items():  # type: ignore[attr-defined]
         how = (
@@ -898,8 +906,12 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
             if d["cross_fitted"]
             else "held out from training"
         )
+        bar = DEV_BARS.get(name)
+        bar_s = (
+            "-" if bar is None else f"{bar:.2f} " + ("met" if d["macro_f1"] >= bar else "MISSED")
+        )
         lines.append(
-            f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {d['accuracy']:.4f} | "
+            f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {bar_s} | {d['accuracy']:.4f} | "
             f"{d['log_loss']:.4f} | {how} |"
         )
     if any(d["cross_fitted"] for d in m["dev"].values()):  # type: ignore[attr-defined]
