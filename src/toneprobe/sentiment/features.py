@@ -102,7 +102,7 @@ def negation_features(tokens: Sequence[str], window: int = 3) -> list[str]:
 def _char_ngrams(word: str, lo: int, hi: int) -> list[str]:
     padded = f" {word} "
     n_chars = len(padded)
-    out = []
+    out: list[str] = []
     for n in range(lo, hi + 1):
         if n > n_chars:
             break

@@ -141,7 +141,9 @@ def _norm_label(value: str, label_set: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------- metrics
 
 
-def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> float:
+def macro_f1(
+    y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray, n_classes: int
+) -> float:
     """Macro-averaged F1 over ``n_classes`` (a class absent from both counts as 0)."""
     yt = np.asarray(y_true)
     yp = np.asarray(y_pred)
@@ -459,7 +461,7 @@ def cross_validate(
     for fold in _folds(len(y), k, seed, strata):
         mask = np.ones(len(y), dtype=bool)
         mask[fold] = False
-        tr = np.flatnonzero(mask)
+        tr = np.flatnonzero(mask).tolist()
         model = fit_linear(
             [texts[i] for i in tr], y[tr], [sources[i] for i in tr], labels, hp, seed, embedder
         )
@@ -709,7 +711,7 @@ def save_model(
     arrays.update(feat.char_index())
     if model.embedding is not None:
         arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
-    np.savez(out_dir / "weights.npz", **arrays)  # uncompressed: loads faster
+    np.savez(out_dir / "weights.npz", **arrays)  # type: ignore[arg-type]  # uncompressed
     vocab = feat.vocab_lists()
     if model.embedding is not None:
         vocab["emb_words"] = model.embedding.words
@@ -858,7 +860,7 @@ def refresh_card(out_dir: Path) -> None:
 def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
     """MODEL_CARD.md generated from the metrics (never edited by hand)."""
     task = m["task"]
-    names = [str(f["name"]) for f in m["train_files"]]  # type: ignore[union-attr, index]
+    names = [str(f["name"]) for f in m["train_files"]]  # type: ignore[attr-defined, index]
     lines = [
         f"# {title}",
         "",
