@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 MODELS_ENV = "TONEPROBE_MODELS_DIR"
 DEFAULT_SENTIMENT = "sentiment-de"
-MODEL_FILES = ("model.json", "vocab.json", "weights.npz")
+MODEL_FILES: tuple[str, ...] = ("model.json", "vocab.json", "weights.npz")
 
 
 def models_dir() -> Path:
