@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             figures[f"calls_per_s_{n}"] = n / figures[f"wall_s_{n}"]
             figures[f"peak_rss_mb_{n}"] = median_of(rows, "peak_rss_mb")
             figures[f"cpu_ms_per_call_{n}"] = 1000 * median_of(rows, "cpu_s") / n
+            sys.stderr.write(f"  {n} calls: {json.dumps(figures)}\n")  # partial figures so far
         figures["help_s"] = help_seconds()
         small = tmpdir / f"subset_{min(sizes)}" if min(sizes) != max(sizes) else corpus
         first = [
