@@ -90,15 +90,17 @@ class Detector(ABC):
 
     def __init__(self, rules: RuleSet):
         self.rules: tuple[Rule, ...] = rules.for_detector(self.name)
-        self.matcher = RuleMatcher(self.rules)
+        # one matcher per speaker role: agent turns never run customer-only rules and back
+        self.matchers = {
+            role: RuleMatcher([r for r in self.rules if role in r.spec.roles])
+            for role in ("agent", "customer")
+        }
 
     def rule_matches(self, ctx: CallContext) -> list[tuple[Turn, Match]]:
         """All rule matches in the turns whose role the rule applies to."""
         out: list[tuple[Turn, Match]] = []
         for turn, doc in zip(ctx.transcript.turns, ctx.docs, strict=True):
-            for m in self.matcher(doc):
-                if turn.role in m.rule.spec.roles:
-                    out.append((turn, m))
+            out.extend((turn, m) for m in self.matchers[turn.role](doc))
         return out
 
     @abstractmethod
