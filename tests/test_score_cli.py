@@ -162,3 +162,25 @@ def test_score_reads_toneprobe_toml_aliases_and_rejects_unknown_keys(tmp_path):
     bad = run("score", str(SAMPLES / "json"), "--model", "fake", cwd=tmp_path)
     assert bad.returncode == 2
     assert "toneprobe.toml: weights.respekt" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_score_merges_the_files_of_one_genesys_conversation(tmp_path):
+    doc = json.loads((SAMPLES / "genesys" / "call_008.json").read_text(encoding="utf-8"))
+    phrases = doc["transcripts"][0]["phrases"]
+    half = len(phrases) // 2
+    for i, part in enumerate((phrases[:half], phrases[half:])):
+        piece = json.loads(json.dumps(doc))
+        piece["transcripts"][0]["phrases"] = part
+        piece["communicationId"] = f"{doc.get('communicationId', 'comm')}-{i}"
+        (tmp_path / f"part{i}.json").write_text(
+            json.dumps(piece, ensure_ascii=False), encoding="utf-8"
+        )
+    proc = run("score", str(tmp_path), "--format", "json", "--model", "fake")
+    assert proc.returncode == 0, proc.stderr
+    calls = json.loads(proc.stdout)["calls"]
+    whole = run(
+        "score", str(SAMPLES / "genesys" / "call_008.json"), "--format", "json", "--model", "fake"
+    )
+    (expected,) = json.loads(whole.stdout)["calls"]
+    assert len(calls) == 1
+    assert calls[0]["n_turns"] == expected["n_turns"]

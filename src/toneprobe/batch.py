@@ -37,7 +37,8 @@ from toneprobe.errors import ConfigError, InputError, ToneprobeError
 log = logging.getLogger(__name__)
 
 #: A file to score: a path, or ``(name, data)`` for bytes already read (stdin).
-Source = str | tuple[str, bytes]
+# a file, stdin as (name, bytes), or the files of one contact (Contact Lens twins, Genesys parts)
+Source = str | tuple[str, bytes] | list[str]
 
 #: Test-only fault injection (see :func:`_inject_fault`); never set it in production.
 FAULT_ENV = "TONEPROBE_TEST_FAULT"
@@ -122,14 +123,21 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
     Only a ToneprobeError raised while scoring (a model or rule problem, which concerns every
     file) propagates; anything else that goes wrong with one call or file is recorded.
     """
-    from toneprobe.readers import read_bytes, read_path
+    from toneprobe.readers import read_bytes, read_path, read_related
 
+    group: list[str] | None = None
     if isinstance(path, tuple):
         source, data = path
+    elif isinstance(path, list):
+        group, source, data = path, path[0], None
     else:
         source, data = str(path), None
     try:
-        if data is not None:
+        if group is not None:
+            result = read_related(
+                group, input_format=options.input_format, agent_speaker=options.agent_speaker
+            )
+        elif data is not None:
             result = read_bytes(
                 data, source, input_format=options.input_format, agent_speaker=options.agent_speaker
             )
@@ -499,7 +507,7 @@ def iter_distributed(
     crashes_in_a_row = 0
 
     def crash_record(i: int, err: BaseException) -> list[Outcome]:
-        src = sources[i][0] if isinstance(sources[i], tuple) else str(sources[i])
+        src = _name(sources[i])
         msg = f"worker process died while scoring this file ({type(err).__name__})"
         return [Outcome(error={"source": src, "line": None, "message": msg})]
 
@@ -554,6 +562,10 @@ def iter_distributed(
             next_out += 1
 
 
+def _name(source: Source) -> str:
+    return source[0] if isinstance(source, tuple | list) else source
+
+
 def iter_outcomes(
     files: Sequence[Path | str],
     scorer: Any,
@@ -571,13 +583,17 @@ def iter_outcomes(
     workers use a process pool; ``engine="dask"`` uses a Dask cluster (``scheduler`` address,
     or a local cluster with ``workers`` processes). ``stop()`` is polled to end early.
     """
+    from toneprobe.readers import group_related_files
+
     sources: list[Source] = []
-    for f in files:
-        if str(f) == "-":
+    for group in group_related_files(files):
+        if str(group[0]) == "-":
             sources.append(("-", sys.stdin.buffer.read()))
+        elif len(group) > 1:
+            sources.append([str(g) for g in group])  # scored as one call, counted as one file
         else:
-            sources.append(str(f))
-    names = [s[0] if isinstance(s, tuple) else s for s in sources]
+            sources.append(str(group[0]))
+    names = [_name(s) for s in sources]
     backend: Any = None
     if engine == "dask":
         backend = _DaskBackend(options, workers, scheduler)
