@@ -58,9 +58,9 @@ def score_inputs(
     A file that cannot be read is skipped with a message when there are several (the whole
     run fails for a single file). Agent names pass through the configured aliases.
     """
-    from toneprobe.readers import iter_input_files, read_path
+    from toneprobe.readers import group_related_files, iter_input_files, read_related
 
-    files = iter_input_files(list(paths))
+    files = group_related_files(iter_input_files(list(paths)))
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
     scorer = _scorer(config, options)
@@ -68,7 +68,7 @@ def score_inputs(
     skipped = 0
     for f in files:
         try:
-            result = read_path(
+            result = read_related(
                 f, input_format=options.input_format, agent_speaker=options.agent_speaker
             )
         except InputError as err:
