@@ -13,7 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from toneprobe.readers.base import Segment
+from toneprobe.errors import InputError
+from toneprobe.readers.base import RawCall, Segment
 from toneprobe.readers.plaintext import classify_label, hangup_marker
 from toneprobe.roles import is_person_name
 
@@ -61,6 +62,20 @@ def _label_candidates(cue: Cue) -> list[str]:
     if len(lines) > 1 and ":" not in lines[0]:
         out.append(lines[0].strip())
     return out
+
+
+def cues_to_call(cues: list[Cue], call_id: str, fmt: str, path: str | None, unit: str) -> RawCall:
+    """One call from subtitle cues (WebVTT, SRT): speakers decided over the whole file,
+    annotation-only cues reported. ``unit`` names the cues in messages ("cues", "blocks")."""
+    speakers = CueSpeakers(cues)
+    segments = [seg for cue in cues for seg in speakers.segments(cue)]
+    if not segments:
+        raise InputError(f"no {unit} with text: no recognisable turns", path)
+    raw = RawCall(
+        call_id=call_id, segments=segments, ended_by=speakers.ended_by, metadata={"format": fmt}
+    )
+    raw.warnings.extend(note_warnings(speakers))
+    return raw
 
 
 def note_warnings(speakers: CueSpeakers) -> list[str]:

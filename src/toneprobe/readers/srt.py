@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from toneprobe.errors import InputError
-from toneprobe.readers._cues import Cue, CueSpeakers, note_warnings
+from toneprobe.readers._cues import Cue, cues_to_call
 from toneprobe.readers.base import RawCall, Reader
 
 _SRT_TIMING = re.compile(
@@ -63,17 +63,8 @@ class SrtReader(Reader):
             )
             for i, sub in enumerate(subs)
         ]
-        speakers = CueSpeakers(cues)
-        segments = [seg for cue in cues for seg in speakers.segments(cue)]
-        if not segments:
-            raise InputError("no subtitle blocks with text: no recognisable turns", path)
-        raw = RawCall(
-            call_id=call_id,
-            segments=segments,
-            ended_by=speakers.ended_by,
-            metadata={"format": self.name},
-        )
-        raw.warnings.extend(note_warnings(speakers))
+        raw = cues_to_call(cues, call_id, self.name, path, "subtitle blocks")
+        segments = raw.segments
         raw.warnings.extend(warnings)
         if all(s.speaker is None for s in segments):
             raw.warnings.append("no speaker prefixes ('Speaker 1:', names) in the subtitles")

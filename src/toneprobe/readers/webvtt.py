@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from toneprobe.errors import InputError
-from toneprobe.readers._cues import Cue, CueSpeakers, note_warnings
+from toneprobe.readers._cues import Cue, cues_to_call
 from toneprobe.readers.base import RawCall, Reader, clock_seconds
 
 _TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{1,2}[.,]\d{1,3}"
@@ -87,17 +87,8 @@ class WebVttReader(Reader):
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
         cues, unplaced = parse_cues(text, path)
-        speakers = CueSpeakers(cues)
-        segments = [seg for cue in cues for seg in speakers.segments(cue)]
-        if not segments:
-            raise InputError("no cues with text: no recognisable turns", path)
-        raw = RawCall(
-            call_id=call_id,
-            segments=segments,
-            ended_by=speakers.ended_by,
-            metadata={"format": self.name},
-        )
-        raw.warnings.extend(note_warnings(speakers))
+        raw = cues_to_call(cues, call_id, self.name, path, "cues")
+        segments = raw.segments
         if unplaced:
             raw.unplaced_lines.extend(unplaced)
             shown = ", ".join(str(x) for x in unplaced[:10])
