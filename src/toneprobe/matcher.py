@@ -103,7 +103,7 @@ class RuleMatcher:
                     raw.append((rule, m.start(), m.end()))
         if not raw:
             return []
-        sents = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(text))]
+        sents = sentence_bounds(doc)
         quoted = _quoted_ranges(text)
         out: list[Match] = []
         for rule, start, end in raw:
@@ -121,6 +121,15 @@ class RuleMatcher:
 
     def match_text(self, text: str) -> list[Match]:
         return self(self.nlp(text))
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Character bounds of the doc's sentences, computed once per doc and kept on it."""
+    cached = doc.user_data.get("toneprobe_sents")
+    if cached is None:
+        cached = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(doc.text))]
+        doc.user_data["toneprobe_sents"] = cached
+    return cached  # type: ignore[no-any-return]
 
 
 def _dedupe(matches: list[Match]) -> list[Match]:
