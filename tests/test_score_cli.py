@@ -184,3 +184,9 @@ def test_score_merges_the_files_of_one_genesys_conversation(tmp_path):
     (expected,) = json.loads(whole.stdout)["calls"]
     assert len(calls) == 1
     assert calls[0]["n_turns"] == expected["n_turns"]
+
+
+def test_score_empty_directory_is_an_error(tmp_path):
+    proc = run("score", str(tmp_path), "--model", "fake")
+    assert proc.returncode == 2
+    assert "no transcript files found" in proc.stderr and "Traceback" not in proc.stderr

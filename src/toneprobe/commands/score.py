@@ -127,6 +127,8 @@ def run_score(
     from toneprobe.readers import iter_input_files
 
     files = iter_input_files(paths)
+    if not files:
+        raise InputError("no transcript files found", " ".join(paths))
     single = len(files) == 1
     out_fh = None
     if stream_rows and output is not None:
