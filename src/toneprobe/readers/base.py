@@ -243,3 +243,16 @@ def as_list(value: Any) -> list[Any]:
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def iso_timestamp(value: Any) -> float | None:
+    """Seconds since the epoch from an ISO 8601 / RFC 3339 time ("2024-06-03T10:00:00Z")."""
+    from datetime import datetime
+
+    text = as_text(value)
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

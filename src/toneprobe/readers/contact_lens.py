@@ -7,7 +7,6 @@ The real-time API wraps turns as ``Segments[{Transcript: {...}}]``. Roles are ex
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from toneprobe.errors import InputError
@@ -19,6 +18,7 @@ from toneprobe.readers.base import (
     as_dict,
     as_list,
     as_text,
+    iso_timestamp,
     json_document,
     parse_time,
 )
@@ -44,13 +44,6 @@ def _disconnect(doc: dict[str, Any]) -> str | None:
         if isinstance(reason, str):
             return ended_by_from(reason)
     return None
-
-
-def _iso_seconds(value: str) -> float | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 class ContactLensReader(Reader):
@@ -111,7 +104,7 @@ class ContactLensReader(Reader):
                 )
             )
             if segments[-1].start is None and isinstance(turn.get("AbsoluteTime"), str):
-                absolute.append((len(segments) - 1, _iso_seconds(turn["AbsoluteTime"])))
+                absolute.append((len(segments) - 1, iso_timestamp(turn["AbsoluteTime"])))
         # chat analysis gives wall-clock AbsoluteTime instead of offsets: make them relative
         known = [t for _, t in absolute if t is not None]
         for n, t in absolute:

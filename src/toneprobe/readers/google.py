@@ -7,7 +7,6 @@ bot (left out of agent turns). Entry timestamps are µs since the epoch: made re
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from toneprobe.errors import InputError
@@ -20,6 +19,7 @@ from toneprobe.readers.base import (
     as_list,
     as_text,
     group_words,
+    iso_timestamp,
     json_document,
     parse_time,
 )
@@ -56,16 +56,6 @@ def _shape(doc: Any) -> str | None:
     if isinstance(results, list) and results and "alternatives" in as_dict(results[0]):
         return "stt"
     return None
-
-
-def _rfc3339(value: Any) -> float | None:
-    text = as_text(value)
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 class GoogleReader(Reader):
@@ -143,7 +133,7 @@ def _transcript_segments(doc: dict[str, Any], path: str | None) -> list[Segment]
     segs = as_dict(doc.get("transcript")).get("transcriptSegments")
     if not isinstance(segs, list):
         segs = doc.get("transcriptSegments") or []
-    conv_start = _rfc3339(doc.get("startTime"))
+    conv_start = iso_timestamp(doc.get("startTime"))
     out = []
     for i, seg in enumerate(segs):
         seg = as_dict(seg)
@@ -157,7 +147,7 @@ def _transcript_segments(doc: dict[str, Any], path: str | None) -> list[Segment]
             start = parse_time(words[0].get("startOffset"), path=path, what="startOffset")
             end = parse_time(words[-1].get("endOffset"), path=path, what="endOffset")
         if start is None and conv_start is not None:
-            t = _rfc3339(seg.get("messageTime"))
+            t = iso_timestamp(seg.get("messageTime"))
             start = round(t - conv_start, 3) if t is not None else None
         text = as_text(seg.get("text")) or " ".join(as_text(w.get("word")) for w in words)
         out.append(Segment(text=text, speaker=speaker, role=role, start=start, end=end))
