@@ -271,14 +271,16 @@ def run_rules(*, fmt: str, rules_dirs: tuple[str, ...] = (), detector: str | Non
         }
         for r in rules
     ]
+    from toneprobe.detectors.respect import OFFENSE_DESCRIPTION, OFFENSE_RULE_ID, OFFENSE_WEIGHT
+
     rows.append(
         {
-            "id": "respect.offensive_model.v1",
+            "id": OFFENSE_RULE_ID,
             "detector": "respect",
             "polarity": "negative",
-            "weight": 0.6,
+            "weight": OFFENSE_WEIGHT,
             "roles": "agent",
-            "description": "An agent turn the GermEval 2018 offensive-language model rates >= 0.9 (no pattern matched).",
+            "description": OFFENSE_DESCRIPTION,
             "example": "(model-based)",
             "file": "models/offense-de",
         }

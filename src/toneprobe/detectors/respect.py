@@ -11,6 +11,13 @@ from toneprobe.findings import Finding
 # Courtesy elements a QA lead expects in a call; each present one adds to the courtesy share.
 COURTESY_KINDS = ("greeting", "farewell", "courtesy", "formal_address", "name")
 OFFENSE_THRESHOLD = 0.9
+# The one rule that is a model, not a pattern; `toneprobe rules` lists it from here.
+OFFENSE_RULE_ID = "respect.offensive_model.v1"
+OFFENSE_WEIGHT = 0.6
+OFFENSE_DESCRIPTION = (
+    f"An agent turn the GermEval 2018 offensive-language model rates >= {OFFENSE_THRESHOLD} "
+    "(no pattern matched)."
+)
 
 
 class Respect(Detector):
@@ -32,7 +39,7 @@ class Respect(Detector):
                 continue
             findings.append(match_to_finding(self.name, match, turn))
         findings.extend(self._classifier_insults(ctx, findings))
-        return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx))
+        return DetectorResult(self.name, tuple(findings), self._summary(findings))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
         """Agent turns the offensive-language model rates as clearly offensive, not yet flagged."""
@@ -49,7 +56,7 @@ class Respect(Detector):
             out.append(
                 Finding(
                     detector=self.name,
-                    rule_id="respect.offensive_model.v1",
+                    rule_id=OFFENSE_RULE_ID,
                     turn=turn.index,
                     role=turn.role,
                     speaker=turn.speaker,
@@ -58,25 +65,22 @@ class Respect(Detector):
                     text=turn.text,
                     polarity="negative",
                     kind="insult",
-                    base_weight=0.6,
-                    weight=0.6,
+                    base_weight=OFFENSE_WEIGHT,
+                    weight=OFFENSE_WEIGHT,
                     explanation=(
                         f"offensive-language model (GermEval 2018) rates the turn {prob:.2f} "
-                        f">= {OFFENSE_THRESHOLD} (respect.offensive_model.v1)"
+                        f">= {OFFENSE_THRESHOLD} ({OFFENSE_RULE_ID})"
                     ),
                 )
             )
         return out
 
     @staticmethod
-    def _summary(findings: list[Finding], ctx: CallContext) -> dict[str, object]:
+    def _summary(findings: list[Finding]) -> dict[str, object]:
         pos = [f for f in findings if f.polarity == "positive"]
         neg = [f for f in findings if f.polarity == "negative"]
         kinds = {f.kind for f in pos}
-        n_agent = sum(1 for t in ctx.transcript.turns if t.role == "agent")
         courtesy = sum(1 for k in COURTESY_KINDS if k in kinds) / len(COURTESY_KINDS)
-        if n_agent == 0:
-            courtesy = 0.0
         return {
             "positive": len(pos),
             "negative": len(neg),
