@@ -166,3 +166,34 @@ def test_batch_summary_line_on_stderr_unless_quiet(corpus):
     assert loud.stdout.count("\n") == 17  # header + one row per call, nothing else on stdout
     quiet = run("score", str(corpus), "--model", "fake", "-j", "1", "--format", "csv", "-q")
     assert not quiet.stderr.strip()
+
+
+def test_batch_pool_that_breaks_before_a_submit_retries_the_files(corpus, monkeypatch):
+    """A worker can die between two submits: the pool then refuses new work. The chunk it
+    refused is retried on a fresh pool like any crashed chunk, and no file is lost."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from toneprobe.batch import _PoolBackend, iter_distributed
+
+    files = sorted(str(p) for p in corpus.rglob("*.json"))[:6]
+    assert len(files) == 6
+    backend = _PoolBackend(BatchOptions(model="fake"), 2)
+    real_submit = backend.executor.submit
+    calls = {"n": 0}
+
+    def flaky_submit(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(backend.executor, "submit", flaky_submit)
+    try:
+        got = list(iter_distributed(files, backend, 2, stop=lambda: False, max_chunk=2))
+    finally:
+        backend.close(cancel=True)
+    assert [i for i, _ in got] == list(range(len(files)))
+    outcomes = [o for _, outs in got for o in outs]
+    assert all(o.error is None for o in outcomes)
+    assert len(outcomes) == len(files)
+    assert calls["n"] >= 2  # the refused submit happened

@@ -395,7 +395,16 @@ class _PoolBackend:
         # workers start inside submit; they inherit a blocked SIGINT until their initializer
         # ignores it, so Ctrl-C never prints a traceback from a half-started worker
         with _sigint_blocked():
-            return self.executor.submit(_pool_task, chunk)
+            try:
+                return self.executor.submit(_pool_task, chunk)
+            except self.crash_types as err:
+                # the pool broke after the last wait (a worker died in between): hand back
+                # a failed future so the chunk goes the same crash-and-retry way as the rest
+                from concurrent.futures import Future
+
+                failed: Future[Any] = Future()
+                failed.set_exception(err)
+                return failed
 
     def wait(self, futures: set[Any], timeout: float) -> set[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
