@@ -111,3 +111,71 @@ def test_config_min_options(values: list[str], expected: dict[str, float]) -> No
 def test_config_min_options_errors(value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_min_options([value])
+
+
+def test_config_word_lists_are_toml_arrays(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "toneprobe.toml",
+        '[roles]\nagent = ["Disponent(in)"]\ncustomer = ["Fahrgast"]\n'
+        '[redaction]\nkeep_names = ["Stadtwerke Musterstadt"]\n',
+    )
+    config = load_config(str(path))
+    assert config.roles.agent == ("Disponent(in)",)
+    assert config.roles.customer == ("Fahrgast",)
+    assert config.redaction.keep_names == ("Stadtwerke Musterstadt",)
+    bad = _write(tmp_path / "bad.toml", '[roles]\nagent = ["Disponentin", 3]\n')
+    with pytest.raises(ConfigError, match=r"roles\.agent"):
+        load_config(str(bad))
+
+
+CALL = """\
+Disponentin: Verkehrsbetriebe Nordstadt, Sie sprechen mit Frau Albers, was kann ich für Sie tun?
+Fahrgast: Mein Bus ist heute schon wieder nicht gekommen, ich stehe seit vierzig Minuten hier.
+Disponentin: Das tut mir leid. Ich schaue sofort nach, welche Linie Sie nehmen wollten.
+Fahrgast: Die 14 Richtung Hauptbahnhof.
+Disponentin: Die Linie 14 fällt wegen einer Baustelle aus, der Ersatzbus kommt in fünf Minuten.
+Fahrgast: Na gut, danke.
+"""
+
+
+def _toneprobe(*args: str, cwd: Path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "toneprobe", *args],
+        capture_output=True, text=True, timeout=120, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_config_roles_make_speaker_labels_agent_and_customer(tmp_path: Path) -> None:
+    """Without [roles] the labels look like names and the agent is called "Disponentin";
+    with them, the labels are roles and the agent's name comes from her self-introduction."""
+    import json
+
+    _write(tmp_path / "calls" / "bus.txt", CALL)
+    plain = _toneprobe("convert", "calls/bus.txt", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["agent"] == "Disponentin"
+
+    _write(
+        tmp_path / "toneprobe.toml", '[roles]\nagent = ["Disponent(in)"]\ncustomer = ["Fahrgast"]\n'
+    )
+    conv = _toneprobe("convert", "calls/bus.txt", cwd=tmp_path)
+    assert conv.returncode == 0, conv.stderr
+    doc = json.loads(conv.stdout)
+    assert doc["agent"] == "Frau Albers" and doc["customer"] is None
+    assert [t["role"] for t in doc["turns"]] == ["agent", "customer"] * 3
+
+    # the same in a two-worker batch (the labels reach the worker processes) and in explain
+    for i in range(3):
+        _write(tmp_path / "calls" / f"bus{i}.txt", CALL)
+    score = _toneprobe("score", "calls", "-F", "jsonl", "-j", "2", "--model", "fake", cwd=tmp_path)
+    assert score.returncode == 0, score.stderr
+    rows = [json.loads(line) for line in score.stdout.splitlines()]
+    assert len(rows) == 4
+    assert {r["agent"] for r in rows} == {"Frau Albers"}
+    assert {r["roles"]["method"] for r in rows} == {"explicit"}
+    explain = _toneprobe("explain", "calls/bus.txt", "--model", "fake", cwd=tmp_path)
+    assert explain.returncode == 0, explain.stderr
+    assert "Frau Albers" in explain.stdout

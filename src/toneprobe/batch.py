@@ -52,6 +52,9 @@ class BatchOptions:
     rules_dirs: Sequence[str | Path] = ()
     #: ``(source, call_id)`` pairs already scored (``--resume``); those calls are not scored again
     done: frozenset[tuple[str, str]] = frozenset()
+    #: extra speaker labels for agent and customer (``[roles]`` in the configuration)
+    agent_words: tuple[str, ...] = ()
+    customer_words: tuple[str, ...] = ()
 
 
 @dataclass
@@ -124,7 +127,9 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
     file) propagates; anything else that goes wrong with one call or file is recorded.
     """
     from toneprobe.readers import read_bytes, read_path, read_related
+    from toneprobe.roles import use_role_words
 
+    use_role_words(options.agent_words, options.customer_words)  # also in worker processes
     group: list[str] | None = None
     if isinstance(path, tuple):
         source, data = path

@@ -61,6 +61,10 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
 ]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
+]
 
 
 @app.command()
@@ -69,6 +73,7 @@ def convert(
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
     agent_speaker: AgentSpeakerOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Read any supported transcript and print toneprobe JSON (JSONL for several calls).
 
@@ -76,7 +81,13 @@ def convert(
     """
     from toneprobe.commands import run_convert
 
-    run_convert(paths, output=output, input_format=input_format, agent_speaker=agent_speaker)
+    run_convert(
+        paths,
+        output=output,
+        input_format=input_format,
+        agent_speaker=agent_speaker,
+        config_path=config,
+    )
 
 
 @app.command()
@@ -169,10 +180,6 @@ def _check_choice(value: str | None, choices: tuple[str, ...], option: str) -> N
 PathsArg = Annotated[
     list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
 ]
-ConfigOpt = Annotated[
-    str | None,
-    typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
-]
 NoRedactOpt = Annotated[
     bool, typer.Option("--no-redact", help="Show personal data (masked by default).")
 ]
@@ -243,6 +250,7 @@ def explain(
     rules: RulesOpt = None,
     input_format: InputFormatOpt = None,
     agent_speaker: AgentSpeakerOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Show a call turn by turn: sentiment, findings with their words highlighted, and the score.
 
@@ -255,6 +263,7 @@ def explain(
         path,
         options=BatchOptions(input_format, agent_speaker, model, tuple(rules or ())),
         call_id=call_id,
+        config_path=config,
     )
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -51,6 +51,8 @@ THRESHOLD_NAMES: tuple[str, ...] = (
 )
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+#: a TOML array of strings (strict mode would refuse a list where a tuple is declared)
+Words = Annotated[tuple[str, ...], Field(strict=False)]
 
 
 class Thresholds(BaseModel):
@@ -87,8 +89,8 @@ class Roles(BaseModel):
 
     model_config = _STRICT
 
-    agent: tuple[str, ...] = ()
-    customer: tuple[str, ...] = ()
+    agent: Words = ()
+    customer: Words = ()
 
 
 class Redaction(BaseModel):
@@ -105,7 +107,7 @@ class Redaction(BaseModel):
     address: bool = True
     birthdate: bool = True
     name: bool = True
-    keep_names: tuple[str, ...] = ()
+    keep_names: Words = ()
 
     def options(self) -> RedactOptions:
         kinds = frozenset(k for k in KINDS if getattr(self, k))

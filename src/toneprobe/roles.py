@@ -51,12 +51,42 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFC", word).casefold().strip()
 
 
+def _role_key(word: str) -> str:
+    return _NON_ALNUM.sub("", _GENDER_SUFFIX.sub("", _fold(word).strip(" .:")))
+
+
+#: speaker labels from the user's configuration (``[roles]``), checked before the built-in words
+_CONFIGURED: dict[str, SourceRole] = {}
+
+
+def use_role_words(agent: Iterable[str] = (), customer: Iterable[str] = ()) -> None:
+    """Make extra speaker labels mean agent or customer (``[roles]`` in ``toneprobe.toml``).
+
+    Replaces the labels set before; called with nothing, only the built-in words count.
+    A label is matched like the built-in ones: case and punctuation do not matter, and
+    ``Disponent(in)`` (also ``/in``, ``:in``, ``*in``) stands for both ``Disponent`` and
+    ``Disponentin``.
+    """
+    words: dict[str, SourceRole] = {}
+    for role, labels in (("agent", agent), ("customer", customer)):
+        for label in labels:
+            key = _role_key(label)
+            if not key:
+                continue
+            words[key] = role  # type: ignore[assignment]
+            if _GENDER_SUFFIX.search(_fold(label).strip(" .:")):
+                words[key + "in"] = role  # type: ignore[assignment]  # "Disponent(in)"
+    _CONFIGURED.clear()
+    _CONFIGURED.update(words)
+
+
 def role_from_word(word: str | None) -> SourceRole | None:
     """Map a role word from any source (``Kundin``, ``Mitarbeiter(in)``, ``HUMAN_AGENT``)."""
     if not word:
         return None
-    folded = _GENDER_SUFFIX.sub("", _fold(word).strip(" .:"))
-    key = _NON_ALNUM.sub("", folded)
+    key = _role_key(word)
+    if key in _CONFIGURED:
+        return _CONFIGURED[key]
     if key in _AGENT_WORDS:
         return "agent"
     if key in _CUSTOMER_WORDS:

@@ -54,9 +54,18 @@ def run_convert(
     output: Path | None = None,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    config_path: str | None = None,
 ) -> None:
-    """Read every input and write toneprobe JSON; raise InputError if nothing could be read."""
+    """Read every input and write toneprobe JSON; raise InputError if nothing could be read.
+
+    Speaker labels configured under ``[roles]`` count as agent or customer.
+    """
+    from toneprobe.config import load_config
     from toneprobe.readers import combine_calls, get_reader, iter_input_files, read_path
+    from toneprobe.roles import use_role_words
+
+    roles = load_config(config_path).roles
+    use_role_words(roles.agent, roles.customer)
 
     if input_format:
         get_reader(input_format)  # fail early on an unknown name

@@ -111,6 +111,9 @@ def run_score(
     from toneprobe.config import load_config
 
     config = load_config(config_path)
+    options = dataclasses.replace(
+        options, agent_words=config.roles.agent, customer_words=config.roles.customer
+    )
     scorer = Scorer.from_config(config, options.model, options.rules_dirs)
     by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
     stream_rows = by == "call" and fmt in ("jsonl", "csv")
@@ -233,21 +236,34 @@ def _render(fmt: str, by: str, fh, calls, agents, errors, tally: Tally) -> None:
         render_agents_table(agents, fh)
 
 
-def run_explain(path: str, *, options: BatchOptions, call_id: str | None = None) -> None:
-    """Print one call turn by turn with sentiment, highlighted findings and the score breakdown."""
+def run_explain(
+    path: str, *, options: BatchOptions, call_id: str | None = None, config_path: str | None = None
+) -> None:
+    """Print one call turn by turn with sentiment, highlighted findings and the score breakdown.
+
+    The configuration (weights, aliases, roles) applies as in ``score``, so the breakdown adds
+    up to the score that ``score`` reports for the same call.
+    """
+    from toneprobe.config import load_config
     from toneprobe.explain import render_explanation
     from toneprobe.readers import read_path
+    from toneprobe.roles import use_role_words
 
+    config = load_config(config_path)
+    use_role_words(config.roles.agent, config.roles.customer)
     result = read_path(path, input_format=options.input_format, agent_speaker=options.agent_speaker)
     transcripts = result.transcripts
     if call_id is not None:
         transcripts = [t for t in transcripts if t.call_id == call_id]
         if not transcripts:
             raise InputError(f"no call with id {call_id!r} in this file", path)
-    scorer = Scorer(model=options.model, rules_dirs=options.rules_dirs)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
     for w in result.warnings:
         _say(f"warning: {w}")
     for transcript in transcripts:
+        agent = config.canonical_agent(transcript.agent)
+        if agent != transcript.agent:
+            transcript = dataclasses.replace(transcript, agent=agent)
         render_explanation(transcript, scorer.score(transcript), scorer.weights, sys.stdout)
 
 

@@ -59,7 +59,9 @@ def score_inputs(
     run fails for a single file). Agent names pass through the configured aliases.
     """
     from toneprobe.readers import group_related_files, iter_input_files, read_related
+    from toneprobe.roles import use_role_words
 
+    use_role_words(config.roles.agent, config.roles.customer)
     files = group_related_files(iter_input_files(list(paths)))
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
