@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 from toneprobe.batch import (
     BatchOptions,
@@ -27,15 +27,7 @@ SAMPLES = ROOT / "sample_transcripts"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from corpus import write_corpus  # noqa: E402
 
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+run = run_toneprobe
 
 
 def records(text: str) -> list[dict]:

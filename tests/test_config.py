@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 from toneprobe.config import Config, find_config, load_config, parse_min_options
 from toneprobe.errors import ConfigError
@@ -139,13 +140,7 @@ Fahrgast: Na gut, danke.
 
 
 def _toneprobe(*args: str, cwd: Path):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
-    )  # fmt: skip
+    return run_toneprobe(*args, cwd=cwd, timeout=120)
 
 
 def test_config_roles_make_speaker_labels_agent_and_customer(tmp_path: Path) -> None:

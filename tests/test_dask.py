@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 distributed = pytest.importorskip("distributed")
 
@@ -16,13 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
 
 
-def score(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", "score", str(SAMPLES), "--model", "fake", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def score(*args: str):
+    return run_toneprobe("score", str(SAMPLES), "--model", "fake", *args, timeout=120)
 
 
 @pytest.fixture(scope="module")

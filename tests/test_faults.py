@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 from toneprobe.batch import FAULT_ENV
 
@@ -31,13 +32,7 @@ def env_with(fault: str) -> dict[str, str]:
 
 def score(*args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
     model = () if "--model" in args else ("--model", "fake")
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", "score", *args, *model],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env_with(fault),
-    )
+    return run_toneprobe("score", *args, *model, env=env_with(fault))
 
 
 def start(*args: str, fault: str, stdout=subprocess.PIPE) -> subprocess.Popen[str]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -25,14 +24,7 @@ def test_readme_command_runs(command, tmp_path):
     (tmp_path / "sample_transcripts").symlink_to(ROOT / "sample_transcripts")
     args = shlex.split(command)[1:]
     env = {**os.environ, "TONEPROBE_MODELS_DIR": str(ROOT / "models")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    proc = run_toneprobe(*args, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert proc.stdout.strip() or "--output" in args

@@ -6,22 +6,15 @@ import csv
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from cli import run_toneprobe
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
+run = run_toneprobe
 
 
 def test_score_json_covers_every_sample_call():

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
@@ -23,14 +22,8 @@ SAMPLE_PII = (
 )  # fmt: skip
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def run(*args: str, cwd: Path = ROOT):
+    return run_toneprobe(*args, cwd=cwd)
 
 
 def test_workflows_cli_evaluate_passes_with_junit_and_json(tmp_path: Path) -> None:

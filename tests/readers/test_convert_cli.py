@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_toneprobe
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 
 
-def run(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=cwd,
-        timeout=60,
-    )
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None):
+    return run_toneprobe(*args, stdin=stdin, cwd=cwd, text=False, timeout=60)
 
 
 def test_convert_cli_round_trip_identical_json():

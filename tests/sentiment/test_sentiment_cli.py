@@ -10,6 +10,7 @@ import sys
 import types
 
 import pytest
+from cli import run_toneprobe
 
 from toneprobe.commands.sentiment import iter_lines, metrics_rows, run_train
 from toneprobe.errors import ConfigError, InputError
@@ -25,14 +26,8 @@ LINES = [
 EXPECTED = ["positive", "neutral", "negative", "neutral", "neutral", "neutral"]
 
 
-def toneprobe(*args: str, stdin: bytes | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "toneprobe", *args],
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        cwd=cwd,
-        timeout=120,
-    )
+def toneprobe(*args: str, stdin: bytes | None = None, cwd=None):
+    return run_toneprobe(*args, stdin=stdin, cwd=cwd, text=False, timeout=120)
 
 
 def jsonl(stdout: bytes) -> list[dict]:
