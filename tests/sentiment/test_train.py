@@ -180,3 +180,45 @@ def test_train_tokenize_normalises(text: str, expected: list[str]) -> None:
 )
 def test_train_macro_f1(y_true: list[int], y_pred: list[int], expected: float) -> None:
     assert macro_f1(y_true, y_pred, len(set(y_true))) == pytest.approx(expected)
+
+
+def test_train_embedding_pooling_mean_max_min() -> None:
+    from toneprobe.sentiment.features import EmbeddingTable
+
+    table = EmbeddingTable(
+        ["gut", "schlecht", "rechnung"],
+        np.array([[1.0, 0.0], [0.0, -1.0], [0.6, 0.8]], dtype=np.float32),
+        pooling=("mean", "max", "min"),
+    )
+    assert table.dim == 2 and table.n_out == 6
+    out = table.embed_tokens([["gut", "schlecht"], ["unbekannt"], ["rechnung"]])
+    assert out.shape == (3, 6)
+    s = np.sqrt(0.5)
+    np.testing.assert_allclose(out[0], [s, -s, 1.0, 0.0, 0.0, -1.0], atol=1e-6)
+    assert not out[1].any()  # no known word: zero vectors, not NaN
+    np.testing.assert_allclose(out[2], [0.6, 0.8] * 3, atol=1e-6)
+    with pytest.raises(ValueError, match="pooling"):
+        EmbeddingTable(["a"], np.ones((1, 2)), pooling=("median",))
+
+
+def test_train_embedding_pooling_is_saved_with_the_model(tmp_path: Path) -> None:
+    """A model trained with mean+max pooling loads with the same pooling and logits."""
+    from toneprobe.sentiment.features import EmbeddingTable
+    from toneprobe.sentiment.train import fit_linear, save_model
+
+    texts = [t for _, t in TINY]
+    labels = ("positive", "negative", "neutral")
+    y = np.array([labels.index(lab) for lab, _ in TINY])
+    rng = np.random.default_rng(0)
+
+    def embedder(train_texts: list[str]) -> EmbeddingTable:
+        words = sorted({w for t in train_texts for w in tokenize(t)})
+        return EmbeddingTable(words, rng.normal(size=(len(words), 4)).astype(np.float32))
+
+    hp = Hyper(C=10.0, min_df=1, pooling=("mean", "max"))
+    model = fit_linear(texts, y, ["tiny"] * len(texts), labels, hp, 13, embedder)
+    assert model.embedding is not None and model.embedding.pooling == ("mean", "max")
+    save_model(model, tmp_path, "sentiment", 0.5, {"seed": 13, "hyper": vars(hp)})
+    loaded, config = load_linear(tmp_path)
+    assert loaded.embedding is not None and loaded.embedding.pooling == ("mean", "max")
+    np.testing.assert_allclose(loaded.logits(texts), model.logits(texts), rtol=1e-2, atol=1e-2)

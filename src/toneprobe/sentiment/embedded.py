@@ -119,9 +119,13 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
             feat.load_char_index(vocab["word"], arrays)
         emb = None
         if config.get("embedding"):
-            emb = EmbeddingTable(vocab["emb_words"], arrays["emb_vectors"].astype(np.float32))
+            emb = EmbeddingTable(
+                vocab["emb_words"],
+                arrays["emb_vectors"].astype(np.float32),
+                pooling=tuple(config.get("emb_pooling", ("mean",))),
+            )
         coef = arrays["coef"].astype(np.float32)
-        expected = feat.n_features + (emb.dim if emb is not None else 0)
+        expected = feat.n_features + (emb.n_out if emb is not None else 0)
         if coef.shape[0] != expected:
             raise ModelError(f"{path}: weights have {coef.shape[0]} rows, expected {expected}")
         model = LinearModel(

@@ -335,22 +335,37 @@ class Featurizer:
 
 
 class EmbeddingTable:
-    """A static table of word vectors; a text's vector is the L2-normalised mean of its words.
+    """A static table of word vectors, pooled over a text's words.
 
     Words come from the same ``tokenize`` as the TF-IDF features; words without a vector are
-    skipped, and a text without any known word gets the zero vector.
+    skipped, and a text without any known word gets zero vectors. ``pooling`` names the pooled
+    vectors that are concatenated, each L2-normalised: ``mean`` (the average word), ``max`` and
+    ``min`` (per dimension, the strongest word: one very negative word is not averaged away;
+    Shen et al. 2018, "Baseline Needs More Love", SWEM).
     """
 
-    def __init__(self, words: list[str], vectors: np.ndarray):
+    POOLINGS = ("mean", "max", "min")
+
+    def __init__(self, words: list[str], vectors: np.ndarray, pooling: Sequence[str] = ("mean",)):
         if len(words) != len(vectors):
             raise ValueError("embedding words and vectors differ in length")
+        unknown = [p for p in pooling if p not in self.POOLINGS]
+        if unknown or not pooling:
+            raise ValueError(f"unknown pooling {unknown or pooling!r}")
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
         self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.pooling = tuple(pooling)
 
     @property
     def dim(self) -> int:
+        """Dimensions of one word vector."""
         return int(self.vectors.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        """Dimensions of a text's vector (all poolings side by side)."""
+        return self.dim * len(self.pooling)
 
     def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         n = len(token_lists)
@@ -361,12 +376,17 @@ class EmbeddingTable:
             found = [i for i in map(index.get, toks) if i is not None]
             counts[r] = len(found)
             ids.extend(found)
-        out = np.zeros((n, self.dim), dtype=np.float32)
-        if ids:
-            nonempty = np.flatnonzero(counts)
-            starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]])
-            out[nonempty] = np.add.reduceat(self.vectors[np.array(ids)], starts, axis=0)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        out /= norms
-        return out
+        blocks = []
+        nonempty = np.flatnonzero(counts)
+        starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]]).astype(np.int64)
+        rows = self.vectors[np.array(ids, dtype=np.int64)] if ids else None
+        for pool in self.pooling:
+            out = np.zeros((n, self.dim), dtype=np.float32)
+            if rows is not None:
+                ufunc = {"mean": np.add, "max": np.maximum, "min": np.minimum}[pool]
+                out[nonempty] = ufunc.reduceat(rows, starts, axis=0)
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            out /= norms
+            blocks.append(out)
+        return blocks[0] if len(blocks) == 1 else np.hstack(blocks)

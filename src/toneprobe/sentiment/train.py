@@ -175,6 +175,9 @@ class Hyper:
     nb_C: float = 4.0  # inverse regularisation of the NB-LR model
     tokenizer: int = 2
     negation: bool = True
+    char_hi: int = 5  # longest character n-gram
+    word_max_n: int = 2  # longest word n-gram
+    pooling: tuple[str, ...] = ("mean",)  # how word vectors make a text vector (EmbeddingTable)
 
 
 def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
@@ -220,9 +223,18 @@ def fit_linear(
     """Fit featurizer + (optional) embedding table + logistic regression on the given rows."""
     from sklearn.linear_model import LogisticRegression
 
-    feat = Featurizer(char_weight=hp.char_weight, tokenizer=hp.tokenizer, negation=hp.negation)
+    feat = Featurizer(
+        char_weight=hp.char_weight,
+        tokenizer=hp.tokenizer,
+        negation=hp.negation,
+        char_hi=hp.char_hi,
+        word_max_n=hp.word_max_n,
+    )
     feat.fit(texts, min_df_word=hp.min_df, min_df_char=hp.min_df)
-    emb = embedder(list(texts)) if embedder is not None else None
+    emb = None
+    if embedder is not None:
+        table = embedder(list(texts))
+        emb = EmbeddingTable(table.words, table.vectors, pooling=hp.pooling)
     X = _design(feat, emb, hp.emb_weight, texts)
     w = _sample_weights(sources, y, len(labels), hp, {**hp.source_boost, **(source_boost or {})})
     clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
@@ -726,6 +738,7 @@ def save_model(
         "featurizer": feat.config(),
         "embedding": model.embedding is not None,
         "emb_weight": model.emb_weight,
+        "emb_pooling": list(model.embedding.pooling) if model.embedding is not None else None,
         "temperature": model.temperature,
         "bias": None if model.bias is None else [float(b) for b in model.bias],
         "threshold": threshold,
