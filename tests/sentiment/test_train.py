@@ -176,6 +176,23 @@ def test_train_tokenize_normalises(text: str, expected: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Na endlich :-)) danke", ["na", "endlich", ":-))", "danke", "emo+"]),
+        ("schon wieder kaputt :((((", ["schon", "wieder", "kaputt", ":(((", "emo-"]),
+        ("hab dich lieb <3 ^^", ["hab", "dich", "lieb", "<0", "^^", "emo+", "emo+"]),
+        ("na toll 😡", ["na", "toll", "😡", "emo-"]),
+        ("Termin um 8:30, Raum (3)", ["termin", "um", "0", ",", "raum", "(", "0", ")"]),
+        ("Rechnung: 12 Euro", ["rechnung", ":", "0", "euro"]),
+    ],
+)
+def test_train_tokenize_v3_adds_emoticon_classes(text: str, expected: list[str]) -> None:
+    """Version 3 adds one class token per smiley/frown; times, lists and colons get none."""
+    assert tokenize(text, 3) == expected
+    assert [t for t in tokenize(text, 2)] == [t for t in expected if not t.startswith("emo")]
+
+
+@pytest.mark.parametrize(
     "y_true,y_pred,expected", [([0, 1, 2], [0, 1, 2], 1.0), ([0, 0, 1, 1], [0, 0, 0, 0], 1 / 3)]
 )
 def test_train_macro_f1(y_true: list[int], y_pred: list[int], expected: float) -> None:

@@ -75,11 +75,44 @@ def normalize(text: str) -> str:
     return text
 
 
+_EMOTICON_FULL = re.compile(_EMOTICON)
+_POS_EMOJI = frozenset("☺♥❤💕💖💗💙💚💛💜👍👏🙂🙏🤗🥰🥳😀😁😂😃😄😅😆😇😉😊😋😍😎😘😙😚😛😜😝🤣")
+_NEG_EMOJI = frozenset("☹👎💔💩😒😓😔😕😖😞😟😠😡😢😣😤😥😦😧😨😩😪😫😭😰😱🙁🤬")
+
+
+def emoticon_class(token: str) -> str | None:
+    """``emo+`` for a smiling emoticon or emoji (``:-)``, ``;d``, ``xd``, ``<3``, ``^^``, ``(:``),
+    ``emo-`` for a frowning one (``:(``, ``:-((``, ``:/``, ``):``), else None."""
+    if len(token) == 1:
+        return "emo+" if token in _POS_EMOJI else "emo-" if token in _NEG_EMOJI else None
+    if not _EMOTICON_FULL.fullmatch(token):
+        return None
+    if token[0] in ":;=8":
+        mouth = token[1:].lstrip("-'o^")
+        if mouth and mouth[0] in ")]dp*3":
+            return "emo+"
+        if mouth and mouth[0] in "([/\\|":
+            return "emo-"
+        return None
+    if token[0] == "(":
+        return "emo+"  # "(:" read the other way round
+    if token[0] == ")":
+        return "emo-"
+    return "emo+"  # "xd", "<3" (normalised "<0"), "^^"
+
+
 def tokenize(text: str, version: int = 1) -> list[str]:
-    """Tokens of the normalised text (``version`` 2 keeps emoticons and single emoji)."""
+    """Tokens of the normalised text.
+
+    ``version`` 2 keeps emoticons and single emoji as tokens; 3 also adds the class of each
+    (``emo+``/``emo-``), so the many spellings of a smile share one feature.
+    """
     if version == 1:
         return _TOKEN.findall(normalize(text))
-    return _TOKEN2.findall(normalize(text))
+    tokens = _TOKEN2.findall(normalize(text))
+    if version >= 3:
+        tokens += [c for c in map(emoticon_class, tokens) if c is not None]
+    return tokens
 
 
 def negation_features(tokens: Sequence[str], window: int = 3) -> list[str]:
