@@ -797,8 +797,10 @@ def _model_paragraph(m: dict[str, object]) -> str:
         "(lower-cased; numbers, URLs and @-mentions normalised; sublinear tf; each block "
         "L2-normalised)"
     ]
-    if hp.get("tokenizer", 1) == 2:
+    if hp.get("tokenizer", 1) >= 2:
         parts.append(", emoticons and single emoji kept as tokens")
+    if hp.get("tokenizer", 1) >= 3:
+        parts.append(" and also counted by class (a smile or a frown, whatever the spelling)")
     if hp.get("negation"):
         parts.append(", plus word features marked as negated for up to 3 words after a negator")
     dim = m.get("embedding_dim")
