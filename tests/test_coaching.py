@@ -145,3 +145,15 @@ def test_coaching_render_formats(fmt: str) -> None:
     elif fmt == "markdown":
         assert "**veranlasse heute noch**" in text
         assert "\\[NUMMER\\]" in text
+
+
+@pytest.mark.parametrize("kind", ["best", "worst"])
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_coaching_streamed_calls_give_the_same_moments(kind: str, n: int) -> None:
+    """examples streams calls through once (a generator); the ranking equals the list one."""
+    from_list = extract_moments(_items(), kind=kind, n=n)  # type: ignore[arg-type]
+    streamed = extract_moments((item for item in _items()), kind=kind, n=n)  # type: ignore[arg-type]
+    assert [(m.call_id, m.rule_id, m.turn) for m in streamed] == [
+        (m.call_id, m.rule_id, m.turn) for m in from_list
+    ]
+    assert len(streamed) == min(n, 2)

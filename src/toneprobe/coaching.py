@@ -13,8 +13,9 @@ already angry. A finding that carries its own ``severity`` keeps it.
 
 from __future__ import annotations
 
+import heapq
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -144,31 +145,36 @@ def extract_moments(
         raise ValueError("n and context must not be negative")
     want = "positive" if kind == "best" else "negative"
     agent_key = agent.casefold() if agent else None
-    ranked: list[tuple[float, float, Mapping[str, Any], Mapping[str, Any], Transcript | None]] = []
-    for call, transcript in items:
-        if agent_key and str(call.get("agent") or "").casefold() != agent_key:
-            continue
-        for finding in call.get("findings") or []:
-            if detector and finding.get("detector") != detector:
+
+    def candidates() -> Iterator[tuple[float, float, Mapping[str, Any], Mapping[str, Any], Any]]:
+        for call, transcript in items:
+            if agent_key and str(call.get("agent") or "").casefold() != agent_key:
                 continue
-            if finding.get("role", "agent") not in roles:
-                continue
-            if finding_polarity(finding) != want:
-                continue
-            strength, severity = finding_strength(call, finding)
-            ranked.append((strength, severity, call, finding, transcript))
-    # Strongest first; ties in a stable, readable order (call id, turn).
-    ranked.sort(
+            for finding in call.get("findings") or []:
+                if detector and finding.get("detector") != detector:
+                    continue
+                if finding.get("role", "agent") not in roles:
+                    continue
+                if finding_polarity(finding) != want:
+                    continue
+                strength, severity = finding_strength(call, finding)
+                yield strength, severity, call, finding, transcript
+
+    # Strongest first; ties in a stable, readable order (call id, turn). Only the n best are
+    # kept while the calls stream past, so memory does not grow with the batch.
+    ranked = heapq.nsmallest(
+        n,
+        candidates(),
         key=lambda r: (
             -r[0],
             str(r[2].get("call_id")),
             int(r[3].get("turn") or 0),
             r[3].get("start") or 0,
-        )
+        ),
     )
     moments: list[Moment] = []
     redacted_cache: dict[int, tuple[Transcript, dict[int, list[Any]], list[str]]] = {}
-    for strength, severity, call, finding, transcript in ranked[:n]:
+    for strength, severity, call, finding, transcript in ranked:
         turn_index = int(finding.get("turn") or 0)
         start, end = finding.get("start"), finding.get("end")
         highlight = (int(start), int(end)) if start is not None and end is not None else None

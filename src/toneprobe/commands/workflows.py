@@ -13,7 +13,7 @@ import dataclasses
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,13 +50,14 @@ def _scorer(config: Config, options: ScoreOptions) -> Any:
     return Scorer.from_config(config, options.model, options.rules_dirs)
 
 
-def score_inputs(
-    paths: Sequence[str], options: ScoreOptions, config: Config
-) -> tuple[list[tuple[dict[str, Any], Transcript]], Any]:
-    """Read and score every call; returns ``[(CALL, Transcript)]`` and the scorer.
+def iter_scored(
+    paths: Sequence[str], options: ScoreOptions, config: Config, scorer: Any
+) -> Iterator[tuple[dict[str, Any], Transcript]]:
+    """Read and score every call, one at a time: ``(CALL, Transcript)`` per call.
 
     A file that cannot be read is skipped with a message when there are several (the whole
-    run fails for a single file). Agent names pass through the configured aliases.
+    run fails for a single file). Agent names pass through the configured aliases. At the end
+    the counts are reported, and a run in which no call could be read raises InputError.
     """
     from toneprobe.readers import group_related_files, iter_input_files, read_related
     from toneprobe.roles import use_role_words
@@ -65,9 +66,7 @@ def score_inputs(
     files = group_related_files(iter_input_files(list(paths)))
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
-    scorer = _scorer(config, options)
-    items: list[tuple[dict[str, Any], Transcript]] = []
-    skipped = 0
+    skipped = calls = 0
     for f in files:
         try:
             result = read_related(
@@ -87,13 +86,20 @@ def score_inputs(
             agent = config.canonical_agent(transcript.agent)
             if agent != transcript.agent:
                 transcript = dataclasses.replace(transcript, agent=agent)
-            call = scorer.score(transcript)
-            items.append((call, transcript))
-    if not items:
+            calls += 1
+            yield scorer.score(transcript), transcript
+    if not calls:
         raise InputError("no call could be read", " ".join(paths))
     if not options.quiet:
-        _say(f"scored {len(items)} calls from {len(files) - skipped} files ({skipped} skipped)")
-    return items, scorer
+        _say(f"scored {calls} calls from {len(files) - skipped} files ({skipped} skipped)")
+
+
+def score_inputs(
+    paths: Sequence[str], options: ScoreOptions, config: Config
+) -> tuple[list[tuple[dict[str, Any], Transcript]], Any]:
+    """Every call scored, in a list (see :func:`iter_scored`), and the scorer."""
+    scorer = _scorer(config, options)
+    return list(iter_scored(paths, options, config, scorer)), scorer
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -334,13 +340,13 @@ def run_examples(
     if kind not in ("best", "worst"):
         raise ConfigError(f"--kind must be best or worst (got {kind!r})")
     config = load_config(options.config_path)
-    items, scorer = score_inputs(paths, options, config)
+    scorer = _scorer(config, options)
     if detector is not None:
         known = sorted({d.name for d in scorer.detectors})
         if detector not in known:
             raise ConfigError(f"--detector: unknown detector {detector!r} ({', '.join(known)})")
     moments = extract_moments(
-        items,
+        iter_scored(paths, options, config, scorer),  # streamed: only the n best are kept
         kind=kind,  # type: ignore[arg-type]
         n=n,
         context=context,
