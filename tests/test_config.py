@@ -174,3 +174,25 @@ def test_config_roles_make_speaker_labels_agent_and_customer(tmp_path: Path) -> 
     explain = _toneprobe("explain", "calls/bus.txt", "--model", "fake", cwd=tmp_path)
     assert explain.returncode == 0, explain.stderr
     assert "Frau Albers" in explain.stdout
+
+
+def test_config_weights_reach_the_worker_processes(tmp_path: Path) -> None:
+    """score -j 2 sums components with the configured weights, exactly like -j 1."""
+    import json
+
+    samples = Path(__file__).resolve().parents[1] / "sample_transcripts" / "json"
+
+    def scores(*extra: str) -> list[float]:
+        proc = _toneprobe("score", str(samples), "-F", "jsonl", "--model", "fake", "-q", *extra,
+                          cwd=tmp_path)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return [json.loads(line)["empathy_score"] for line in proc.stdout.splitlines()]
+
+    default = scores("-j", "1")
+    _write(
+        tmp_path / "toneprobe.toml",
+        "[weights]\nrespect = 1.0\ndeescalation = 0.0\nhangup = 0.0\nempathy = 0.0\n",
+    )
+    serial, pooled = scores("-j", "1"), scores("-j", "2")
+    assert serial == pooled
+    assert serial != default  # the configured weights did change the scores

@@ -20,6 +20,7 @@ The engines yield ``(index, outcomes)`` per file; :func:`account` keeps the tall
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import signal
@@ -55,6 +56,8 @@ class BatchOptions:
     #: extra speaker labels for agent and customer (``[roles]`` in the configuration)
     agent_words: tuple[str, ...] = ()
     customer_words: tuple[str, ...] = ()
+    #: component weights from the configuration (a ``scoring.Weights``); None: the defaults
+    weights: Any = None
 
 
 @dataclass
@@ -298,6 +301,11 @@ def preload_scorer() -> None:
 def _score_chunk_with(
     chunk: Sequence[Source], scorer: Any, options: BatchOptions
 ) -> list[list[Outcome]] | _Fatal:
+    if options.weights is not None and scorer.weights != options.weights:
+        # the worker's scorer is shared (preloaded, cached per model); the weights only change
+        # how a record is summed up, so a shallow copy with the run's weights is enough
+        scorer = copy.copy(scorer)
+        scorer.weights = options.weights
     out: list[list[Outcome]] = []
     for src in chunk:
         try:

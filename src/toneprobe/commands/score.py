@@ -111,10 +111,13 @@ def run_score(
     from toneprobe.config import load_config
 
     config = load_config(config_path)
-    options = dataclasses.replace(
-        options, agent_words=config.roles.agent, customer_words=config.roles.customer
-    )
     scorer = Scorer.from_config(config, options.model, options.rules_dirs)
+    options = dataclasses.replace(
+        options,
+        agent_words=config.roles.agent,
+        customer_words=config.roles.customer,
+        weights=scorer.weights,  # worker processes build their own scorer
+    )
     by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
     stream_rows = by == "call" and fmt in ("jsonl", "csv")
     if resume:
