@@ -150,3 +150,31 @@ def test_workflows_cli_examples_follow_the_config(tmp_path: Path) -> None:
     moments = json.loads(proc.stdout)["moments"]
     assert moments and {m["agent"] for m in moments} == {"Jana K."}
     assert not any(m["redacted"] for m in moments)
+
+
+def test_workflows_cli_workers_give_the_same_answers() -> None:
+    """evaluate, examples and report score in worker processes with -j; nothing changes."""
+    for args in (
+        ("evaluate", str(SAMPLES), "--labels", str(LABELS), "--format", "json"),
+        ("examples", str(SAMPLES), "--kind", "worst", "-n", "8", "--format", "json"),
+    ):
+        serial = run(*args, "--model", "fake", "-q", "-j", "1")
+        pooled = run(*args, "--model", "fake", "-q", "-j", "2")
+        assert serial.returncode == pooled.returncode == 0, pooled.stderr
+        assert json.loads(pooled.stdout) == json.loads(serial.stdout)
+
+
+def test_workflows_cli_workers_skip_a_broken_file_and_say_so(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    for name in ("call_001.json", "call_002.json", "call_009.json"):
+        (calls / name).write_bytes((SAMPLES / "json" / name).read_bytes())
+    (calls / "broken.json").write_text('{"call_id": "x", "turns": [', encoding="utf-8")
+    proc = run("examples", str(calls), "--model", "fake", "-j", "2", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped: " in proc.stderr and "broken.json" in proc.stderr
+    assert "scored 3 calls from 3 files (1 skipped" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    alone = run("examples", str(calls / "broken.json"), "--model", "fake", "-j", "2")
+    assert alone.returncode == 2
+    assert alone.stderr.count("\n") == 1 and "broken.json" in alone.stderr

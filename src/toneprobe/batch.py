@@ -58,6 +58,8 @@ class BatchOptions:
     customer_words: tuple[str, ...] = ()
     #: component weights from the configuration (a ``scoring.Weights``); None: the defaults
     weights: Any = None
+    #: return each call's Transcript with its record (coaching windows need the turns)
+    keep_transcripts: bool = False
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Outcome:
     error: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     resumed: bool = False  # already in the output file (--resume); nothing to write
+    transcript: Any = None  # the call's Transcript, with BatchOptions.keep_transcripts
 
 
 def error_record(source: str, err: BaseException) -> dict[str, Any]:
@@ -176,7 +179,9 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
             rec["call_id"] = transcript.call_id
             outcomes.append(Outcome(error=rec))
             continue
-        outcomes.append(Outcome(call=call))
+        outcomes.append(
+            Outcome(call=call, transcript=transcript if options.keep_transcripts else None)
+        )
     if outcomes:
         outcomes[0].warnings = list(result.warnings)
     return outcomes

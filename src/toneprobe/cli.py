@@ -61,6 +61,10 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
@@ -207,10 +211,7 @@ def score(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
     ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
-    ] = None,
+    workers: JobsOpt = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip calls already in the JSONL --output file.")
     ] = False,
@@ -285,10 +286,13 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
-def _score_options(model, rules, input_format, agent_speaker, config, quiet):  # type: ignore[no-untyped-def]
+def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers):  # type: ignore[no-untyped-def]
     from toneprobe.commands.workflows import ScoreOptions
 
-    return ScoreOptions(model, tuple(rules or ()), input_format, agent_speaker, config, quiet)
+    return ScoreOptions(
+        model, tuple(rules or ()), input_format, agent_speaker, config, quiet,
+        workers=workers or os.cpu_count() or 1,
+    )  # fmt: skip
 
 
 @app.command()
@@ -303,7 +307,7 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", "-F", help="table | json")] = "table",
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = False, workers: JobsOpt = None,
 ) -> None:  # fmt: skip
     """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
 
@@ -312,7 +316,7 @@ def evaluate(
     from toneprobe.commands.workflows import run_evaluate
 
     _check_choice(fmt, ("table", "json"), "--format")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
 
@@ -328,7 +332,7 @@ def examples(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = False, workers: JobsOpt = None,
 ) -> None:  # fmt: skip
     """Coaching moments: the strongest positive or negative agent findings, with context.
 
@@ -338,7 +342,7 @@ def examples(
 
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
 
@@ -350,7 +354,7 @@ def report(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = False, workers: JobsOpt = None,
 ) -> None:  # fmt: skip
     """Write one self-contained offline HTML report: agents, charts, best and worst calls.
 
@@ -358,7 +362,7 @@ def report(
     """
     from toneprobe.commands.workflows import run_report
 
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet)
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
     run_report(paths, output=output, redaction=not no_redact, options=opts)
 
 

@@ -42,6 +42,7 @@ class ScoreOptions:
     agent_speaker: str | None = None
     config_path: str | None = None
     quiet: bool = False
+    workers: int = 1
 
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
@@ -53,45 +54,62 @@ def _scorer(config: Config, options: ScoreOptions) -> Any:
 def iter_scored(
     paths: Sequence[str], options: ScoreOptions, config: Config, scorer: Any
 ) -> Iterator[tuple[dict[str, Any], Transcript]]:
-    """Read and score every call, one at a time: ``(CALL, Transcript)`` per call.
+    """Read and score every call, in input order: ``(CALL, Transcript)`` per call.
 
-    A file that cannot be read is skipped with a message when there are several (the whole
-    run fails for a single file). Agent names pass through the configured aliases. At the end
-    the counts are reported, and a run in which no call could be read raises InputError.
+    ``options.workers`` > 1 scores in worker processes (the batch engine of ``score``). A file
+    that cannot be read is skipped with a message when there are several (the whole run fails
+    for a single file). Agent names pass through the configured aliases. At the end the counts
+    are reported, and a run in which no call could be read raises InputError.
     """
-    from toneprobe.readers import group_related_files, iter_input_files, read_related
-    from toneprobe.roles import use_role_words
+    from toneprobe.batch import BatchOptions, Tally, iter_outcomes
+    from toneprobe.readers import group_related_files, iter_input_files
 
-    use_role_words(config.roles.agent, config.roles.customer)
-    files = group_related_files(iter_input_files(list(paths)))
+    files = iter_input_files(list(paths))
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
-    skipped = calls = 0
-    for f in files:
-        try:
-            result = read_related(
-                f, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
-        except InputError as err:
-            if len(files) == 1:
-                raise
-            skipped += 1
+    single = len(group_related_files(files)) == 1
+    batch_options = BatchOptions(
+        input_format=options.input_format,
+        agent_speaker=options.agent_speaker,
+        model=options.model,
+        rules_dirs=options.rules_dirs,
+        agent_words=config.roles.agent,
+        customer_words=config.roles.customer,
+        weights=scorer.weights,
+        keep_transcripts=True,
+    )
+    tally = Tally()
+    for _source, outcomes in iter_outcomes(
+        files, scorer, batch_options, tally, workers=options.workers
+    ):
+        for outcome in outcomes:
             if not options.quiet:
-                _say(f"skipped: {err}")
-            continue
-        if not options.quiet:
-            for warning in result.warnings:
-                _say(f"warning: {warning}")
-        for transcript in result.transcripts:
+                for warning in outcome.warnings:
+                    _say(f"warning: {warning}")
+            if outcome.error is not None:
+                e = outcome.error
+                if single:
+                    raise InputError(e["message"], e["source"], e.get("line"))
+                if not options.quiet:
+                    where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
+                    call_id = f" (call {e['call_id']})" if e.get("call_id") else ""
+                    _say(f"skipped: {where}{call_id}: {e['message']}")
+                continue
+            if outcome.call is None:
+                continue
+            call, transcript = outcome.call, outcome.transcript
             agent = config.canonical_agent(transcript.agent)
             if agent != transcript.agent:
                 transcript = dataclasses.replace(transcript, agent=agent)
-            calls += 1
-            yield scorer.score(transcript), transcript
-    if not calls:
+                call["agent"] = agent
+            yield call, transcript
+    if not tally.calls:
         raise InputError("no call could be read", " ".join(paths))
     if not options.quiet:
-        _say(f"scored {calls} calls from {len(files) - skipped} files ({skipped} skipped)")
+        _say(
+            f"scored {tally.calls} calls from {tally.files_read} files "
+            f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed)"
+        )
 
 
 def score_inputs(
