@@ -94,6 +94,13 @@ class Outcome:
     transcript: Any = None  # the call's Transcript, with BatchOptions.keep_transcripts
 
 
+def describe_error(e: dict[str, Any]) -> str:
+    """One line for an error record: ``file:line (call ID): message``."""
+    where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
+    call = f" (call {e['call_id']})" if e.get("call_id") else ""
+    return f"{where}{call}: {e['message']}"
+
+
 def error_record(source: str, err: BaseException) -> dict[str, Any]:
     if isinstance(err, InputError):
         return {"source": err.path or source, "line": err.line, "message": err.message}

@@ -9,7 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toneprobe.batch import BatchOptions, StopOnSignal, Tally, iter_outcomes, load_done
+from toneprobe.batch import (
+    BatchOptions,
+    StopOnSignal,
+    Tally,
+    describe_error,
+    iter_outcomes,
+    load_done,
+)
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.output import (
     AGENT_COLUMNS,
@@ -206,9 +213,7 @@ def _take(
     errors.append(e)
     if single:  # one input: its error is the whole answer, one line, exit 2
         raise InputError(e["message"], e["source"], e.get("line"))
-    where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
-    call = f" (call {e['call_id']})" if e.get("call_id") else ""
-    progress.say(f"skipped: {where}{call}: {e['message']}")
+    progress.say(f"skipped: {describe_error(e)}")
 
 
 def _render(fmt: str, by: str, fh, calls, agents, errors, tally: Tally) -> None:  # type: ignore[no-untyped-def]

@@ -61,7 +61,7 @@ def iter_scored(
     for a single file). Agent names pass through the configured aliases. At the end the counts
     are reported, and a run in which no call could be read raises InputError.
     """
-    from toneprobe.batch import BatchOptions, Tally, iter_outcomes
+    from toneprobe.batch import BatchOptions, Tally, describe_error, iter_outcomes
     from toneprobe.readers import group_related_files, iter_input_files
 
     files = iter_input_files(list(paths))
@@ -91,9 +91,7 @@ def iter_scored(
                 if single:
                     raise InputError(e["message"], e["source"], e.get("line"))
                 if not options.quiet:
-                    where = f"{e['source']}:{e['line']}" if e.get("line") else e["source"]
-                    call_id = f" (call {e['call_id']})" if e.get("call_id") else ""
-                    _say(f"skipped: {where}{call_id}: {e['message']}")
+                    _say(f"skipped: {describe_error(e)}")
                 continue
             if outcome.call is None:
                 continue
