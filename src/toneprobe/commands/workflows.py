@@ -105,7 +105,7 @@ def iter_scored(
         raise InputError("no call could be read", " ".join(paths))
     if not options.quiet:
         _say(
-            f"scored {tally.calls} calls from {tally.files_read} files "
+            f"scored {tally.calls} calls ({tally.turns} turns) from {tally.files_read} files "
             f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed)"
         )
 
