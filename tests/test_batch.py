@@ -17,6 +17,7 @@ from toneprobe.batch import (
     iter_outcomes,
     load_done,
     plan_chunks,
+    plan_sources,
     score_file,
 )
 from toneprobe.errors import InputError
@@ -146,7 +147,10 @@ def test_batch_serial_stops_between_files_when_asked(scorer):
     def stop() -> bool:
         return len(seen) >= 2
 
-    for source, _outs in iter_outcomes(files, scorer, BatchOptions(model="fake"), tally, stop=stop):
+    sources = plan_sources(files)
+    for source, _outs in iter_outcomes(
+        sources, scorer, BatchOptions(model="fake"), tally, stop=stop
+    ):
         seen.append(source)
     assert seen == [str(f) for f in files[:2]]
     assert tally.files_read == 2

@@ -600,23 +600,9 @@ def _name(source: Source) -> str:
     return source[0] if isinstance(source, tuple | list) else source
 
 
-def iter_outcomes(
-    files: Sequence[Path | str],
-    scorer: Any,
-    options: BatchOptions,
-    tally: Tally,
-    *,
-    engine: str = "local",
-    workers: int = 1,
-    scheduler: str | None = None,
-    stop: Callable[[], bool] = lambda: False,
-) -> Iterator[tuple[str, list[Outcome]]]:
-    """Score ``files`` and yield ``(source, outcomes)`` per file in input order.
-
-    ``engine="local"`` with ``workers == 1`` scores in this process with ``scorer``; more
-    workers use a process pool; ``engine="dask"`` uses a Dask cluster (``scheduler`` address,
-    or a local cluster with ``workers`` processes). ``stop()`` is polled to end early.
-    """
+def plan_sources(files: Sequence[Path | str]) -> list[Source]:
+    """The work units for ``files``, in input order: one per file, the files of one contact
+    (:func:`~toneprobe.readers.group_related_files`) as one unit, ``-`` as the bytes of stdin."""
     from toneprobe.readers import group_related_files
 
     sources: list[Source] = []
@@ -627,6 +613,27 @@ def iter_outcomes(
             sources.append([str(g) for g in group])  # scored as one call, counted as one file
         else:
             sources.append(str(group[0]))
+    return sources
+
+
+def iter_outcomes(
+    sources: Sequence[Source],
+    scorer: Any,
+    options: BatchOptions,
+    tally: Tally,
+    *,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[tuple[str, list[Outcome]]]:
+    """Score ``sources`` (from :func:`plan_sources`) and yield ``(source, outcomes)`` per
+    source in input order.
+
+    ``engine="local"`` with ``workers == 1`` scores in this process with ``scorer``; more
+    workers use a process pool; ``engine="dask"`` uses a Dask cluster (``scheduler`` address,
+    or a local cluster with ``workers`` processes). ``stop()`` is polled to end early.
+    """
     names = [_name(s) for s in sources]
     backend: Any = None
     if engine == "dask":

@@ -16,6 +16,7 @@ from toneprobe.batch import (
     describe_error,
     iter_outcomes,
     load_done,
+    plan_sources,
 )
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.output import (
@@ -153,7 +154,7 @@ def run_score(
     try:
         with StopOnSignal() as stop:
             batch = iter_outcomes(
-                files, scorer, options, tally,
+                plan_sources(files), scorer, options, tally,
                 engine=engine, workers=workers, scheduler=scheduler, stop=stop,
             )  # fmt: skip
             for _source, outcomes in batch:

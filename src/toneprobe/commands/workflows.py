@@ -61,13 +61,14 @@ def iter_scored(
     for a single file). Agent names pass through the configured aliases. At the end the counts
     are reported, and a run in which no call could be read raises InputError.
     """
-    from toneprobe.batch import BatchOptions, Tally, describe_error, iter_outcomes
-    from toneprobe.readers import group_related_files, iter_input_files
+    from toneprobe.batch import BatchOptions, Tally, describe_error, iter_outcomes, plan_sources
+    from toneprobe.readers import iter_input_files
 
     files = iter_input_files(list(paths))
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
-    single = len(group_related_files(files)) == 1
+    sources = plan_sources(files)  # the parts of one contact count as one input
+    single = len(sources) == 1
     batch_options = BatchOptions(
         input_format=options.input_format,
         agent_speaker=options.agent_speaker,
@@ -80,7 +81,7 @@ def iter_scored(
     )
     tally = Tally()
     for _source, outcomes in iter_outcomes(
-        files, scorer, batch_options, tally, workers=options.workers
+        sources, scorer, batch_options, tally, workers=options.workers
     ):
         for outcome in outcomes:
             if not options.quiet:
