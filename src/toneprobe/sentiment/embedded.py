@@ -3,7 +3,7 @@
 The model directory holds ``model.json`` (config), ``vocab.json`` (featurizer vocabularies and
 the embedding-table words) and ``weights.npz`` (arrays, read with ``allow_pickle=False``).
 No scikit-learn, no pickle, no download: the featurizer in ``features.py`` and a few matrix
-products are all that runs.
+products (the linear model, then the optional head of ``head.py``) are all that runs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from toneprobe.errors import ModelError
 from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer
+from toneprobe.sentiment.head import Head, surface_features
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,18 @@ def linear_logits(
     texts: Sequence[str],
 ) -> np.ndarray:
     """Logits of the linear model: sparse TF-IDF rows times ``coef`` (+ embedding part)."""
+    return _linear_parts(feat, coef, intercept, emb, emb_weight, texts)[0]
+
+
+def _linear_parts(
+    feat: Featurizer,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    emb: EmbeddingTable | None,
+    emb_weight: float,
+    texts: Sequence[str],
+) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
+    """Logits, the tokens of each text and its pooled word vectors (None without a table)."""
     indptr, indices, values, tokens = feat.transform(texts)
     n = len(texts)
     n_cls = coef.shape[1]
@@ -64,11 +77,12 @@ def linear_logits(
         contrib = coef[indices] * values[:, None]
         nonempty = np.flatnonzero(np.diff(indptr))
         out[nonempty] = np.add.reduceat(contrib, indptr[nonempty], axis=0)
+    vecs = None
     if emb is not None:
         vecs = emb.embed_tokens(tokens)
         out += (emb_weight * vecs) @ coef[feat.n_features :]
     out += intercept
-    return out
+    return out, tokens, vecs
 
 
 @dataclass
@@ -83,18 +97,33 @@ class LinearModel:
     emb_weight: float = 1.0
     temperature: float = 1.0
     bias: np.ndarray | None = None  # added to logits / temperature (class-prior adjustment)
+    head: Head | None = None  # non-linear correction of logits / temperature (stacking)
     meta: dict[str, object] = field(default_factory=dict)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Logits of the linear part alone (before temperature, offsets and head)."""
         return linear_logits(
             self.featurizer, self.coef, self.intercept, self.embedding, self.emb_weight, texts
         )
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        z = self.logits(texts) / self.temperature
+    def parts(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
+        """Linear logits, each text's tokens and its pooled word vectors (what the head reads)."""
+        return _linear_parts(
+            self.featurizer, self.coef, self.intercept, self.embedding, self.emb_weight, texts
+        )
+
+    def final_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Logits the probabilities come from: scaled, then corrected by the head or offsets."""
+        z, tokens, vecs = self.parts(texts)
+        z = z / self.temperature
+        if self.head is not None:
+            z = self.head.apply(z, vecs, surface_features(texts, tokens))
         if self.bias is not None:
             z = z + self.bias
-        return softmax(z)
+        return z
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return softmax(self.final_logits(texts))
 
 
 def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
@@ -137,7 +166,12 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
             float(config.get("emb_weight", 1.0)),
             float(config.get("temperature", 1.0)),
             np.asarray(config["bias"], dtype=np.float64) if config.get("bias") else None,
+            Head.from_arrays(arrays),
         )
+        if model.head is not None:
+            problem = model.head.check(len(model.labels), emb.n_out if emb is not None else 0)
+            if problem:
+                raise ModelError(f"{path}: {problem}")
     except ModelError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as err:

@@ -32,6 +32,7 @@ from toneprobe.errors import InputError
 from toneprobe.sentiment.base import LABELS
 from toneprobe.sentiment.embedded import LinearModel, softmax
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer, tokenize
+from toneprobe.sentiment.head import SURFACE_FEATURES, fit_head, surface_features
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,8 @@ class Hyper:
     char_hi: int = 5  # longest character n-gram
     word_max_n: int = 2  # longest word n-gram
     pooling: tuple[str, ...] = ("mean",)  # how word vectors make a text vector (EmbeddingTable)
+    head_hidden: int = 0  # hidden units of the stacked correction head per seed (0: no head)
+    head_seeds: int = 3  # networks averaged into the head
 
 
 def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
@@ -331,6 +334,62 @@ def _folds(n: int, k: int, seed: int, strata: np.ndarray) -> list[np.ndarray]:
         rng.shuffle(idx)
         fold[idx] = np.arange(len(idx)) % k
     return [np.flatnonzero(fold == i) for i in range(k)]
+
+
+@dataclass
+class _HeadRows:
+    """What the head is trained on: out-of-fold scaled logits, labels and row weights."""
+
+    z: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+
+    def fit(self, model: LinearModel, texts: Sequence[str], rows: np.ndarray, hp: Hyper, seed: int):
+        """A head for ``model`` trained on ``rows`` (text vectors from the model's own table)."""
+        sub = [texts[i] for i in rows]
+        _, tokens, vecs = model.parts(sub)
+        return fit_head(
+            self.z[rows],
+            vecs,
+            surface_features(sub, tokens),
+            self.y[rows],
+            self.weights[rows],
+            hidden=hp.head_hidden,
+            seeds=hp.head_seeds,
+            seed=seed,
+        )
+
+    def cross_validate(
+        self,
+        model: LinearModel,
+        texts: Sequence[str],
+        sources: Sequence[str],
+        hp: Hyper,
+        seed: int,
+        k: int,
+    ) -> dict[str, object]:
+        """k-fold CV of the head on the OOF logits: mean per-source macro-F1, with and without."""
+        strata = np.array([f"{s}|{v}" for s, v in zip(sources, self.y, strict=True)])
+        pred = np.zeros(len(self.y), dtype=np.int64)
+        for fold in _folds(len(self.y), k, seed + 1, strata):
+            keep = np.setdiff1d(np.arange(len(self.y)), fold)
+            head = self.fit(model, texts, keep, hp, seed)
+            sub = [texts[i] for i in fold]
+            _, tokens, vecs = model.parts(sub)
+            pred[fold] = head.apply(self.z[fold], vecs, surface_features(sub, tokens)).argmax(1)
+        src = np.asarray(sources)
+        n_cls = self.z.shape[1]
+        names = sorted(set(sources))
+        per = {s: round(macro_f1(self.y[src == s], pred[src == s], n_cls), 4) for s in names}
+        base = self.z.argmax(axis=1)
+        per_base = {s: round(macro_f1(self.y[src == s], base[src == s], n_cls), 4) for s in names}
+        return {
+            "cv_macro_f1": round(float(np.mean(list(per.values()))), 4),
+            "per_source": per,
+            "linear_cv_macro_f1": round(float(np.mean(list(per_base.values()))), 4),
+            "linear_per_source": per_base,
+            "hidden": hp.head_hidden * hp.head_seeds,
+        }
 
 
 # ---------------------------------------------------------------- embeddings
@@ -576,14 +635,22 @@ def _train(
         cands = np.round(np.arange(0.2, 0.81, 0.01), 2)
         threshold = float(max(cands, key=lambda t: macro_f1(y, (p_off >= t).astype(int), 2)))
 
-    bias = None
-    if task == "sentiment":
-        bias = fit_bias(best_oof / temperature, y, srcs)
-        log.info("class bias %s", bias.tolist())
-
-    # 3. the shipped model, trained on all training rows
+    # 3. the shipped model, trained on all training rows; then the head (on OOF logits) or
+    #    class offsets
     model = fit_linear(texts, y, srcs, labels, best_hp, seed, embedder)
     model.temperature = temperature
+    head_rows = None
+    head_cv: dict[str, object] | None = None
+    bias = None
+    if best_hp.head_hidden:
+        weights = _sample_weights(srcs, y, len(labels), best_hp, best_hp.source_boost)
+        head_rows = _HeadRows(best_oof / temperature, y, weights)
+        model.head = head_rows.fit(model, texts, np.arange(len(y)), best_hp, seed)
+        head_cv = head_rows.cross_validate(model, texts, srcs, best_hp, seed, k=cv_folds)
+        log.info("head CV %s", head_cv)
+    elif task == "sentiment":
+        bias = fit_bias(best_oof / temperature, y, srcs)
+        log.info("class bias %s", bias.tolist())
     model.bias = bias
 
     # 4. dev sets: plain, or cross-fitted if the dev file is also a training file
@@ -608,6 +675,7 @@ def _train(
                 crossfit_folds,
                 temperature,
                 bias,
+                head_rows,
             )
         else:
             probs = model.predict_proba(dev.texts)
@@ -633,6 +701,7 @@ def _train(
         "cv": cv_report,
         "temperature": round(temperature, 4),
         "bias": None if bias is None else [round(float(b), 3) for b in bias],
+        "head": head_cv,
         "threshold": threshold,
         "dev": dev_metrics,
         "train_files": [
@@ -671,8 +740,12 @@ def _crossfit_probs(
     k,
     temperature,
     bias,
+    head_rows: _HeadRows | None = None,
 ) -> np.ndarray:
-    """Out-of-fold probabilities for the rows of a training file that is also a dev set."""
+    """Out-of-fold probabilities for the rows of a training file that is also a dev set.
+
+    With a head, each fold's head is trained on the out-of-fold logits of the other rows only.
+    """
     src_name = train_paths[Path(dev_path).resolve()].name
     src = np.asarray(srcs)
     own = np.flatnonzero(src == src_name)
@@ -687,6 +760,8 @@ def _crossfit_probs(
         )
         m.temperature = temperature
         m.bias = bias
+        if head_rows is not None:
+            m.head = head_rows.fit(m, texts, tr, hp, seed)
         out[fold] = m.predict_proba([texts[own[i]] for i in fold])
     # the dev rows are read again by read_tsv in the same order as the training rows
     return out
@@ -710,6 +785,8 @@ def save_model(
     arrays.update(feat.char_index())
     if model.embedding is not None:
         arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
+    if model.head is not None:
+        arrays.update(model.head.arrays())
     np.savez(out_dir / "weights.npz", **arrays)  # type: ignore[arg-type]  # uncompressed
     vocab = feat.vocab_lists()
     if model.embedding is not None:
@@ -728,6 +805,9 @@ def save_model(
         "emb_pooling": list(model.embedding.pooling) if model.embedding is not None else None,
         "temperature": model.temperature,
         "bias": None if model.bias is None else [float(b) for b in model.bias],
+        "head": None
+        if model.head is None
+        else {"hidden": model.head.hidden, "surface_features": list(SURFACE_FEATURES)},
         "threshold": threshold,
         "seed": metrics.get("seed"),
         "hyper": metrics.get("hyper"),
@@ -832,7 +912,26 @@ def _model_paragraph(m: dict[str, object]) -> str:
             "out-of-fold predictions for mean per-source macro-F1)"
         )
     parts.append(".")
+    head = m.get("head")
+    if isinstance(head, dict):
+        parts.append(
+            " A small network (`head.py`) then corrects the scaled logits: one hidden layer "
+            f"({head['hidden']} ReLU units: {hp.get('head_seeds', 1)} networks trained from "
+            "different seeds, merged so that the output is their average) reads the logits, "
+            "the text vector and nine surface features (length, `!`, `?`, URL, @-mention, "
+            "hashtag, smile, frown, share of capitals) and adds its output to the logits. It "
+            "is trained with torch on the out-of-fold logits of the training rows and applied "
+            "with numpy. Cross-validated on those rows (mean per-source macro-F1) it scores "
+            f"{head['cv_macro_f1']} against {head['linear_cv_macro_f1']} for the linear model "
+            f"alone; per source: {_per_source_text(head)}."
+        )
     return "".join(parts)
+
+
+def _per_source_text(head: dict[str, object]) -> str:
+    per, base = head["per_source"], head["linear_per_source"]
+    assert isinstance(per, dict) and isinstance(base, dict)
+    return ", ".join(f"{s} {base[s]} -> {per[s]}" for s in per)
 
 
 DEV_BARS = {
