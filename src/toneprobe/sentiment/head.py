@@ -43,8 +43,9 @@ def surface_features(texts: Sequence[str], token_lists: Sequence[Sequence[str]])
     """
     out = np.zeros((len(texts), len(SURFACE_FEATURES)), dtype=np.float32)
     for r, (text, toks) in enumerate(zip(texts, token_lists, strict=True)):
-        classes = {emoticon_class(t) for t in toks}
-        letters = sum(c.isalpha() for c in text)
+        # only symbols and "xd"-like words can be emoticons; skip the plain words quickly
+        classes = {emoticon_class(t) for t in toks if not t.isalpha() or t[0] == "x"}
+        letters = sum(map(str.isalpha, text))
         out[r] = (
             np.log1p(len(toks)),
             "!" in text,
@@ -54,7 +55,7 @@ def surface_features(texts: Sequence[str], token_lists: Sequence[Sequence[str]])
             "#" in text,
             "emo+" in classes,
             "emo-" in classes,
-            sum(c.isupper() for c in text) / letters if letters else 0.0,
+            sum(map(str.isupper, text)) / letters if letters else 0.0,
         )
     return out
 
