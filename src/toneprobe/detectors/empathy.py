@@ -12,7 +12,10 @@ from toneprobe.findings import Finding
 CREDIT = {"acknowledge": 1.0, "apology": 0.9, "understand": 0.75, "explore": 0.7, "reassure": 0.6}
 SOLUTION_ONLY = 0.3  # a solution without any reaction to the person
 SOLUTION_KINDS = ("next_step", "alternative")
-NEGATIVE_SENTIMENT = 0.6
+# P(negative) at which a customer turn is an opportunity by sentiment alone. Set for the
+# shipped model: re-anchored by scripts/anchor_thresholds.py so that the same share of customer
+# turns in the bundled calls reaches it as reached 0.6 under the previous model (0.648 -> 0.65).
+NEGATIVE_SENTIMENT = 0.65
 MIN_WORDS = 4  # a short answer ("Der vierzehnte.") is no feeling, whatever the model says
 HEARD = 0.75
 HEARD_FLOOR = 0.7
