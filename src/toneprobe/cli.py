@@ -143,6 +143,14 @@ def train(
         list[str] | None, typer.Option("--dev", help="NAME=TSV dev set to report (repeatable).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 13,
+    head: Annotated[
+        bool,
+        typer.Option(
+            "--head/--no-head",
+            help="Stack the small correction network on the linear model (as the shipped "
+            "model does); --no-head trains the linear model only.",
+        ),
+    ] = True,
 ) -> None:
     """Train a sentiment model from labelled TSV files and write it with its model card.
 
@@ -150,7 +158,7 @@ def train(
     """
     from toneprobe.commands.sentiment import run_train
 
-    run_train(train_files, dev=dev or [], output=output, seed=seed)
+    run_train(train_files, dev=dev or [], output=output, seed=seed, head=head)
 
 
 FormatOpt = Annotated[

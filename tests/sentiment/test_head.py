@@ -134,3 +134,27 @@ def test_head_that_does_not_fit_the_model_is_refused(
     np.savez(tmp_path / "weights.npz", **arrays)
     with pytest.raises(ModelError, match=r"head takes 11 inputs, the model gives 12"):
         load_linear(tmp_path)
+
+
+@pytest.mark.parametrize(("flag", "hidden"), [([], 192), (["--no-head"], None)])
+def test_head_toneprobe_train_adds_it_unless_told_not_to(
+    tmp_path: Path, flag: list[str], hidden: int | None
+) -> None:
+    from cli import run_toneprobe
+
+    train = _write(tmp_path / "calls.tsv", TINY * 3, header=True)
+    proc = run_toneprobe("train", str(train), "--output", str(tmp_path / "m"), *flag)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    config = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert (config["head"] or {}).get("hidden") == hidden
+    sentiment = run_toneprobe(
+        "sentiment",
+        "-",
+        "--model",
+        str(tmp_path / "m"),
+        "--format",
+        "jsonl",
+        stdin="Vielen Dank, das war sehr hilfreich!\n",
+    )
+    assert sentiment.returncode == 0, sentiment.stderr[-2000:]
+    assert json.loads(sentiment.stdout)["label"] == "positive"

@@ -204,18 +204,23 @@ def test_sentiment_cli_train_renders_metrics(monkeypatch, tmp_path, capsys):
         f.write_text("label\ttext\npositive\tDanke!\nnegative\tFrechheit!\n", encoding="utf-8")
     calls = []
 
-    def fake_train(train_files, dev_files, out_dir, seed=13):
-        calls.append((train_files, dev_files, out_dir, seed))
+    def fake_train(train_files, dev_files, out_dir, seed=13, hyper=None):
+        calls.append((train_files, dev_files, out_dir, seed, hyper))
         return {"dev": {"calls": {"macro_f1": 0.8123, "rows": 2, "cross_fitted": False}}}
 
     module = types.ModuleType("toneprobe.sentiment.train")
     module.train_sentiment = fake_train
+    module.Hyper = dict  # records the keyword arguments
     monkeypatch.setitem(sys.modules, "toneprobe.sentiment.train", module)
     run_train([str(train_file)], dev=[f"calls={dev_file}"], output=tmp_path / "m", seed=7)
+    run_train([str(train_file)], dev=[], output=tmp_path / "n", head=False)
     out, err = capsys.readouterr()
-    assert json.loads(out)["dev"]["calls"]["macro_f1"] == 0.8123
+    assert json.loads(out.split("\n}\n")[0] + "}")["dev"]["calls"]["macro_f1"] == 0.8123
     assert "0.8123" in err and "calls" in err
-    assert calls == [([train_file], {"calls": dev_file}, tmp_path / "m", 7)]
+    assert calls == [
+        ([train_file], {"calls": dev_file}, tmp_path / "m", 7, {"head_hidden": 64}),
+        ([train_file], {}, tmp_path / "n", 13, {"head_hidden": 0}),
+    ]
 
 
 @pytest.mark.parametrize("dev", [["calls"], ["=x.tsv"], ["calls=/gibt/es/nicht.tsv"]])

@@ -285,22 +285,35 @@ def _print_metrics(rows: list[tuple[str, dict[str, int | float]]]) -> None:
     Console(stderr=True).print(table)
 
 
+HEAD_HIDDEN = 64  # per seed, as in the shipped model (scripts/train_models.py)
+
+
 def run_train(
     train_files: list[str],
     *,
     dev: list[str],
     output: Path,
     seed: int = 13,
+    head: bool = True,
     out: IO[str] | None = None,
 ) -> dict[str, Any]:
-    """Train a sentiment model; metrics table to stderr, the result as JSON to ``out``."""
+    """Train a sentiment model; metrics table to stderr, the result as JSON to ``out``.
+
+    ``head``: add the stacked correction head like the shipped model (else linear only).
+    """
     missing = [f for f in train_files if not Path(f).is_file()]
     if missing:
         raise InputError("no such file (training data)", missing[0])
     dev_files = parse_dev_sets(dev)
-    from toneprobe.sentiment.train import train_sentiment
+    from toneprobe.sentiment.train import Hyper, train_sentiment
 
-    result = train_sentiment([Path(f) for f in train_files], dev_files, Path(output), seed=seed)
+    result = train_sentiment(
+        [Path(f) for f in train_files],
+        dev_files,
+        Path(output),
+        seed=seed,
+        hyper=Hyper(head_hidden=HEAD_HIDDEN if head else 0),
+    )
     rows = metrics_rows(result)
     if rows:
         _print_metrics(rows)

@@ -443,8 +443,8 @@ def make_use_embedder(
             basis_src = e0
         mean = basis_src.mean(axis=0)
         _, _, vt = np.linalg.svd(basis_src - mean, full_matrices=False)
-        comps = vt[:dim]
-        signs = np.sign(comps[np.arange(dim), np.abs(comps).argmax(axis=1)])
+        comps = vt[:dim]  # fewer than dim when the training data has fewer words
+        signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
         proj = (comps * signs[:, None]).T  # (512, dim)
         table = (e0 - mean) @ proj
         if distill:
