@@ -48,19 +48,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def linear_logits(
-    feat: Featurizer,
-    coef: np.ndarray,
-    intercept: np.ndarray,
-    emb: EmbeddingTable | None,
-    emb_weight: float,
-    texts: Sequence[str],
-) -> np.ndarray:
-    """Logits of the linear model: sparse TF-IDF rows times ``coef`` (+ embedding part)."""
-    return _linear_parts(feat, coef, intercept, emb, emb_weight, texts)[0]
-
-
-def _linear_parts(
+def linear_parts(
     feat: Featurizer,
     coef: np.ndarray,
     intercept: np.ndarray,
@@ -68,7 +56,8 @@ def _linear_parts(
     emb_weight: float,
     texts: Sequence[str],
 ) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
-    """Logits, the tokens of each text and its pooled word vectors (None without a table)."""
+    """Logits of the linear model (sparse TF-IDF rows times ``coef``, plus the embedding part),
+    the tokens of each text and its pooled word vectors (None without a table)."""
     indptr, indices, values, tokens = feat.transform(texts)
     n = len(texts)
     n_cls = coef.shape[1]
@@ -102,13 +91,11 @@ class LinearModel:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Logits of the linear part alone (before temperature, offsets and head)."""
-        return linear_logits(
-            self.featurizer, self.coef, self.intercept, self.embedding, self.emb_weight, texts
-        )
+        return self.parts(texts)[0]
 
     def parts(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
         """Linear logits, each text's tokens and its pooled word vectors (what the head reads)."""
-        return _linear_parts(
+        return linear_parts(
             self.featurizer, self.coef, self.intercept, self.embedding, self.emb_weight, texts
         )
 
