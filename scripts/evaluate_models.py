@@ -2,7 +2,7 @@
 
     python scripts/evaluate_models.py [--data ../shared/data] [--extra FILE.tsv ...]
 
-Prints one row per dev set (macro-F1 vs bar) and exits 1 if any bar fails. GermEval 2017
+Prints one row per dev set (macro-F1 with its 95% bootstrap interval, vs bar) and exits 1 if any bar fails. GermEval 2017
 exists here only as a dev file that is also training data, so its figure is the
 cross-fitted (out-of-fold) one recorded by the training script in ``metrics.json``.
 ``--extra`` evaluates further held-out TSV files (``label<TAB>text``; sentiment labels, or
@@ -25,7 +25,13 @@ from toneprobe.errors import InputError  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
-from toneprobe.sentiment.train import OFFENSE_LABELS, macro_f1, read_tsv, refresh_card  # noqa: E402
+from toneprobe.sentiment.train import (  # noqa: E402
+    OFFENSE_LABELS,
+    macro_f1,
+    macro_f1_ci,
+    read_tsv,
+    refresh_card,
+)
 
 # (name, file relative to --data or the repo, bar, task, metrics.json key)
 BARS = [
@@ -49,18 +55,25 @@ BARS = [
 ]
 
 
-def _score_sentiment(be: EmbeddedBackend, path: Path) -> tuple[float, int]:
+Score = tuple[float, int, tuple[float, float] | None]  # macro-F1, rows, 95% bootstrap CI
+
+
+def _scored(y: np.ndarray, pred: np.ndarray, n_classes: int) -> Score:
+    return macro_f1(y, pred, n_classes), len(y), macro_f1_ci(y, pred, n_classes)
+
+
+def _score_sentiment(be: EmbeddedBackend, path: Path) -> Score:
     data = read_tsv(path, LABELS)
     probs = be.predict_proba(data.texts)
     y = np.array([LABELS.index(lab) for lab in data.labels])
-    return macro_f1(y, probs.argmax(axis=1), 3), len(y)
+    return _scored(y, probs.argmax(axis=1), 3)
 
 
-def _score_offense(clf: OffenseClassifier, path: Path) -> tuple[float, int]:
+def _score_offense(clf: OffenseClassifier, path: Path) -> Score:
     data = read_tsv(path, OFFENSE_LABELS)
     pred = np.array(clf.is_offensive(data.texts), dtype=int)
     y = np.array([OFFENSE_LABELS.index(lab) for lab in data.labels])
-    return macro_f1(y, pred, 2), len(y)
+    return _scored(y, pred, 2)
 
 
 def _task_of(path: Path) -> str:
@@ -92,50 +105,56 @@ def main(argv: list[str] | None = None) -> int:
         "sentiment": json.loads((sent_dir / "metrics.json").read_text(encoding="utf-8")),
         "offense": json.loads((off_dir / "metrics.json").read_text(encoding="utf-8")),
     }
-    rows: list[tuple[str, int, float, float | None, str]] = []
+    rows: list[tuple[str, int, float, tuple[float, float] | None, float | None, str]] = []
     failed = False
     for name, spec, bar, task, key in BARS:
         where, rel = spec.split(":", 1)
         path = (args.data if where == "data" else REPO) / rel
         dev = recorded[task]["dev"].get(key)
         if dev and dev.get("cross_fitted"):
+            ci = tuple(dev["ci95"]) if dev.get("ci95") else None
             f1, n, how = float(dev["macro_f1"]), int(dev["rows"]), "cross-fitted (metrics.json)"
         elif path.is_file():
             if task == "sentiment":
-                f1, n = _score_sentiment(be, path)
+                f1, n, ci = _score_sentiment(be, path)
             else:
-                f1, n = _score_offense(clf, path)
+                f1, n, ci = _score_offense(clf, path)
             how = "held out"
         else:
-            rows.append((name, 0, float("nan"), bar, f"MISSING {path}"))
+            rows.append((name, 0, float("nan"), None, bar, f"MISSING {path}"))
             failed = True
             continue
         ok = f1 >= bar
         failed |= not ok
-        rows.append((name, n, f1, bar, how + ("" if ok else "  FAIL")))
+        rows.append((name, n, f1, ci, bar, how + ("" if ok else "  FAIL")))
     for path in args.extra:
         task = _task_of(path)
-        f1, n = _score_sentiment(be, path) if task == "sentiment" else _score_offense(clf, path)
+        f1, n, ci = _score_sentiment(be, path) if task == "sentiment" else _score_offense(clf, path)
         bar = args.extra_bar
         ok = bar is None or f1 >= bar
         failed |= not ok
         rows.append(
-            (f"extra: {path.name} ({task})", n, f1, bar, "held out" + ("" if ok else "  FAIL"))
+            (f"extra: {path.name} ({task})", n, f1, ci, bar, "held out" + ("" if ok else "  FAIL"))
         )
         if args.record:
             model_dir = sent_dir if task == "sentiment" else off_dir
             m = recorded[task]
-            m.setdefault("extra_eval", {})[path.name] = {"macro_f1": round(f1, 4), "rows": n}
+            m.setdefault("extra_eval", {})[path.name] = {
+                "macro_f1": round(f1, 4),
+                "rows": n,
+                "ci95": [round(v, 4) for v in ci] if ci else None,
+            }
             (model_dir / "metrics.json").write_text(
                 json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
             refresh_card(model_dir)
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'bar':>5}  note")
-    for name, n, f1, bar, note in rows:
+    print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'95% CI':>11}  {'bar':>5}  note")
+    for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
-        print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {bar_s:>5}  {note}")
+        ci_s = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
+        print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {ci_s:>11}  {bar_s:>5}  {note}")
     print("FAIL: a bar was missed" if failed else "OK: all bars met")
     return 1 if failed else 0
 

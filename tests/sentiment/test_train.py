@@ -11,7 +11,7 @@ import pytest
 from toneprobe.errors import InputError
 from toneprobe.sentiment.embedded import EmbeddedBackend, load_linear
 from toneprobe.sentiment.features import Featurizer, tokenize
-from toneprobe.sentiment.train import Hyper, macro_f1, read_tsv, train_sentiment
+from toneprobe.sentiment.train import Hyper, macro_f1, macro_f1_ci, read_tsv, train_sentiment
 
 TINY = [
     ("positive", "Vielen Dank, das war wirklich sehr hilfreich!"),
@@ -97,8 +97,10 @@ def test_train_writes_safe_files_and_card(tiny_model: tuple[Path, dict, Path]) -
     for name in ("model.json", "vocab.json", "metrics.json"):
         json.loads((out / name).read_text(encoding="utf-8"))
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
-    f1 = metrics["dev"]["tiny_dev"]["macro_f1"]
-    assert f"| tiny_dev | 6 | {f1:.4f} | - |" in card
+    dev = metrics["dev"]["tiny_dev"]
+    lo, hi = dev["ci95"]
+    assert lo <= dev["macro_f1"] <= hi
+    assert f"| tiny_dev | 6 | {dev['macro_f1']:.4f} | {lo:.3f}-{hi:.3f} | - |" in card
 
 
 def test_train_reload_predicts_training_sentences(tiny_model: tuple[Path, dict, Path]) -> None:
@@ -239,3 +241,17 @@ def test_train_embedding_pooling_is_saved_with_the_model(tmp_path: Path) -> None
     loaded, config = load_linear(tmp_path)
     assert loaded.embedding is not None and loaded.embedding.pooling == ("mean", "max")
     np.testing.assert_allclose(loaded.logits(texts), model.logits(texts), rtol=1e-2, atol=1e-2)
+
+
+def test_train_macro_f1_ci_brackets_the_figure_and_narrows_with_more_rows() -> None:
+    """The bootstrap interval holds the point figure, is reproducible, and a set four times
+    as large (same error rate) gives an interval about half as wide."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 400)
+    pred = np.where(rng.random(400) < 0.7, y, rng.integers(0, 3, 400))
+    lo, hi = macro_f1_ci(y, pred, 3)
+    assert lo < macro_f1(y, pred, 3) < hi
+    assert macro_f1_ci(y, pred, 3) == (lo, hi)
+    lo4, hi4 = macro_f1_ci(np.tile(y, 4), np.tile(pred, 4), 3)
+    assert 0.35 < (hi4 - lo4) / (hi - lo) < 0.65
+    assert macro_f1_ci([0, 1, 2] * 30, [0, 1, 2] * 30, 3) == (1.0, 1.0)
