@@ -48,6 +48,19 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def head_inputs(z: np.ndarray, n_classes: int, n_experts: int, temperature: float) -> np.ndarray:
+    """What the head reads of the linear outputs ``z``: the model's logits and those of the
+    ``n_experts`` per-source experts divided by the temperature, then the source gate as
+    log-probabilities over the sources."""
+    k = n_classes * (1 + n_experts)
+    out = z / temperature
+    if n_experts:
+        gate = z[:, k:]
+        gate = gate - gate.max(axis=1, keepdims=True)
+        out[:, k:] = gate - np.log(np.exp(gate).sum(axis=1, keepdims=True))
+    return out
+
+
 def linear_parts(
     feat: Featurizer,
     coef: np.ndarray,
@@ -87,11 +100,19 @@ class LinearModel:
     temperature: float = 1.0
     bias: np.ndarray | None = None  # added to logits / temperature (class-prior adjustment)
     head: Head | None = None  # non-linear correction of logits / temperature (stacking)
+    # sources with an expert model: coef/intercept then hold, after the model's own columns,
+    # each expert's class logits and a gate over these sources (read by the head only)
+    experts: tuple[str, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_outputs(self) -> int:
+        """Columns of coef: the classes, plus each expert's classes and the gate's sources."""
+        return len(self.labels) * (1 + len(self.experts)) + len(self.experts)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Logits of the linear part alone (before temperature, offsets and head)."""
-        return self.parts(texts)[0]
+        return self.parts(texts)[0][:, : len(self.labels)]
 
     def parts(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
         """Linear logits, each text's tokens and its pooled word vectors (what the head reads)."""
@@ -102,9 +123,11 @@ class LinearModel:
     def final_logits(self, texts: Sequence[str]) -> np.ndarray:
         """Logits the probabilities come from: scaled, then corrected by the head or offsets."""
         z, tokens, vecs = self.parts(texts)
-        z = z / self.temperature
+        z = head_inputs(z, len(self.labels), len(self.experts), self.temperature)
         if self.head is not None:
             z = self.head.apply(z, vecs, surface_features(texts, tokens))
+        else:
+            z = z[:, : len(self.labels)]
         if self.bias is not None:
             z = z + self.bias
         return z
@@ -154,9 +177,18 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
             float(config.get("temperature", 1.0)),
             np.asarray(config["bias"], dtype=np.float64) if config.get("bias") else None,
             Head.from_arrays(arrays),
+            tuple(config.get("experts", ())),
         )
+        if coef.shape[1] != model.n_outputs or model.intercept.shape != (model.n_outputs,):
+            raise ModelError(
+                f"{path}: weights have {coef.shape[1]} columns, expected {model.n_outputs}"
+            )
+        if model.experts and model.head is None:
+            raise ModelError(f"{path}: the model has experts but no head to read them")
         if model.head is not None:
-            problem = model.head.check(len(model.labels), emb.n_out if emb is not None else 0)
+            problem = model.head.check(
+                len(model.labels), emb.n_out if emb is not None else 0, model.n_outputs
+            )
             if problem:
                 raise ModelError(f"{path}: {problem}")
     except ModelError:

@@ -62,7 +62,12 @@ def surface_features(texts: Sequence[str], token_lists: Sequence[Sequence[str]])
 
 @dataclass
 class Head:
-    """``z + relu([z, e, s] @ w1 + b1) @ w2 + b2`` for logits z, text vector e, surface s."""
+    """``z + relu([z, x, e, s] @ w1 + b1) @ w2 + b2`` for logits z, text vector e, surface s.
+
+    ``x`` are optional further linear outputs that the head reads but does not correct (the
+    per-source experts and the source gate, see ``train.fit_experts``); the correction is
+    added to the first ``n_classes`` columns, the model's own logits.
+    """
 
     w1: np.ndarray  # (n_classes + emb_dim + n_surface, hidden) float32
     b1: np.ndarray  # (hidden,)
@@ -77,9 +82,11 @@ class Head:
     def hidden(self) -> int:
         return int(self.w1.shape[1])
 
-    def check(self, n_classes: int, emb_dim: int) -> str | None:
-        """Why the arrays do not fit a model with these sizes, or None if they do."""
-        expected = n_classes + emb_dim + len(SURFACE_FEATURES)
+    def check(self, n_classes: int, emb_dim: int, n_logits: int | None = None) -> str | None:
+        """Why the arrays do not fit a model with these sizes, or None if they do.
+
+        ``n_logits``: how many linear outputs the head reads (default: ``n_classes``)."""
+        expected = (n_logits or n_classes) + emb_dim + len(SURFACE_FEATURES)
         if self.n_inputs != expected:
             return f"head takes {self.n_inputs} inputs, the model gives {expected}"
         if self.b1.shape != (self.hidden,) or self.w2.shape != (self.hidden, n_classes):
@@ -95,7 +102,7 @@ class Head:
         parts.append(surface)
         x = np.hstack(parts)
         h = np.maximum(x @ self.w1 + self.b1, 0.0)
-        return z + (h @ self.w2 + self.b2).astype(np.float64)
+        return z[:, : self.w2.shape[1]] + (h @ self.w2 + self.b2).astype(np.float64)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -135,6 +142,7 @@ def fit_head(
     y: np.ndarray,
     weights: np.ndarray,
     *,
+    n_classes: int | None = None,
     hidden: int = 64,
     seeds: int = 3,
     seed: int = 13,
@@ -144,15 +152,16 @@ def fit_head(
 ) -> Head:
     """Train ``seeds`` networks on out-of-fold logits ``z`` and merge them into one Head.
 
-    Weighted cross-entropy (``weights`` per row), AdamW, mini-batches of 128, dropout on the
+    The head corrects the first ``n_classes`` columns of ``z`` (default: all of them) and reads
+    the rest as further inputs. Weighted cross-entropy (``weights`` per row), AdamW, mini-batches of 128, dropout on the
     inputs. Deterministic for a seed (one thread while training).
     """
     import torch
 
-    n_classes = z.shape[1]
+    n_classes = n_classes or z.shape[1]
     parts = [z.astype(np.float32)] + ([emb.astype(np.float32)] if emb is not None else [])
     X = torch.from_numpy(np.hstack([*parts, surface.astype(np.float32)]))
-    base = torch.from_numpy(z.astype(np.float32))
+    base = torch.from_numpy(z[:, :n_classes].astype(np.float32))
     Y = torch.from_numpy(np.asarray(y, dtype=np.int64))
     W = torch.from_numpy(np.asarray(weights, dtype=np.float32))
     threads = torch.get_num_threads()

@@ -30,7 +30,7 @@ import numpy as np
 
 from toneprobe.errors import InputError
 from toneprobe.sentiment.base import LABELS
-from toneprobe.sentiment.embedded import LinearModel, softmax
+from toneprobe.sentiment.embedded import LinearModel, head_inputs, softmax
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer, tokenize
 from toneprobe.sentiment.head import SURFACE_FEATURES, fit_head, surface_features
 
@@ -214,6 +214,7 @@ class Hyper:
     pooling: tuple[str, ...] = ("mean",)  # how word vectors make a text vector (EmbeddingTable)
     head_hidden: int = 0  # hidden units of the stacked correction head per seed (0: no head)
     head_seeds: int = 3  # networks averaged into the head
+    experts: bool = False  # per-source expert models and a source gate as head inputs
 
 
 def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
@@ -281,14 +282,88 @@ def fit_linear(
         coef = np.hstack([-coef / 2, coef / 2]).astype(np.float32)
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     if hp.nb_mix > 0:
-        # NB-LR is linear in the same features, so the logit average is one linear model
-        n_feat = feat.n_features
-        w_nb, b_nb = _fit_nblr(X[:, :n_feat], y, w, len(labels), hp.nb_C, seed)
-        coef = coef * (1 - hp.nb_mix)
-        coef[:n_feat] += hp.nb_mix * w_nb
-        intercept = (1 - hp.nb_mix) * intercept + hp.nb_mix * b_nb
-        coef = coef.astype(np.float32)
-    return LinearModel(feat, coef, intercept, labels, emb, hp.emb_weight)
+        coef, intercept = _mix_nblr(X, y, w, coef, intercept, feat.n_features, hp, seed)
+    experts: tuple[str, ...] = ()
+    if hp.experts and hp.head_hidden and len(set(sources)) > 1:
+        experts = tuple(sorted(set(sources)))
+        more_coef, more_intercept = fit_experts(
+            X, y, sources, experts, len(labels), feat.n_features, hp, seed
+        )
+        coef = np.hstack([coef, more_coef]).astype(np.float32)
+        intercept = np.concatenate([intercept, more_intercept])
+    return LinearModel(feat, coef, intercept, labels, emb, hp.emb_weight, experts=experts)
+
+
+def _mix_nblr(X, y, w, coef, intercept, n_feat: int, hp: Hyper, seed: int):
+    """Average the logits with an NB-LR model's (``hp.nb_mix``) on the TF-IDF columns.
+
+    NB-LR is linear in the same features, so the logit average is one linear model."""
+    n_classes = coef.shape[1]
+    w_nb, b_nb = _fit_nblr(X[:, :n_feat], y, w, n_classes, hp.nb_C, seed)
+    coef = coef * (1 - hp.nb_mix)
+    coef[:n_feat] += hp.nb_mix * w_nb
+    intercept = (1 - hp.nb_mix) * intercept + hp.nb_mix * b_nb
+    return coef.astype(np.float32), intercept
+
+
+GATE_C = 4.0  # inverse regularisation of the source gate
+
+
+def fit_experts(
+    X,
+    y: np.ndarray,
+    sources: Sequence[str],
+    experts: tuple[str, ...],
+    n_classes: int,
+    n_feat: int,
+    hp: Hyper,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Linear columns for the head: one expert per source, then a gate over the sources.
+
+    The corpora label by different conventions (a PotTS annotator calls more tweets positive
+    than an SB10k one; a call-center line is judged as phone talk), and a model fitted on
+    their union averages them. Each expert is fitted (LR, NB-LR mix as ``hp``) on its own
+    source's rows only; the gate (multinomial LR) tells from the same features which source a
+    text resembles. The head reads both and learns whose opinion to trust for which text.
+    All of them share the featurizer, so they cost one wider matrix product at inference.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    src = np.asarray(sources)
+    cols: list[np.ndarray] = []
+    ints: list[np.ndarray] = []
+    for name in experts:
+        rows = np.flatnonzero(src == name)
+        Xs, ys = X[rows], y[rows]
+        w = _sample_weights([name] * len(rows), ys, n_classes, hp, {})
+        present = np.unique(ys)
+        coef = np.zeros((X.shape[1], n_classes), dtype=np.float32)
+        intercept = np.full(n_classes, -10.0)  # a class the source never uses stays unlikely
+        if len(present) > 1:
+            clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
+            clf.fit(Xs, np.searchsorted(present, ys), sample_weight=w)
+            c, b = clf.coef_.T, clf.intercept_
+            if len(present) == 2:  # binary: two softmax-equivalent columns
+                c, b = np.hstack([-c / 2, c / 2]), np.array([-b[0] / 2, b[0] / 2])
+            if hp.nb_mix > 0:
+                c, b = _mix_nblr(Xs, np.searchsorted(present, ys), w, c, b, n_feat, hp, seed)
+            coef[:, present], intercept[present] = c, b
+        else:
+            intercept[present] = 0.0
+        cols.append(coef)
+        ints.append(intercept)
+    gate = LogisticRegression(C=GATE_C, max_iter=2000, tol=1e-3, random_state=seed)
+    gate.fit(X, np.searchsorted(np.array(experts), src))
+    g_coef, g_int = gate.coef_.T, gate.intercept_
+    if len(experts) == 2:
+        g_coef, g_int = (
+            np.hstack([-g_coef / 2, g_coef / 2]),
+            np.array([-g_int[0] / 2, g_int[0] / 2]),
+        )
+    cols.append(g_coef.astype(np.float32))
+    ints.append(g_int)
+    return np.hstack(cols).astype(np.float32), np.concatenate(ints).astype(np.float64)
 
 
 def _fit_nblr(X, y: np.ndarray, w: np.ndarray, n_classes: int, C: float, seed: int):
@@ -371,7 +446,8 @@ def _folds(n: int, k: int, seed: int, strata: np.ndarray) -> list[np.ndarray]:
 
 @dataclass
 class _HeadRows:
-    """What the head is trained on: out-of-fold scaled logits, labels and row weights."""
+    """What the head is trained on: out-of-fold head inputs (``head_inputs``: the scaled
+    logits, then those of the experts and the gate), labels and row weights."""
 
     z: np.ndarray
     y: np.ndarray
@@ -387,6 +463,7 @@ class _HeadRows:
             surface_features(sub, tokens),
             self.y[rows],
             self.weights[rows],
+            n_classes=len(model.labels),
             hidden=hp.head_hidden,
             seeds=hp.head_seeds,
             seed=seed,
@@ -411,10 +488,10 @@ class _HeadRows:
             _, tokens, vecs = model.parts(sub)
             pred[fold] = head.apply(self.z[fold], vecs, surface_features(sub, tokens)).argmax(1)
         src = np.asarray(sources)
-        n_cls = self.z.shape[1]
+        n_cls = len(model.labels)
         names = sorted(set(sources))
         per = {s: round(macro_f1(self.y[src == s], pred[src == s], n_cls), 4) for s in names}
-        base = self.z.argmax(axis=1)
+        base = self.z[:, :n_cls].argmax(axis=1)
         per_base = {s: round(macro_f1(self.y[src == s], base[src == s], n_cls), 4) for s in names}
         return {
             "cv_macro_f1": round(float(np.mean(list(per.values()))), 4),
@@ -559,7 +636,8 @@ def cross_validate(
     k: int = 3,
     embedder=None,
 ) -> tuple[float, np.ndarray, dict[str, float]]:
-    """k-fold CV on training rows: mean per-source macro-F1, out-of-fold logits, per source."""
+    """k-fold CV on training rows: mean per-source macro-F1, out-of-fold linear outputs (the
+    logits first, then any experts' and the gate's), per source."""
     strata = np.array([f"{s}|{v}" for s, v in zip(sources, y, strict=True)])
     oof = np.zeros((len(y), len(labels)))
     for fold in _folds(len(y), k, seed, strata):
@@ -569,8 +647,11 @@ def cross_validate(
         model = fit_linear(
             [texts[i] for i in tr], y[tr], [sources[i] for i in tr], labels, hp, seed, embedder
         )
-        oof[fold] = model.logits([texts[i] for i in fold])
-    pred = oof.argmax(axis=1)
+        out = model.parts([texts[i] for i in fold])[0]
+        if oof.shape[1] != out.shape[1]:
+            oof = np.zeros((len(y), out.shape[1]))
+        oof[fold] = out
+    pred = oof[:, : len(labels)].argmax(axis=1)
     src = np.asarray(sources)
     per = {s: macro_f1(y[src == s], pred[src == s], len(labels)) for s in sorted(set(sources))}
     return float(np.mean(list(per.values()))), oof, per
@@ -661,10 +742,11 @@ def _train(
     assert best_oof is not None
 
     # 2. calibration (temperature) and, for the binary task, the threshold: from OOF logits
-    temperature = fit_temperature(best_oof, y)
+    main_oof = best_oof[:, : len(labels)]
+    temperature = fit_temperature(main_oof, y)
     threshold = 0.5
     if task == "offense":
-        p_off = softmax(best_oof / temperature)[:, 1]
+        p_off = softmax(main_oof / temperature)[:, 1]
         cands = np.round(np.arange(0.2, 0.81, 0.01), 2)
         threshold = float(max(cands, key=lambda t: macro_f1(y, (p_off >= t).astype(int), 2)))
 
@@ -677,12 +759,13 @@ def _train(
     bias = None
     if best_hp.head_hidden:
         weights = _sample_weights(srcs, y, len(labels), best_hp, best_hp.source_boost)
-        head_rows = _HeadRows(best_oof / temperature, y, weights)
+        z_in = head_inputs(best_oof, len(labels), len(model.experts), temperature)
+        head_rows = _HeadRows(z_in, y, weights)
         model.head = head_rows.fit(model, texts, np.arange(len(y)), best_hp, seed)
         head_cv = head_rows.cross_validate(model, texts, srcs, best_hp, seed, k=cv_folds)
         log.info("head CV %s", head_cv)
     elif task == "sentiment":
-        bias = fit_bias(best_oof / temperature, y, srcs)
+        bias = fit_bias(main_oof / temperature, y, srcs)
         log.info("class bias %s", bias.tolist())
     model.bias = bias
 
@@ -736,6 +819,7 @@ def _train(
         "temperature": round(temperature, 4),
         "bias": None if bias is None else [round(float(b), 3) for b in bias],
         "head": head_cv,
+        "experts": list(model.experts),
         "threshold": threshold,
         "dev": dev_metrics,
         "train_files": [
@@ -843,6 +927,7 @@ def save_model(
         if model.head is None
         else {"hidden": model.head.hidden, "surface_features": list(SURFACE_FEATURES)},
         "threshold": threshold,
+        "experts": list(model.experts),
         "seed": metrics.get("seed"),
         "hyper": metrics.get("hyper"),
     }
@@ -958,6 +1043,16 @@ def _model_paragraph(m: dict[str, object]) -> str:
             "with numpy. Cross-validated on those rows (mean per-source macro-F1) it scores "
             f"{head['cv_macro_f1']} against {head['linear_cv_macro_f1']} for the linear model "
             f"alone; per source: {_per_source_text(head)}."
+        )
+    experts = m.get("experts")
+    if isinstance(experts, list) and experts:
+        parts.append(
+            " Besides the logits, the head reads those of one expert per training source "
+            f"({', '.join(str(e) for e in experts)}: the same features, fitted on that source's rows "
+            "only, since the corpora label by different conventions) and a gate that tells "
+            "from the features which source a text resembles (its log-probabilities); it "
+            "learns whose opinion to trust for which text. The experts and the gate are extra "
+            "columns of the one weight matrix."
         )
     return "".join(parts)
 
