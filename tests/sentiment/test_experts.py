@@ -111,3 +111,23 @@ def test_experts_weights_that_do_not_fit_are_refused(
     np.savez(tmp_path / "weights.npz", **arrays)
     with pytest.raises(ModelError, match=r"weights have 9 columns, expected 11"):
         load_linear(tmp_path)
+
+
+def test_experts_toneprobe_train_with_two_files(tmp_path: Path) -> None:
+    """`toneprobe train a.tsv b.tsv` gives the head an expert per file, as in the shipped
+    model, and the model it writes labels sentences from the command line."""
+    from cli import run_toneprobe
+
+    calls = _write(tmp_path / "calls.tsv", CALLS * 3, header=True)
+    tweets = _write(tmp_path / "tweets.tsv", TWEETS * 3, header=True)
+    proc = run_toneprobe("train", str(calls), str(tweets), "--output", str(tmp_path / "m"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    config = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert config["experts"] == ["calls", "tweets"]
+    sentiment = run_toneprobe(
+        "sentiment", "-", "--model", str(tmp_path / "m"), "--format", "jsonl",
+        stdin="Vielen Dank, Sie haben mir sehr geholfen!\nIch bin total verärgert.\n",
+    )  # fmt: skip
+    assert sentiment.returncode == 0, sentiment.stderr[-2000:]
+    labels = [json.loads(line)["label"] for line in sentiment.stdout.splitlines()]
+    assert labels == ["positive", "negative"]

@@ -299,7 +299,8 @@ def run_train(
 ) -> dict[str, Any]:
     """Train a sentiment model; metrics table to stderr, the result as JSON to ``out``.
 
-    ``head``: add the stacked correction head like the shipped model (else linear only).
+    ``head``: add the stacked correction head like the shipped model (else linear only);
+    with several training files the head also reads one expert per file and the source gate.
     """
     missing = [f for f in train_files if not Path(f).is_file()]
     if missing:
@@ -312,7 +313,7 @@ def run_train(
         dev_files,
         Path(output),
         seed=seed,
-        hyper=Hyper(head_hidden=HEAD_HIDDEN if head else 0),
+        hyper=Hyper(head_hidden=HEAD_HIDDEN if head else 0, experts=head),
     )
     rows = metrics_rows(result)
     if rows:
