@@ -148,8 +148,8 @@ def train(
         typer.Option(
             "--head/--no-head",
             help="Stack the small correction network on the linear model (as the shipped "
-            "model does; with two or more training files it also reads one expert model per "
-            "file and a gate over the files); --no-head trains the linear model only.",
+            "model does); with two or more training files it also reads one expert model per "
+            "file and a gate over the files. --no-head trains the linear model only.",
         ),
     ] = True,
 ) -> None:
