@@ -218,8 +218,14 @@ def test_sentiment_cli_train_renders_metrics(monkeypatch, tmp_path, capsys):
     assert json.loads(out.split("\n}\n")[0] + "}")["dev"]["calls"]["macro_f1"] == 0.8123
     assert "0.8123" in err and "calls" in err
     assert calls == [
-        ([train_file], {"calls": dev_file}, tmp_path / "m", 7, {"head_hidden": 64}),
-        ([train_file], {}, tmp_path / "n", 13, {"head_hidden": 0}),
+        (
+            [train_file],
+            {"calls": dev_file},
+            tmp_path / "m",
+            7,
+            {"head_hidden": 64, "experts": True},
+        ),
+        ([train_file], {}, tmp_path / "n", 13, {"head_hidden": 0, "experts": False}),
     ]
 
 
