@@ -143,4 +143,6 @@ def test_embedded_logits_match_dense_computation(texts: list[str]) -> None:
         ref += (
             model.emb_weight * model.embedding.embed_tokens(tokens) @ model.coef[feat.n_features :]
         )
-    assert np.allclose(model.logits(texts), ref, atol=1e-5)
+    # every linear output (the model's logits, then any experts' and the gate's)
+    assert np.allclose(model.parts(texts)[0], ref, atol=1e-5)
+    assert np.allclose(model.logits(texts), ref[:, : len(model.labels)], atol=1e-5)
