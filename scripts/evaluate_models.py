@@ -2,9 +2,10 @@
 
     python scripts/evaluate_models.py [--data ../shared/data] [--extra FILE.tsv ...]
 
-Prints one row per dev set (macro-F1 with its 95% bootstrap interval, vs bar) and exits 1 if any bar fails. GermEval 2017
-exists here only as a dev file that is also training data, so its figure is the
-cross-fitted (out-of-fold) one recorded by the training script in ``metrics.json``.
+Prints one row per dev set (macro-F1 with its 95% bootstrap interval, vs bar) and exits 1
+if any bar fails. GermEval 2017 exists here only as a dev file that is also training data,
+so its figure (and interval) is the cross-fitted (out-of-fold) one recorded by the training
+script in ``metrics.json``.
 ``--extra`` evaluates further held-out TSV files (``label<TAB>text``; sentiment labels, or
 OFFENSE/OTHER for the offense model) and reports them; ``--extra-bar`` makes them gate too.
 """

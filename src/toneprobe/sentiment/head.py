@@ -153,8 +153,8 @@ def fit_head(
     """Train ``seeds`` networks on out-of-fold logits ``z`` and merge them into one Head.
 
     The head corrects the first ``n_classes`` columns of ``z`` (default: all of them) and reads
-    the rest as further inputs. Weighted cross-entropy (``weights`` per row), AdamW, mini-batches of 128, dropout on the
-    inputs. Deterministic for a seed (one thread while training).
+    the rest as further inputs. Weighted cross-entropy (``weights`` per row), AdamW,
+    mini-batches of 128, dropout on the inputs. Deterministic for a seed (one thread while training).
     """
     import torch
 

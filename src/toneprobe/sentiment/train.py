@@ -276,11 +276,8 @@ def fit_linear(
     w = _sample_weights(sources, y, len(labels), hp, {**hp.source_boost, **(source_boost or {})})
     clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
     clf.fit(X, y, sample_weight=w)
-    coef = clf.coef_.T.astype(np.float32)
-    intercept = clf.intercept_.astype(np.float64)
-    if len(labels) == 2 and coef.shape[1] == 1:  # binary: two columns, softmax-equivalent
-        coef = np.hstack([-coef / 2, coef / 2]).astype(np.float32)
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    coef, intercept = _softmax_columns(clf)
+    coef = coef.astype(np.float32)
     if hp.nb_mix > 0:
         coef, intercept = _mix_nblr(X, y, w, coef, intercept, feat.n_features, hp, seed)
     experts: tuple[str, ...] = ()
@@ -292,6 +289,16 @@ def fit_linear(
         coef = np.hstack([coef, more_coef]).astype(np.float32)
         intercept = np.concatenate([intercept, more_intercept])
     return LinearModel(feat, coef, intercept, labels, emb, hp.emb_weight, experts=experts)
+
+
+def _softmax_columns(clf) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (features x classes) and intercepts of a fitted LogisticRegression; the one
+    column of a binary model becomes two softmax-equivalent ones."""
+    coef, intercept = clf.coef_.T, clf.intercept_
+    if coef.shape[1] == 1:
+        coef = np.hstack([-coef / 2, coef / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return coef, intercept
 
 
 def _mix_nblr(X, y, w, coef, intercept, n_feat: int, hp: Hyper, seed: int):
@@ -343,9 +350,7 @@ def fit_experts(
         if len(present) > 1:
             clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
             clf.fit(Xs, np.searchsorted(present, ys), sample_weight=w)
-            c, b = clf.coef_.T, clf.intercept_
-            if len(present) == 2:  # binary: two softmax-equivalent columns
-                c, b = np.hstack([-c / 2, c / 2]), np.array([-b[0] / 2, b[0] / 2])
+            c, b = _softmax_columns(clf)
             if hp.nb_mix > 0:
                 c, b = _mix_nblr(Xs, np.searchsorted(present, ys), w, c, b, n_feat, hp, seed)
             coef[:, present], intercept[present] = c, b
@@ -355,12 +360,7 @@ def fit_experts(
         ints.append(intercept)
     gate = LogisticRegression(C=GATE_C, max_iter=2000, tol=1e-3, random_state=seed)
     gate.fit(X, np.searchsorted(np.array(experts), src))
-    g_coef, g_int = gate.coef_.T, gate.intercept_
-    if len(experts) == 2:
-        g_coef, g_int = (
-            np.hstack([-g_coef / 2, g_coef / 2]),
-            np.array([-g_int[0] / 2, g_int[0] / 2]),
-        )
+    g_coef, g_int = _softmax_columns(gate)
     cols.append(g_coef.astype(np.float32))
     ints.append(g_int)
     return np.hstack(cols).astype(np.float32), np.concatenate(ints).astype(np.float64)
