@@ -458,6 +458,12 @@ class _PoolBackend:
                 p.terminate()
         for p in procs:
             p.join(timeout=5)
+        # Let the executor's manager thread see the dead workers and close its wake-up pipe
+        # before the interpreter exits: concurrent.futures' exit hook writes to that pipe and
+        # races the thread closing it (a traceback "Bad file descriptor" after Ctrl-C).
+        manager = getattr(ex, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=5)
 
 
 class _DaskBackend:
