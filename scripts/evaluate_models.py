@@ -28,6 +28,7 @@ from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
 from toneprobe.sentiment.train import (  # noqa: E402
     OFFENSE_LABELS,
+    format_ci,
     macro_f1,
     macro_f1_ci,
     read_tsv,
@@ -154,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'95% CI':>11}  {'bar':>5}  note")
     for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
-        ci_s = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
-        print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {ci_s:>11}  {bar_s:>5}  {note}")
+        print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
     print("FAIL: a bar was missed" if failed else "OK: all bars met")
     return 1 if failed else 0
 

@@ -158,6 +158,11 @@ def macro_f1(
     return float(np.mean(f1s))
 
 
+def format_ci(ci: Sequence[float] | None) -> str:
+    """``0.618-0.684`` for an interval, ``-`` for none (card and evaluate-models tables)."""
+    return f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
+
+
 def macro_f1_ci(
     y_true: Sequence[int] | np.ndarray,
     y_pred: Sequence[int] | np.ndarray,
@@ -348,11 +353,12 @@ def fit_experts(
         coef = np.zeros((X.shape[1], n_classes), dtype=np.float32)
         intercept = np.full(n_classes, -10.0)  # a class the source never uses stays unlikely
         if len(present) > 1:
+            ys_present = np.searchsorted(present, ys)  # the classes it has, renumbered
             clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
-            clf.fit(Xs, np.searchsorted(present, ys), sample_weight=w)
+            clf.fit(Xs, ys_present, sample_weight=w)
             c, b = _softmax_columns(clf)
             if hp.nb_mix > 0:
-                c, b = _mix_nblr(Xs, np.searchsorted(present, ys), w, c, b, n_feat, hp, seed)
+                c, b = _mix_nblr(Xs, ys_present, w, c, b, n_feat, hp, seed)
             coef[:, present], intercept[present] = c, b
         else:
             intercept[present] = 0.0
@@ -1160,10 +1166,9 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
         bar_s = (
             "-" if bar is None else f"{bar:.2f} " + ("met" if d["macro_f1"] >= bar else "MISSED")
         )
-        ci = d.get("ci95")
-        ci_s = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
         lines.append(
-            f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {ci_s} | {bar_s} | "
+            f"| {name} | {d['rows']} | {d['macro_f1']:.4f} | {format_ci(d.get('ci95'))} | "
+            f"{bar_s} | "
             f"{d['accuracy']:.4f} | "
             f"{d['log_loss']:.4f} | {how} |"
         )
@@ -1180,8 +1185,7 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
     if extra:
         lines += ["", "## Held-out evaluation (never used for training or tuning)", ""]
         for name, d in extra.items():  # type: ignore[attr-defined]
-            ci = d.get("ci95")
-            ci_s = f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
+            ci_s = f" (95% CI {format_ci(d['ci95'])})" if d.get("ci95") else ""
             lines.append(f"- {name}: macro-F1 {d['macro_f1']:.4f}{ci_s} over {d['rows']} rows")
     lines += [
         "",
