@@ -21,6 +21,7 @@ strings and never prints.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toneprobe.errors import ConfigError
 from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
@@ -494,6 +495,89 @@ def misses(result: SuiteResult, thresholds: Thresholds) -> list[Miss]:
     return out
 
 
+def _top_gap(s: Sentiment) -> float:
+    top = sorted(s.scores.values(), reverse=True)
+    return top[0] - top[1]
+
+
+def is_fragile(result: CaseResult, near: float) -> bool:
+    """Whether moving the probabilities by less than ``near`` could flip the case's outcome.
+
+    MFT: the expected label and the best other label are within ``near``. INV: some text's top
+    two labels are within ``near``. DIR: shifting each of the two probabilities by ``near / 2``
+    either way changes the verdict.
+    """
+    c, p = result.case, result.predictions
+    if c.type == "MFT":
+        assert c.label is not None
+        other = max(v for k, v in p[0].scores.items() if k != c.label)
+        return abs(p[0].scores[c.label] - other) < near
+    if c.type == "INV":
+        return any(_top_gap(x) < near for x in p)
+    assert c.towards is not None
+    before, after = p[0].scores[c.towards], p[1].scores[c.towards]
+    h = near / 2
+    for db in (-h, h):
+        for da in (-h, h):
+            b, a = before + db, after + da
+            passed = a >= SATURATED if b >= SATURATED else a - b >= c.min_delta
+            if passed != result.passed:
+                return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A threshold derived from a run: pass rate minus a margin of cases, rounded down."""
+
+    scope: str
+    name: str
+    passed: int
+    total: int
+    fragile: int
+    margin: int
+    min: float
+
+    @property
+    def why(self) -> str:
+        return (
+            f"current model {self.passed}/{self.total} ({self.passed / self.total:.2f}); margin "
+            f"{self.margin} case(s) = {self.margin - self.fragile} + {self.fragile} within the "
+            f"noise band of flipping; ({self.passed}-{self.margin})/{self.total} rounded down"
+        )
+
+
+def propose_thresholds(
+    result: SuiteResult, *, near: float = 0.05, slack: int = 1
+) -> tuple[Proposal, ...]:
+    """Minimum pass rates a run supports: per capability and per test type, the share of cases
+    that passed minus ``slack`` cases and minus every passing case that ``is_fragile``, rounded
+    down to two decimals (never below 0)."""
+    out = []
+    for scope, rates in (("type", result.by_type), ("capability", result.by_capability)):
+        for rate in rates:
+            group = [r for r in result.results if getattr(r.case, scope) == rate.name]
+            fragile = sum(1 for r in group if r.passed and is_fragile(r, near))
+            margin = slack + fragile
+            floor = max(0, rate.passed - margin)
+            value = math.floor(100 * floor / rate.total + 1e-9) / 100
+            out.append(Proposal(scope, rate.name, rate.passed, rate.total, fragile, margin, value))
+    return tuple(out)
+
+
+def render_thresholds_yaml(proposals: Sequence[Proposal], header: str) -> str:
+    """A ``thresholds.yaml`` text for ``proposals`` (``header`` is written as comment lines)."""
+    lines = [f"# {line}".rstrip() for line in header.strip().splitlines()]
+    for scope, key in (("type", "by_type"), ("capability", "by_capability")):
+        lines += ["", f"{key}:"]
+        for p in proposals:
+            if p.scope == scope:
+                lines.append(f"  {p.name}:")
+                lines.append(f"    min: {p.min:.2f}")
+                lines.append(f"    why: {json.dumps(p.why, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
 # --- rendering (strings only) -------------------------------------------------------------
 
 
@@ -571,7 +655,7 @@ def render_markdown(
         for f in rate.failures[:failures_per_capability]
     ]
     if examples:
-        lines += ["", "Failing cases (at most {} per capability):".format(failures_per_capability)]
+        lines += ["", f"Failing cases (at most {failures_per_capability} per capability):"]
         lines += [""] + [f"- {name}: {_md(f.describe())}" for name, f in examples]
     return "\n".join(lines) + "\n"
 
