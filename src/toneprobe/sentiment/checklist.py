@@ -144,21 +144,25 @@ class CaseResult:
     passed: bool
     predictions: tuple[Sentiment, ...]  # one per text of the case, in order
 
-    def describe(self) -> str:
-        """One line: what was expected and what the model said."""
+    def describe(self, width: int = 100) -> str:
+        """One line: what was expected and what the model said (texts cut to ``width``)."""
         c, p = self.case, self.predictions
+
+        def q(text: str) -> str:
+            return repr(text if len(text) <= width else text[: width - 3].rstrip() + "...")
+
         if c.type == "MFT":
-            return f"{c.texts[0]!r}: expected {c.label}, got {_short(p[0])}"
+            return f"{q(c.texts[0])}: expected {c.label}, got {_short(p[0])}"
         if c.type == "INV":
             changed = [(t, s) for t, s in zip(c.texts[1:], p[1:], strict=True)]
             changed = [(t, s) for t, s in changed if s.label != p[0].label] or changed
             t, s = changed[0]
-            return f"{c.texts[0]!r} -> {_short(p[0])}; {t!r} -> {_short(s)}"
+            return f"{q(c.texts[0])} -> {_short(p[0])}; {q(t)} -> {_short(s)}"
         assert c.towards is not None
         before, after = p[0].scores[c.towards], p[1].scores[c.towards]
         return (
             f"P({c.towards}) {before:.2f} -> {after:.2f} (needs +{c.min_delta:.2f}): "
-            f"{c.texts[0]!r} -> {c.texts[1]!r}"
+            f"{q(c.texts[0])} -> {q(c.texts[1])}"
         )
 
 
@@ -276,10 +280,14 @@ def _case_problem(test: TestSpec, spec: CaseSpec) -> tuple[str, str] | None:
             return "variants", "an INV case needs at least one variant"
         if any(not v.strip() for v in spec.variants):
             return "variants", "a variant is empty"
+        if spec.text in spec.variants:
+            return "variants", "a variant equals the text (the case could not fail)"
         extra = [f for f in ("label", "variant", "towards", "min_delta") if getattr(spec, f)]
     else:
         if not spec.variant or not spec.variant.strip():
             return "variant", "a DIR case needs the variant text"
+        if spec.variant == spec.text:
+            return "variant", "the variant equals the text"
         if (spec.towards or test.towards) is None:
             return "towards", "a DIR case needs the label whose probability must rise"
         extra = [f for f in ("label", "variants") if getattr(spec, f)]
@@ -363,6 +371,7 @@ def load_suite(directory: str | Path | None = None) -> Suite:
     if not files:
         raise ConfigError(f"{directory}: no suite files (*.yaml)")
     seen: dict[str, str] = {}
+    expected: dict[str, Case] = {}  # MFT text -> the case that set its label
     caps: dict[str, Capability] = {}
     cases: list[Case] = []
     for path, text in files:
@@ -379,8 +388,16 @@ def load_suite(directory: str | Path | None = None) -> Suite:
             if case.id in seen:
                 raise ConfigError(f"{path}: {case.id}: id: duplicate (also in {seen[case.id]})")
             seen[case.id] = path
+            if case.type == "MFT":
+                other = expected.setdefault(case.texts[0], case)
+                if other.label != case.label:
+                    raise ConfigError(
+                        f"{path}: {case.id}: label: {case.label}, but {other.id} expects "
+                        f"{other.label} for the same text"
+                    )
             cases.append(case)
-    return Suite(tuple(cases), tuple(caps.values()))
+    ordered = sorted(caps.values(), key=lambda c: TEST_TYPES.index(c.type))  # stable: file order
+    return Suite(tuple(cases), tuple(ordered))
 
 
 def parse_thresholds(text: str, path: str, suite: Suite | None = None) -> Thresholds:
