@@ -389,11 +389,11 @@ def load_suite(directory: str | Path | None = None) -> Suite:
                 raise ConfigError(f"{path}: {case.id}: id: duplicate (also in {seen[case.id]})")
             seen[case.id] = path
             if case.type == "MFT":
-                other = expected.setdefault(case.texts[0], case)
-                if other.label != case.label:
+                first = expected.setdefault(case.texts[0], case)
+                if first.label != case.label:
                     raise ConfigError(
-                        f"{path}: {case.id}: label: {case.label}, but {other.id} expects "
-                        f"{other.label} for the same text"
+                        f"{path}: {case.id}: label: {case.label}, but {first.id} expects "
+                        f"{first.label} for the same text"
                     )
             cases.append(case)
     ordered = sorted(caps.values(), key=lambda c: TEST_TYPES.index(c.type))  # stable: file order
