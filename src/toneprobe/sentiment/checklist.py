@@ -86,6 +86,7 @@ class ThresholdSpec(BaseModel):
 
     min: float = Field(ge=0.0, le=1.0)
     why: str = Field(min_length=10)
+    note: str | None = None  # written by hand; kept when the thresholds are re-derived
 
 
 class ThresholdFile(BaseModel):
@@ -130,6 +131,7 @@ class Suite:
 class Threshold:
     min: float
     why: str
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,8 +424,8 @@ def parse_thresholds(text: str, path: str, suite: Suite | None = None) -> Thresh
         if lacking:
             raise ConfigError(f"{path}: by_type: no threshold for {', '.join(lacking)}")
     return Thresholds(
-        {k: Threshold(v.min, v.why.strip()) for k, v in parsed.by_type.items()},
-        {k: Threshold(v.min, v.why.strip()) for k, v in parsed.by_capability.items()},
+        {k: Threshold(v.min, v.why.strip(), v.note) for k, v in parsed.by_type.items()},
+        {k: Threshold(v.min, v.why.strip(), v.note) for k, v in parsed.by_capability.items()},
     )
 
 
@@ -582,8 +584,15 @@ def propose_thresholds(
     return tuple(out)
 
 
-def render_thresholds_yaml(proposals: Sequence[Proposal], header: str) -> str:
-    """A ``thresholds.yaml`` text for ``proposals`` (``header`` is written as comment lines)."""
+def render_thresholds_yaml(
+    proposals: Sequence[Proposal],
+    header: str,
+    notes: Mapping[tuple[str, str], str] | None = None,
+) -> str:
+    """A ``thresholds.yaml`` text for ``proposals`` (``header`` is written as comment lines).
+
+    ``notes`` maps ``(scope, name)`` to a hand-written note kept with that threshold.
+    """
     lines = [f"# {line}".rstrip() for line in header.strip().splitlines()]
     for scope, key in (("type", "by_type"), ("capability", "by_capability")):
         lines += ["", f"{key}:"]
@@ -592,6 +601,9 @@ def render_thresholds_yaml(proposals: Sequence[Proposal], header: str) -> str:
                 lines.append(f"  {p.name}:")
                 lines.append(f"    min: {p.min:.2f}")
                 lines.append(f"    why: {json.dumps(p.why, ensure_ascii=False)}")
+                note = (notes or {}).get((scope, p.name))
+                if note:
+                    lines.append(f"    note: {json.dumps(note, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
 
 
