@@ -462,3 +462,18 @@ def test_checklist_evaluate_models_updates_only_the_card_section(tmp_path: Path)
     head, _, rest = text.partition("## Behavioural tests")
     assert head == CARD.partition("## Behavioural tests")[0]
     assert rest.endswith("## Speed\n\nfast\n\n## Limits\n\nsome\n")
+
+
+def test_checklist_thresholds_yaml_round_trip_keeps_notes(runner_suite: Path) -> None:
+    from toneprobe.sentiment.checklist import render_thresholds_yaml
+
+    suite = load_suite(runner_suite)
+    props = propose_thresholds(run_suite(suite, FakeBackend()), near=0.0, slack=1)
+    notes = {("capability", "praise"): "Litotes: 'nicht schlecht' is praise."}
+    text = render_thresholds_yaml(props, "a header\nsecond line", notes)
+    assert text.startswith("# a header\n# second line\n")
+    parsed = parse_thresholds(text, "t.yaml", suite)
+    assert parsed.by_capability["praise"].min == 0.25
+    assert parsed.by_capability["praise"].note == "Litotes: 'nicht schlecht' is praise."
+    assert parsed.by_capability["formula"].note is None
+    assert parsed.by_type["MFT"].why.startswith("current model 4/6 (0.67); margin 1 case(s)")
