@@ -325,8 +325,15 @@ def _one_test(case: str, type_: str = "MFT", extra: str = "") -> str:
             _one_test(
                 '{id: demo.a, text: "gut", variant: "sehr gut"}', "DIR", "\n    label: positive"
             ),
-            "x.yaml: demo.a: label: not used by DIR tests",
+            "x.yaml: demo: label: only MFT tests expect a label",
         ),
+        (
+            _one_test(
+                '{id: demo.a, text: "gut", label: positive}', "MFT", "\n    towards: positive"
+            ),
+            "x.yaml: demo: towards: only DIR tests have one",
+        ),
+        ("tests: []\n", "x.yaml: tests: List should have at least 1 item"),
         (
             _one_test('{id: demo.a, text: "gut", label: positive}', "ABC"),
             "x.yaml: demo: type: Input should be",

@@ -271,8 +271,6 @@ def _validation_message(path: str, data: Any, err: ValidationError) -> str:
 
 def _case_problem(test: TestSpec, spec: CaseSpec) -> tuple[str, str] | None:
     """(field, message) if the case lacks what its test type needs or has what it must not."""
-    if test.type != "MFT" and test.label is not None:
-        return "label", f"not used by {test.type} tests (MFT only)"
     if test.type == "MFT":
         if (spec.label or test.label) is None:
             return "label", "an MFT case needs the expected label"
@@ -310,6 +308,10 @@ def parse_suite_file(text: str, path: str) -> tuple[tuple[Case, ...], tuple[Capa
     cases: list[Case] = []
     caps: list[Capability] = []
     for test in parsed.tests:
+        if test.type != "MFT" and test.label is not None:
+            raise ConfigError(f"{path}: {test.capability}: label: only MFT tests expect a label")
+        if test.type != "DIR" and test.towards is not None:
+            raise ConfigError(f"{path}: {test.capability}: towards: only DIR tests have one")
         caps.append(Capability(test.capability, test.type, test.description.strip(), path))
         for spec in test.cases:
             problem = _case_problem(test, spec)
