@@ -8,6 +8,11 @@ so its figure (and interval) is the cross-fitted (out-of-fold) one recorded by t
 script in ``metrics.json``.
 ``--extra`` evaluates further held-out TSV files (``label<TAB>text``; sentiment labels, or
 OFFENSE/OTHER for the offense model) and reports them; ``--extra-bar`` makes them gate too.
+``--ood DIR`` scores the sentiment model on every ``*.tsv`` in DIR, the out-of-domain sets built
+by ``scripts/ood_sets.py`` (issue 12): macro-F1 with its 95% bootstrap interval, expected
+calibration error (10 bins) and, for binary positive/negative sets (where a neutral answer is
+wrong) the forced binary F1 (neutral excluded), and for every set the share of neutral answers. For
+information only: the OOD sets never change the exit code. A missing DIR is skipped with a note.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from toneprobe.errors import InputError  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
+from toneprobe.sentiment.ood import OodScore, score_ood  # noqa: E402
 from toneprobe.sentiment.train import (  # noqa: E402
     OFFENSE_LABELS,
     format_ci,
@@ -78,6 +84,41 @@ def _score_offense(clf: OffenseClassifier, path: Path) -> Score:
     return _scored(y, pred, 2)
 
 
+def _score_ood_dir(be: EmbeddedBackend, ood_dir: Path) -> list[tuple[str, OodScore]]:
+    scores = []
+    for path in sorted(ood_dir.glob("*.tsv")):
+        data = read_tsv(path, LABELS)
+        scores.append((path.stem, score_ood(be.predict_proba(data.texts), data.labels)))
+    return scores
+
+
+def _print_ood(ood_dir: Path, scores: list[tuple[str, OodScore]] | None) -> None:
+    print()
+    if scores is None:
+        print(f"OOD sets: {ood_dir} not found, skipped (build it with scripts/ood_sets.py)")
+        return
+    if not scores:
+        print(f"OOD sets: no *.tsv in {ood_dir}, skipped (build it with scripts/ood_sets.py)")
+        return
+    print(f"OOD sets ({ood_dir}; for information, never gating)")
+    width = max(len("set"), *(len(name) for name, _ in scores))
+    print(
+        f"{'set':<{width}}  {'rows':>5}  {'classes':<7}  {'macro-F1':>8}  {'95% CI':>11}  "
+        f"{'ECE':>5}  {'neutral':>7}  {'forced':>6}"
+    )
+    for name, s in scores:
+        forced = f"{s.forced_f1:.4f}" if s.forced_f1 is not None else "-"
+        print(
+            f"{name:<{width}}  {s.rows:>5}  {'2 (p/n)' if s.binary else '3':<7}  "
+            f"{s.macro_f1:>8.4f}  {format_ci(s.ci95):>11}  {s.ece:>5.3f}  "
+            f"{s.neutral_rate:>7.1%}  {forced:>6}"
+        )
+    print(
+        "binary sets: a neutral answer is wrong; 'forced' = argmax over positive/negative only; "
+        "ECE = expected calibration error of the top answer, 10 bins"
+    )
+
+
 def _task_of(path: Path) -> str:
     try:
         read_tsv(path, LABELS)
@@ -92,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=REPO / "models")
     ap.add_argument("--extra", type=Path, action="append", default=[])
     ap.add_argument("--extra-bar", type=float, default=None)
+    ap.add_argument(
+        "--ood",
+        type=Path,
+        default=None,
+        help="directory of out-of-domain label<TAB>text sets (scripts/ood_sets.py); reported, "
+        "never gating; skipped with a note if missing",
+    )
     ap.add_argument(
         "--record",
         action="store_true",
@@ -156,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
         print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
+    if args.ood is not None:
+        _print_ood(args.ood, _score_ood_dir(be, args.ood) if args.ood.is_dir() else None)
     print("FAIL: a bar was missed" if failed else "OK: all bars met")
     return 1 if failed else 0
 
