@@ -177,17 +177,59 @@ _EN_WORDS = frozenset(
         "so",
     ]
 )
+# Spanish, French, Italian and Turkish function words: amazon.de carries reviews in those too
+_OTHER_WORDS = frozenset(
+    [
+        "y",
+        "el",
+        "la",
+        "los",
+        "las",
+        "que",
+        "muy",
+        "lo",
+        "para",
+        "con",
+        "pero",
+        "por",
+        "una",
+        "del",
+        "se",
+        "et",
+        "est",
+        "très",
+        "il",
+        "pas",
+        "une",
+        "les",
+        "ce",
+        "della",
+        "che",
+        "non",
+        "molto",
+        "è",
+        "ve",
+        "bir",
+        "çok",
+        "için",
+        "ama",
+        "gerçekten",
+    ]
+)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NON_GERMAN_LETTERS = re.compile(r"[ñçşğıœ]")
 
 
 def looks_german(text: str) -> bool:
-    """True if a text is more likely German than English (function-word counts, umlauts)."""
+    """True if a text is more likely German than anything else, by function-word counts
+    (German against English, Spanish, French, Italian, Turkish); a text without any of those
+    words counts as German if it has an umlaut or ß and no letter foreign to German."""
     words = [w.lower() for w in _WORD.findall(text)]
     de = sum(w in _DE_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    if de or en:
-        return de > en
-    return bool(re.search(r"[äöüßÄÖÜ]", text))
+    other = sum(w in _EN_WORDS or w in _OTHER_WORDS for w in words)
+    if de or other:
+        return de > other
+    return bool(re.search(r"[äöüßÄÖÜ]", text)) and not _NON_GERMAN_LETTERS.search(text.lower())
 
 
 def amazon_products(m: Mirror) -> Iterator[Row]:
