@@ -87,8 +87,13 @@ def _score_offense(clf: OffenseClassifier, path: Path) -> Score:
 def _score_ood_dir(be: EmbeddedBackend, ood_dir: Path) -> list[tuple[str, OodScore]]:
     scores = []
     for path in sorted(ood_dir.glob("*.tsv")):
-        data = read_tsv(path, LABELS)
-        scores.append((path.stem, score_ood(be.predict_proba(data.texts), data.labels)))
+        try:
+            data = read_tsv(path, LABELS)
+        except InputError as err:  # one bad file costs its row, not the report
+            print(f"OOD set skipped: {err}", file=sys.stderr)
+            continue
+        if data.texts:
+            scores.append((path.stem, score_ood(be.predict_proba(data.texts), data.labels)))
     return scores
 
 

@@ -103,6 +103,16 @@ def test_evaluate_models_ood_figures_are_the_models(ood_dir, name):
     assert cells[5 + offset] == f"{s.neutral_rate:.1%}"
 
 
+def test_evaluate_models_ood_bad_file_is_named_and_the_rest_reported(tmp_path, baseline):
+    _write(tmp_path / "reviews_de.tsv", REVIEWS)
+    _write(tmp_path / "mixed_de.tsv", [("gemischt", "Teils gut, teils schlecht.")])
+    res = _run("--data", str(tmp_path / "no-data"), "--ood", str(tmp_path))
+    assert res.returncode == baseline.returncode
+    assert sorted(_ood_rows(res.stdout)) == ["reviews_de"]
+    assert f"OOD set skipped: {tmp_path / 'mixed_de.tsv'}:2: unknown label 'gemischt'" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
 def test_evaluate_models_ood_missing_dir_is_skipped_with_a_note(tmp_path, baseline):
     res = _run("--data", str(tmp_path / "no-data"), "--ood", str(tmp_path / "absent"))
     assert res.returncode == baseline.returncode
