@@ -34,7 +34,7 @@ model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../share
 	$(PY) scripts/train_models.py --data ../shared/data
 
 evaluate-models: $(STAMP)  ## macro-F1 of the shipped models per dev set vs the bars (exit 1 on a miss)
-	$(PY) scripts/evaluate_models.py --data ../shared/data
+	$(PY) scripts/evaluate_models.py --data ../shared/data --ood ../ood
 
 BARS := --min deescalation_f1=0.75 --min hangup_f1=0.75 --min disrespect_f1=0.8 --min empathy_spearman=0.7 --min agent_spearman=0.8
 
