@@ -78,7 +78,7 @@ SPEECH_LEAD = re.compile(
 )
 # fixed lead-ins that need no verb: "laut Ihnen", "Ihrer Meinung nach", "Zitat:", "Sie meinen, ..."
 FIXED_LEAD = re.compile(
-    r"\b(?:laut\s+(?:ihnen|ihrer|ihrem|dem\s+kunden|der\s+kundin|ihm|ihr)\b[^,.!?]{0,25}"
+    r"\b(?:laut\s+(?:ihnen|ihm|ihr|(?:ihrer|ihrem|ihren|dem|der|seiner|seinem)\s+[^\W\d_]+)"
     r"|(?:ihrer|seiner|deren)\s+(?:meinung|aussage|ansicht)\s+nach"
     r"|(?:in|nach|mit)\s+ihren\s+worten|ihre[rn]?\s+worte|zitat|zitiere"
     r"|wie\s+sie\s+(?:sagen|sagten|meinen|meinten|schreiben|schrieben|es\s+nennen))\b\s*[,:]?"

@@ -32,7 +32,7 @@ def test_respect_courteous_call_scores_high_without_disrespect(scorer):
         ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v1"),
         ("Da kann ich nichts machen. Das ist nicht mein Problem.", "respect.dismissal.v1"),
         ("Wie ich Ihnen bereits dreimal erklärt habe, ist die Frist vorbei.", "respect.sarcasm.v1"),
-        ("Jetzt hören Sie mir mal zu.", "respect.command.v1"),
+        ("Jetzt hören Sie mir mal zu.", "respect.command.v2"),
     ],
 )
 def test_respect_disrespectful_agent_turn_is_flagged(scorer, agent_line, rule):
