@@ -99,6 +99,7 @@ def test_issue_13_soothing_is_not_telling_someone_to_calm_down(scorer, soothing,
     escalate = "deescalation.escalate.calm_down.v2"
     assert escalate not in {f["rule_id"] for f in calm["findings"]}, calm["findings"]
     assert calm["deescalation"]["escalating_turns"] == []
+    assert 2 in calm["deescalation"]["credited_turns"]  # inviting a breath and time calms
     assert escalate in {f["rule_id"] for f in rough["findings"]}
     assert rough["deescalation"]["escalating_turns"] == [2]
 
