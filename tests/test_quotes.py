@@ -95,6 +95,8 @@ def test_quotes_reported_speech_is_found(text: str, expected: list[str]) -> None
         "Wie oft soll man Ihnen das noch sagen, die Frist ist um.",
         "Da fragt man sich, ob Sie überhaupt zugehört haben.",
         "Sie haben das so gesagt, also ist das Ihr Problem.",
+        "Was der Monteur gesagt hat, kann ich nicht beurteilen, das ist Ihr Problem.",
+        "Wie Sie meinen, dann sind Sie eben selbst schuld.",
     ],
 )
 def test_quotes_own_voice_is_not_reported_speech(text: str) -> None:

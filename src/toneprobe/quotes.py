@@ -81,7 +81,7 @@ FIXED_LEAD = re.compile(
     r"\b(?:laut\s+(?:ihnen|ihm|ihr|(?:ihrer|ihrem|ihren|dem|der|seiner|seinem)\s+[^\W\d_]+)"
     r"|(?:ihrer|seiner|deren)\s+(?:meinung|aussage|ansicht)\s+nach"
     r"|(?:in|nach|mit)\s+ihren\s+worten|ihre[rn]?\s+worte|zitat|zitiere"
-    r"|wie\s+sie\s+(?:sagen|sagten|meinen|meinten|schreiben|schrieben|es\s+nennen))\b\s*[,:]?"
+    r"|wie\s+sie\s+(?:sagen|sagten|meinten|schreiben|schrieben|es\s+nennen))\b\s*[,:]?"
     r"|^\s*sie\s+meinen\s*,",
     re.IGNORECASE,
 )
@@ -96,6 +96,11 @@ OWN_IDIOM = re.compile(
     re.IGNORECASE,
 )
 SAID_OBJECT = re.compile(r"\b(?:das|dies|es|so)\b", re.IGNORECASE)
+# the verb of saying sits in a subordinate clause: what follows is the speaker's main clause
+SUBORDINATE = re.compile(
+    r"\s*(?:was|wie|wo|wenn|dass|ob|weil|als|nachdem|obwohl|falls|sobald)\b", re.IGNORECASE
+)
+MAIN_CLAUSE_AFTER = re.compile(r"\s*[^\W\d_]+\s+(?:ich|wir)\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"\b(?:ich|wir|man)\b", re.IGNORECASE)  # "man" asks rhetorically
 NEGATED = re.compile(r"\b(?:nie|niemals|nicht|keinen|keine)\b", re.IGNORECASE)
 # the reported part ends where the speaker answers it: "..., aber ...", " - doch ..."
@@ -192,6 +197,8 @@ def reported_ranges(text: str, sentences: Sequence[Range]) -> list[Range]:
                 continue
             if SAID_OBJECT.search(clause):
                 continue  # "Sie haben das so gesagt, ...": what was said is named, not quoted
+            if SUBORDINATE.match(clause) or MAIN_CLAUSE_AFTER.match(sentence, m.end()):
+                continue  # "Was der Vertreter gesagt hat, kann ich nicht beurteilen."
             out.append((s0 + m.end(), s0 + _content_end(sentence, m.end())))
         for m in FIXED_LEAD.finditer(sentence):
             out.append((s0 + m.end(), s0 + _content_end(sentence, m.end())))
