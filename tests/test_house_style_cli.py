@@ -119,12 +119,14 @@ def test_house_style_reaches_evaluate_examples_report_and_explain(shop):
         assert proc.returncode == 0, proc.stderr
         assert (DU_RULE in out.read_text(encoding="utf-8")) is present
 
-    for address, present in (("Sie", True), ("du", False)):
+    for address, present, weight in (("Sie", True, "1.37"), ("du", False, "0.00")):
         proc = run_toneprobe(
             "explain", "calls/radhaus_du.txt", "--model", "fake", "--address", address, cwd=shop
         )
         assert proc.returncode == 0, proc.stderr
         assert (DU_RULE in proc.stdout) is present
+        # three "du" findings saturate: 0.7 * (1 + 0.6 + 0.6**2) = 1.37, not 2.1
+        assert f"negative findings weighing {weight} with repeats" in proc.stdout
 
 
 @pytest.mark.parametrize("command", ["score", "explain", "evaluate", "examples", "report"])
