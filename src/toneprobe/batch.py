@@ -58,6 +58,8 @@ class BatchOptions:
     customer_words: tuple[str, ...] = ()
     #: component weights from the configuration (a ``scoring.Weights``); None: the defaults
     weights: Any = None
+    #: house style for "du"/"Sie" (``[respect] address``, ``--address``); None: the scorer's
+    address: str | None = None
     #: return each call's Transcript with its record (coaching windows need the turns)
     keep_transcripts: bool = False
 
@@ -313,11 +315,7 @@ def preload_scorer() -> None:
 def _score_chunk_with(
     chunk: Sequence[Source], scorer: Any, options: BatchOptions
 ) -> list[list[Outcome]] | _Fatal:
-    if options.weights is not None and scorer.weights != options.weights:
-        # the worker's scorer is shared (preloaded, cached per model); the weights only change
-        # how a record is summed up, so a shallow copy with the run's weights is enough
-        scorer = copy.copy(scorer)
-        scorer.weights = options.weights
+    scorer = with_run_settings(scorer, options)
     out: list[list[Outcome]] = []
     for src in chunk:
         try:
@@ -325,6 +323,24 @@ def _score_chunk_with(
         except ToneprobeError as err:
             return _Fatal(str(err), err.exit_code)
     return out
+
+
+def with_run_settings(scorer: Any, options: BatchOptions) -> Any:
+    """The scorer with this run's weights and address style.
+
+    A worker's scorer is shared (preloaded, cached per model); weights and the address style
+    only change how findings are kept and summed up, so a shallow copy is enough."""
+    changes = {}
+    if options.weights is not None and scorer.weights != options.weights:
+        changes["weights"] = options.weights
+    if options.address is not None and scorer.address != options.address:
+        changes["address"] = options.address
+    if not changes:
+        return scorer
+    scorer = copy.copy(scorer)
+    for name, value in changes.items():
+        setattr(scorer, name, value)
+    return scorer
 
 
 def _pool_task(chunk: Sequence[Source]) -> list[list[Outcome]] | _Fatal:

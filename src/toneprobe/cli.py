@@ -69,6 +69,23 @@ ConfigOpt = Annotated[
     str | None,
     typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
 ]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help=(
+            "House style for du/Sie: mirror (the agent's du counts only when the customer says "
+            "Sie), Sie (every du counts) or du (du is the house style, never a finding). "
+            "Default: [respect] address in the config, else mirror."
+        ),
+    ),
+]
+
+
+def _check_address(address: str | None) -> None:
+    from toneprobe.config import ADDRESS_STYLES
+
+    _check_choice(address, ADDRESS_STYLES, "--address")
 
 
 @app.command()
@@ -229,6 +246,7 @@ def score(
         str | None, typer.Option("--scheduler", help="Dask scheduler address (--engine dask).")
     ] = None,
     config: ConfigOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Score calls and print per-agent empathy scores (or per call with --by call).
 
@@ -241,7 +259,8 @@ def score(
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(by, ("agent", "call"), "--by")
     _check_choice(engine, ("local", "dask"), "--engine")
-    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()))
+    _check_address(address)
+    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()), address=address)
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
@@ -261,6 +280,7 @@ def explain(
     input_format: InputFormatOpt = None,
     agent_speaker: AgentSpeakerOpt = None,
     config: ConfigOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Show a call turn by turn: sentiment, findings with their words highlighted, and the score.
 
@@ -269,9 +289,12 @@ def explain(
     from toneprobe.batch import BatchOptions
     from toneprobe.commands.score import run_explain
 
+    _check_address(address)
     run_explain(
         path,
-        options=BatchOptions(input_format, agent_speaker, model, tuple(rules or ())),
+        options=BatchOptions(
+            input_format, agent_speaker, model, tuple(rules or ()), address=address
+        ),
         call_id=call_id,
         config_path=config,
     )
@@ -295,12 +318,13 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
-def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers):  # type: ignore[no-untyped-def]
+def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, address):  # type: ignore[no-untyped-def]
     from toneprobe.commands.workflows import ScoreOptions
 
+    _check_address(address)
     return ScoreOptions(
         model, tuple(rules or ()), input_format, agent_speaker, config, quiet,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or os.cpu_count() or 1, address=address,
     )  # fmt: skip
 
 
@@ -316,7 +340,7 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", "-F", help="table | json")] = "table",
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
 ) -> None:  # fmt: skip
     """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
 
@@ -325,7 +349,9 @@ def evaluate(
     from toneprobe.commands.workflows import run_evaluate
 
     _check_choice(fmt, ("table", "json"), "--format")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address
+    )
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
 
@@ -341,7 +367,7 @@ def examples(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
 ) -> None:  # fmt: skip
     """Coaching moments: the strongest positive or negative agent findings, with context.
 
@@ -351,7 +377,9 @@ def examples(
 
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address
+    )
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
 
@@ -363,7 +391,7 @@ def report(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
 ) -> None:  # fmt: skip
     """Write one self-contained offline HTML report: agents, charts, best and worst calls.
 
@@ -371,7 +399,9 @@ def report(
     """
     from toneprobe.commands.workflows import run_report
 
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address
+    )
     run_report(paths, output=output, redaction=not no_redact, options=opts)
 
 

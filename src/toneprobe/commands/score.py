@@ -119,12 +119,13 @@ def run_score(
     from toneprobe.config import load_config
 
     config = load_config(config_path)
-    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs, options.address)
     options = dataclasses.replace(
         options,
         agent_words=config.roles.agent,
         customer_words=config.roles.customer,
         weights=scorer.weights,  # worker processes build their own scorer
+        address=scorer.address,
     )
     by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
     stream_rows = by == "call" and fmt in ("jsonl", "csv")
@@ -250,7 +251,7 @@ def run_explain(
 ) -> None:
     """Print one call turn by turn with sentiment, highlighted findings and the score breakdown.
 
-    The configuration (weights, aliases, roles) applies as in ``score``, so the breakdown adds
+    The configuration (weights, aliases, roles, address style) applies as in ``score``, so the breakdown adds
     up to the score that ``score`` reports for the same call.
     """
     from toneprobe.config import load_config
@@ -266,7 +267,7 @@ def run_explain(
         transcripts = [t for t in transcripts if t.call_id == call_id]
         if not transcripts:
             raise InputError(f"no call with id {call_id!r} in this file", path)
-    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs, options.address)
     for w in result.warnings:
         _say(f"warning: {w}")
     for transcript in transcripts:

@@ -43,12 +43,14 @@ class ScoreOptions:
     config_path: str | None = None
     quiet: bool = False
     workers: int = 1
+    #: house style for "du"/"Sie" (``--address``); None: ``[respect] address`` or mirror
+    address: str | None = None
 
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
     from toneprobe.pipeline import Scorer
 
-    return Scorer.from_config(config, options.model, options.rules_dirs)
+    return Scorer.from_config(config, options.model, options.rules_dirs, options.address)
 
 
 def iter_scored(
@@ -77,6 +79,7 @@ def iter_scored(
         agent_words=config.roles.agent,
         customer_words=config.roles.customer,
         weights=scorer.weights,
+        address=scorer.address,
         keep_transcripts=True,
     )
     tally = Tally()
