@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as _dt
 import json
 import logging
 import sys
@@ -391,6 +392,41 @@ def _parent(path: Path) -> None:
         raise InputError(f"cannot create the folder: {err.strerror}", str(path.parent)) from None
 
 
+def _split_saved(files: Sequence[Path | str]) -> tuple[list[Path | str], list[Path | str]]:
+    """Saved score files (JSONL call records, known by their content) and the rest."""
+    from toneprobe.trends import is_saved_scores
+
+    saved = [f for f in files if is_saved_scores(f)]
+    return saved, [f for f in files if f not in saved]
+
+
+def _saved_items(
+    saved: Sequence[Path | str], *, single: bool, config: Config, quiet: bool
+) -> list[tuple[dict[str, Any], Transcript | None]]:
+    """The records of saved score files as they are (no transcript). A bad line is the error
+    when it is the only input, else it is skipped, named and counted."""
+    from toneprobe.batch import describe_error
+    from toneprobe.trends import _read_saved_calls
+
+    items: list[tuple[dict[str, Any], Transcript | None]] = []
+    errors: list[dict[str, Any]] = []
+    for path in saved:
+        for call in _read_saved_calls(path, None if single else errors):
+            call["agent"] = config.canonical_agent(call.get("agent"))
+            items.append((call, None))
+    if not quiet:
+        for e in errors:
+            _say(f"skipped: {describe_error(e)}")
+        if saved:
+            _say(
+                f"read {len(items)} saved calls from {len(saved)} score file(s), not scored "
+                f"again ({len(errors)} bad line(s) skipped)"
+            )
+    if saved and not items:
+        raise InputError("no saved call could be read", str(saved[0]))
+    return items
+
+
 def run_report(
     paths: Sequence[str],
     *,
@@ -398,22 +434,55 @@ def run_report(
     redaction: bool = True,
     n_examples: int = 10,
     options: ScoreOptions = ScoreOptions(),
+    period: str | None = None,
+    date: _dt.date | None = None,
 ) -> None:
-    """Score the inputs and write the HTML report to ``output`` atomically."""
+    """Score the inputs and write the HTML report to ``output`` atomically.
+
+    Saved score files (JSONL call records) are read as they are, without scoring; the
+    transcripts among the inputs are scored. ``period`` (week|month, default: chosen from the
+    span of the dates) sets the trend charts; ``date`` sets every call's date.
+    """
     from toneprobe.output import atomic_output
+    from toneprobe.readers import iter_input_files
     from toneprobe.report import build_report
     from toneprobe.scoring import aggregate_agents
+    from toneprobe.trends import TrendAggregator, auto_period, call_day
 
     config = load_config(options.config_path)
     _parent(Path(output))  # before the scoring, so a bad path fails fast
-    items, scorer = score_inputs(paths, options, config)
-    agents = aggregate_agents([c for c, _ in items], scorer.weights)
+    files = iter_input_files(list(paths))
+    if not files:
+        raise InputError("no transcript files found", " ".join(paths))
+    saved, rest = _split_saved(files)
+    items: list[tuple[dict[str, Any], Transcript | None]] = []
+    items.extend(_saved_items(saved, single=len(files) == 1, config=config, quiet=options.quiet))
+    if rest:
+        scored, scorer = score_inputs([str(f) for f in rest], options, config)
+        items.extend(scored)
+        weights = scorer.weights
+    else:
+        weights = _scorer(config, options).weights  # the configured weights, no model loaded
+    if date is not None:
+        for call, _ in items:
+            call["date"] = date.isoformat()
+    agents = aggregate_agents([c for c, _ in items], weights)
+    days = [d for d in (call_day(c) for c, _ in items) if d is not None]
+    trend = TrendAggregator(period or auto_period(days), weights.agents.low_n)
+    for call, _ in items:
+        trend.add(call)
+    trends = {
+        "period": trend.period,
+        "low_n": trend.low_n,
+        "points": [p.to_dict() for p in trend.points()],
+    }
     html_text = build_report(
         items,
         agents,
         redaction=redaction and config.redaction.enabled,
         redact_options=config.redaction.options(),
         n_examples=n_examples,
+        trends=trends,
     )
     with atomic_output(Path(output), sys.stdout) as fh:
         fh.write(html_text)

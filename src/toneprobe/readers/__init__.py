@@ -12,9 +12,10 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from toneprobe.dates import date_from_name
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.model import Transcript
 from toneprobe.readers.aws import AwsTranscribeReader
@@ -101,8 +102,6 @@ def combine_calls(transcripts: list[Transcript]) -> tuple[list[Transcript], list
     * Genesys writes one file per communication: merge a conversation's files in time order.
     Calls without a ``source_call_id`` pass through unchanged, in their order.
     """
-    from dataclasses import replace
-
     groups: dict[tuple[str, str], list[int]] = {}
     for i, t in enumerate(transcripts):
         fmt, sid = t.metadata.get("format"), t.metadata.get("source_call_id")
@@ -291,6 +290,8 @@ def read_text(
             if transcript is None:
                 result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
                 continue
+            if transcript.date is None and (named := date_from_name(path)) is not None:
+                transcript = replace(transcript, date=named)
             result.transcripts.append(transcript)
     except InputError:
         raise
