@@ -195,19 +195,13 @@ def trend_chart(
     """One agent's mean score per period with 95% intervals on a shared period axis.
 
     Periods with enough calls are joined by a line; periods with fewer than ``low_n`` calls
-    are grey points of their own (no line leads to them, so they never read as a drop).
+    are hollow grey points of their own (no line leads to them, so they never read as a drop;
+    the page's stylesheet greys the second series of charts under ``.trend``).
     """
     import pygal
-    from pygal.style import Style
 
-    style = _style()
-    grey = Style(**{**{k: getattr(style, k) for k in ("background", "plot_background",
-                    "font_family", "label_font_size", "major_label_font_size",
-                    "legend_font_size", "title_font_size", "value_font_size")},
-                    "colors": (_COLORS[0], "#9a9a9a")})  # fmt: skip
     chart = pygal.Line(
         **_base_config(
-            style=grey,
             width=560,
             height=260,
             explicit_size=True,
@@ -302,6 +296,8 @@ li.pos::marker{color:var(--pos-b)}
 li.cue::marker{color:#9a7d0a}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;background:#eee}
 .note{color:var(--muted);font-size:13px}
+.trend svg.pygal-chart .color-1{stroke:#9a9a9a;fill:#9a9a9a}
+.trend svg.pygal-chart .serie-1 .dot{fill:#fff;stroke:#6f6f6f;stroke-width:2px}
 [hidden]{display:none !important}
 """
 
@@ -527,7 +523,7 @@ def trend_section(sink: _ChartSink, trends: Mapping[str, Any], agent_names: Sequ
         )
         + "</p>"
     )
-    out.append('<div class="cards">')
+    out.append('<div class="cards trend">')
     for name in agent_names:
         mine = [p for p in points if p["agent"] == name and p.get("period") is not None]
         if not mine and name not in undated:
