@@ -287,7 +287,9 @@ def _read_saved_calls(
             except UnicodeDecodeError:
                 problem = "not UTF-8 text"
             except json.JSONDecodeError as err:
-                cut = not raw.endswith(b"\n") and err.pos >= len(line.rstrip()) - 1
+                cut = not raw.endswith(b"\n") and (
+                    err.pos >= len(line.rstrip()) - 1 or err.msg.startswith("Unterminated")
+                )
                 problem = (
                     "incomplete last line (an interrupted run?)"
                     if cut
