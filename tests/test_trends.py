@@ -226,6 +226,20 @@ def test_bad_saved_lines_are_skipped_and_counted_in_a_batch(saved_samples, tmp_p
     assert strict.returncode == 2
 
 
+def test_commands_that_need_transcripts_say_so_for_saved_scores(saved_samples, tmp_path):
+    renamed = tmp_path / "scores.txt"  # known by content, not by the name
+    shutil.copy(saved_samples, renamed)
+    proc = run_toneprobe("score", str(renamed), "--by", "agent", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["saved_calls"] == 44
+    proc = run_toneprobe("examples", str(saved_samples), *FAKE)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"Error: {saved_samples}:1: saved scores, not transcripts: `score` and `report` read "
+        "them (as a file, not stdin) without scoring; other commands need the transcripts"
+    ]
+
+
 def test_turn_row_jsonl_is_still_a_transcript(tmp_path):
     rows = [
         ("agent", "Guten Tag, Stadtwerke Elmtal, Sie sprechen mit Frau Ostermann."),

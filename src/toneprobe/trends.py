@@ -194,7 +194,6 @@ _NEEDED: tuple[tuple[str, type | tuple[type, ...]], ...] = (
     ("respect", dict),
     ("findings", list),
 )
-_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
 
 
 def is_call_record(obj: Any) -> bool:
@@ -217,8 +216,8 @@ def _first_line(path: Path) -> str:
 def is_saved_scores(path: Path | str) -> bool:
     """Whether a file is saved scores: its first line is a call record (read from content)."""
     p = Path(str(path))
-    if str(path) == "-" or p.suffix.lower() not in _SUFFIXES:
-        return False
+    if str(path) == "-":
+        return False  # stdin is read once, by the readers
     try:
         first = _first_line(p)
     except OSError:

@@ -249,6 +249,15 @@ def detect_reader(text: str, path: str | None = None) -> Reader:
             first = first_jsonl_object(text)
             if first is not None and "\n" in text.strip():
                 jsonl_rows(text, path)  # names the first broken line, if any
+                from toneprobe.trends import is_call_record
+
+                if is_call_record(first):
+                    raise InputError(
+                        "saved scores, not transcripts: `score` and `report` read them (as a "
+                        "file, not stdin) without scoring; other commands need the transcripts",
+                        path,
+                        1,
+                    )
                 keys = ", ".join(list(first)[:6])
                 raise InputError(f"JSON lines of unknown shape (first keys: {keys})", path, 1)
             raise json_error(text, path)
