@@ -192,6 +192,8 @@ def run_score(
                 for call in _read_saved_calls(path, None if single else errors):
                     saved_calls += 1
                     take(call)
+                    if stop.signum is not None:
+                        break
             for e in errors:
                 if not quiet:
                     progress.say(f"skipped: {describe_error(e)}")
@@ -244,10 +246,10 @@ def run_score(
         if files:
             _say(progress.summary(tally))
         if tally.files_skipped or tally.calls_failed or saved_skipped:
+            lines = f", {saved_skipped} saved line(s) skipped" if saved_skipped else ""
             _say(
                 f"warning: {tally.files_skipped} file(s) skipped, {tally.calls_failed} call(s) "
-                f"failed, {saved_skipped} saved line(s) skipped (listed above"
-                + (" and in errors)" if fmt == "json" else ")")
+                f"failed{lines} (listed above" + (" and in errors)" if fmt == "json" else ")")
             )
     if errors and strict:
         return 2

@@ -4,6 +4,7 @@ Each reads the inputs, scores every call once (keeping the Transcript next to it
 record, since examples and the report show turn text), calls the pure function
 (:mod:`toneprobe.evaluate`, :mod:`toneprobe.coaching`, :mod:`toneprobe.report`) and
 renders the result. Data goes to stdout (or the ``--output`` file); messages go to stderr.
+``report`` also takes saved scores (JSONL call records), which it reads without scoring.
 """
 
 from __future__ import annotations
