@@ -105,6 +105,28 @@ def test_dates_come_from_source_metadata(tmp_path):
     }
 
 
+def test_dates_come_from_a_date_column_of_an_export(tmp_path):
+    export = tmp_path / "export_2020-01-01.csv"  # the column wins over the name
+    export.write_text(
+        "Anruf-ID;Datum;Rolle;Äußerung\n"
+        "K-1;23.11.2026;Agent;Guten Morgen, Kundenservice, was kann ich für Sie tun?\n"
+        "K-1;23.11.2026;Kunde;Meine Rechnung ist doppelt so hoch wie sonst.\n"
+        "K-2;;Agent;Guten Tag, Sie sprechen mit Herrn Albers.\n"
+        "K-2;;Kunde;Ich wollte nur meine neue Adresse durchgeben.\n",
+        encoding="utf-8",
+    )
+    records = _score_jsonl(str(export))
+    assert {r["call_id"]: r["date"] for r in records} == {"K-1": "2026-11-23", "K-2": "2020-01-01"}
+    bad = tmp_path / "falsch.csv"
+    bad.write_text(
+        "call_id;date;role;text\nK-3;morgen;agent;Guten Tag, was kann ich für Sie tun?\n",
+        encoding="utf-8",
+    )
+    proc = run_toneprobe("score", str(bad), *FAKE)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"Error: {bad}:2: malformed date 'morgen'"]
+
+
 def test_convert_keeps_the_date_and_reads_it_back(tmp_path):
     proc = run_toneprobe("convert", str(SAMPLES / "genesys" / "call_029.json"))
     assert proc.returncode == 0, proc.stderr

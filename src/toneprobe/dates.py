@@ -67,6 +67,14 @@ def parse_date(value: Any) -> _dt.date:
         raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
+def parse_day(text: str) -> _dt.date | None:
+    """A date cell of an export: ISO (``2026-11-23``, also a time) or German ``23.11.2026``."""
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+\d{1,2}:\d\d(?::\d\d)?)?", text.strip())
+    if m:
+        return _valid(m.group(3), m.group(2), m.group(1))
+    return date_from_iso_time(text)
+
+
 def date_from_iso_time(value: Any) -> _dt.date | None:
     """The day of an ISO 8601 / RFC 3339 time or date; None if it is not one."""
     try:
