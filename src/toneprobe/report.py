@@ -549,6 +549,31 @@ def trend_section(sink: _ChartSink, trends: Mapping[str, Any], agent_names: Sequ
     return "".join(out)
 
 
+def slim_record(call: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`build_report` reads from a call that has no transcript (saved scores):
+    ids, score, outcomes, the customer's sentiment line and the findings' rule ids and turns.
+    A report over many thousand saved calls keeps these instead of the whole records."""
+    respect = call.get("respect") or {}
+    return {
+        "call_id": call.get("call_id"),
+        "agent": call.get("agent"),
+        "date": call.get("date"),
+        "empathy_score": call.get("empathy_score"),
+        "deescalation": {"outcome": (call.get("deescalation") or {}).get("outcome")},
+        "hangup": {"outcome": (call.get("hangup") or {}).get("outcome")},
+        "respect": {"disrespect": respect.get("disrespect")},
+        "sentiment": [
+            {"role": "customer", "polarity": s.get("polarity")}
+            for s in call.get("sentiment") or []
+            if s.get("role") == "customer"
+        ],
+        "findings": [
+            {k: f.get(k) for k in ("rule_id", "turn", "role", "polarity", "weight")}
+            for f in call.get("findings") or []
+        ],
+    }
+
+
 def build_report(
     items: Iterable[tuple[Mapping[str, Any], Transcript | None]],
     agents: Sequence[Mapping[str, Any]],

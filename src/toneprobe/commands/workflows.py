@@ -401,31 +401,31 @@ def _split_saved(files: Sequence[Path | str]) -> tuple[list[Path | str], list[Pa
     return saved, [f for f in files if f not in saved]
 
 
-def _saved_items(
+def _iter_saved(
     saved: Sequence[Path | str], *, single: bool, config: Config, quiet: bool
-) -> list[tuple[dict[str, Any], Transcript | None]]:
-    """The records of saved score files as they are (no transcript). A bad line is the error
-    when it is the only input, else it is skipped, named and counted."""
+) -> Iterator[dict[str, Any]]:
+    """The records of saved score files as they are, agent names through the aliases. A bad
+    line is the error when it is the only input, else it is skipped, named and counted."""
     from toneprobe.batch import describe_error
     from toneprobe.trends import _read_saved_calls
 
-    items: list[tuple[dict[str, Any], Transcript | None]] = []
     errors: list[dict[str, Any]] = []
+    n = 0
     for path in saved:
         for call in _read_saved_calls(path, None if single else errors):
             call["agent"] = config.canonical_agent(call.get("agent"))
-            items.append((call, None))
+            n += 1
+            yield call
     if not quiet:
         for e in errors:
             _say(f"skipped: {describe_error(e)}")
         if saved:
             _say(
-                f"read {len(items)} saved calls from {len(saved)} score file(s), not scored "
-                f"again ({len(errors)} bad line(s) skipped)"
+                f"read {n} saved calls from {len(saved)} score file(s), not scored again "
+                f"({len(errors)} bad line(s) skipped)"
             )
-    if saved and not items:
+    if saved and not n:
         raise InputError("no saved call could be read", str(saved[0]))
-    return items
 
 
 def run_report(
@@ -446,9 +446,9 @@ def run_report(
     """
     from toneprobe.output import atomic_output
     from toneprobe.readers import iter_input_files
-    from toneprobe.report import build_report
-    from toneprobe.scoring import aggregate_agents
-    from toneprobe.trends import TrendAggregator, auto_period, call_day
+    from toneprobe.report import build_report, slim_record
+    from toneprobe.scoring import AgentAggregator
+    from toneprobe.trends import PERIODS, TrendAggregator, auto_period, call_day
 
     config = load_config(options.config_path)
     _parent(Path(output))  # before the scoring, so a bad path fails fast
@@ -456,22 +456,34 @@ def run_report(
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
     saved, rest = _split_saved(files)
+    weights = _scorer(config, options).weights  # the configured weights; no model is loaded
+    agg = AgentAggregator(weights)
+    trend_by = {
+        p: TrendAggregator(p, weights.agents.low_n) for p in ([period] if period else PERIODS)
+    }
+    span: list[_dt.date] = []
     items: list[tuple[dict[str, Any], Transcript | None]] = []
-    items.extend(_saved_items(saved, single=len(files) == 1, config=config, quiet=options.quiet))
-    if rest:
-        scored, scorer = score_inputs([str(f) for f in rest], options, config)
-        items.extend(scored)
-        weights = scorer.weights
-    else:
-        weights = _scorer(config, options).weights  # the configured weights, no model loaded
-    if date is not None:
-        for call, _ in items:
+
+    def take(call: dict[str, Any], transcript: Transcript | None) -> None:
+        if date is not None:
             call["date"] = date.isoformat()
-    agents = aggregate_agents([c for c, _ in items], weights)
-    days = [d for d in (call_day(c) for c, _ in items) if d is not None]
-    trend = TrendAggregator(period or auto_period(days), weights.agents.low_n)
-    for call, _ in items:
-        trend.add(call)
+        agg.add(call)
+        for trend in trend_by.values():
+            trend.add(call)
+        if (day := call_day(call)) is not None:
+            span[:] = [min(span[0], day), max(span[1], day)] if span else [day, day]
+        # without a transcript only a few fields are shown: keep those (memory stays small)
+        items.append((call if transcript is not None else slim_record(call), transcript))
+
+    for call in _iter_saved(saved, single=len(files) == 1, config=config, quiet=options.quiet):
+        take(call, None)
+    if rest:
+        for call, transcript in iter_scored(
+            [str(f) for f in rest], options, config, _scorer(config, options)
+        ):
+            take(call, transcript)
+    agents = agg.agents()
+    trend = trend_by[period or auto_period(span)]
     trends = {
         "period": trend.period,
         "low_n": trend.low_n,
