@@ -377,19 +377,28 @@ def test_report_from_saved_scores_has_a_trend_chart_per_agent(saved_samples, tmp
     records = _jsonl(saved_samples.read_text(encoding="utf-8"))
     weeks = ["2026-11-02"] * 6 + ["2026-11-10"] * 2 + ["2026-11-17"] * 6 + [None] * 2
     calls = _dated(records, "Lea Brandt", weeks) + _dated(records, "Dirk Lemke", weeks[:6])
-    path = _write(tmp_path / "scores.jsonl", calls)
+    _write(tmp_path / "scores.jsonl", calls)
+    shutil.copy(SAMPLES / "json" / "call_001.json", tmp_path / "2026-11-18_neu.json")
     out = tmp_path / "report.html"
-    proc = run_toneprobe("report", str(path), "--output", str(out))
+    proc = run_toneprobe("report", str(tmp_path), "--output", str(out), *FAKE, "-j", "1")
     assert proc.returncode == 0, proc.stderr
     assert "read 22 saved calls from 1 score file(s), not scored again" in proc.stderr
+    assert "scored 1 calls" in proc.stderr  # the transcript among them
     html_text = out.read_text(encoding="utf-8")
+    assert "<p>23 calls · 3 agents · " in html_text
+    lea = [c["empathy_score"] for c in calls if c["agent"] == "Lea Brandt"]
+    assert (
+        '<tr data-agent="Lea Brandt"><td>Lea Brandt</td><td class="num">16</td>'
+        f'<td class="num"><b>{sum(lea) / len(lea):.1f}</b></td>'
+    ) in html_text
     assert '<section id="trends"><h2>Trend per week</h2>' in html_text
     for agent in ("Lea Brandt", "Dirk Lemke"):
         assert f'aria-label="{agent}: empathy score per week with 95% intervals"' in html_text
     assert "<b>2 calls without a date</b>" in html_text
     assert "2 calls without a date not shown." in html_text
     assert "fewer than 5 calls" in html_text
-    assert html_text.count('<span class="low">few calls</span>') == 1  # Lea's week 46
+    # Lea's week 46 and the one scored call of Jana Krüger (week 47)
+    assert html_text.count('<span class="low">few calls</span>') == 2
     assert "Scores read from a saved score file" in html_text
 
 
