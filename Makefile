@@ -27,8 +27,8 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff format --check src tests
 	$(PY) -m mypy src
 
-bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up (+ benchmarks/bench_sentiment.py if present)
-	$(PY) benchmarks/bench_score.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
+bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over 10,000 saved calls (+ benchmarks/bench_sentiment.py if present)
+	$(PY) benchmarks/bench_score.py && $(PY) benchmarks/bench_report.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
 
 model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../shared/data and data/callcenter
 	$(PY) scripts/train_models.py --data ../shared/data

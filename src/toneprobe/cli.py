@@ -207,6 +207,31 @@ def _check_choice(value: str | None, choices: tuple[str, ...], option: str) -> N
         )
 
 
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="YYYY-MM-DD: the date of every call read (overrides dates from metadata and file "
+        "names).",
+    ),
+]
+
+
+def _date_option(value: str | None):  # type: ignore[no-untyped-def]
+    """``--date`` as a date; a bad one is a ConfigError (one line, exit 2)."""
+    if value is None:
+        return None
+    from toneprobe.dates import parse_date
+    from toneprobe.errors import ConfigError
+
+    try:
+        if len(value.strip()) != 10:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+        return parse_date(value)
+    except ValueError as err:
+        raise ConfigError(f"--date: {err}") from None
+
+
 PathsArg = Annotated[
     list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
 ]
@@ -247,8 +272,15 @@ def score(
     ] = None,
     config: ConfigOpt = None,
     address: AddressOpt = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="week | month: per-agent trend rows (with --by agent)."),
+    ] = None,
+    date: DateOpt = None,
 ) -> None:
     """Score calls and print per-agent empathy scores (or per call with --by call).
+
+    Also reads saved scores (the JSONL of --format jsonl) without scoring them again.
 
     Example: toneprobe score sample_transcripts/ --format json --output scores.json
     """
@@ -260,11 +292,13 @@ def score(
     _check_choice(by, ("agent", "call"), "--by")
     _check_choice(engine, ("local", "dask"), "--engine")
     _check_address(address)
+    _check_choice(period, ("week", "month"), "--period")
+    day = _date_option(date)
     opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()), address=address)
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
-        config_path=config,
+        config_path=config, period=period, date=day,
     )  # fmt: skip
     raise typer.Exit(code)
 
@@ -389,20 +423,30 @@ def report(
     paths: PathsArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
     no_redact: NoRedactOpt = False,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="week | month for the trend charts (default: from the dates)."),
+    ] = None,
+    date: DateOpt = None,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
     quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
 ) -> None:  # fmt: skip
-    """Write one self-contained offline HTML report: agents, charts, best and worst calls.
+    """Write one self-contained offline HTML report: agents, trends, charts, best and worst calls.
+
+    Reads transcripts (scored here) and saved scores (the JSONL of score --format jsonl, not
+    scored again).
 
     Example: toneprobe report sample_transcripts --output report.html
     """
     from toneprobe.commands.workflows import run_report
 
+    _check_choice(period, ("week", "month"), "--period")
+    day = _date_option(date)
     opts = _score_options(
         model, rules, input_format, agent_speaker, config, quiet, workers, address
     )
-    run_report(paths, output=output, redaction=not no_redact, options=opts)
+    run_report(paths, output=output, redaction=not no_redact, options=opts, period=period, date=day)
 
 
 def main() -> None:

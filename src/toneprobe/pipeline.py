@@ -152,6 +152,7 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     return {
         "call_id": transcript.call_id,
         "source": transcript.source,
+        "date": None if transcript.date is None else transcript.date.isoformat(),
         "agent": transcript.agent,
         "customer": transcript.customer,
         "ended_by": transcript.ended_by,

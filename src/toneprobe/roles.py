@@ -1049,6 +1049,7 @@ def finalize(
             ended_by=call.ended_by,  # type: ignore[arg-type]
             source=source,
             metadata=metadata,
+            date=call.date,
         ), warnings
 
     if any(s.speaker is not None for s in segments):
@@ -1124,6 +1125,7 @@ def finalize(
         ended_by=call.ended_by,  # type: ignore[arg-type]
         source=source,
         metadata=metadata,
+        date=call.date,
     ), warnings
 
 

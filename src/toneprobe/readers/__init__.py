@@ -12,9 +12,10 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from toneprobe.dates import date_from_name
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.model import Transcript
 from toneprobe.readers.aws import AwsTranscribeReader
@@ -101,8 +102,6 @@ def combine_calls(transcripts: list[Transcript]) -> tuple[list[Transcript], list
     * Genesys writes one file per communication: merge a conversation's files in time order.
     Calls without a ``source_call_id`` pass through unchanged, in their order.
     """
-    from dataclasses import replace
-
     groups: dict[tuple[str, str], list[int]] = {}
     for i, t in enumerate(transcripts):
         fmt, sid = t.metadata.get("format"), t.metadata.get("source_call_id")
@@ -250,6 +249,15 @@ def detect_reader(text: str, path: str | None = None) -> Reader:
             first = first_jsonl_object(text)
             if first is not None and "\n" in text.strip():
                 jsonl_rows(text, path)  # names the first broken line, if any
+                from toneprobe.trends import is_call_record
+
+                if is_call_record(first):
+                    raise InputError(
+                        "saved scores, not transcripts: `score` and `report` read them (as a "
+                        "file, not stdin) without scoring; other commands need the transcripts",
+                        path,
+                        1,
+                    )
                 keys = ", ".join(list(first)[:6])
                 raise InputError(f"JSON lines of unknown shape (first keys: {keys})", path, 1)
             raise json_error(text, path)
@@ -291,6 +299,8 @@ def read_text(
             if transcript is None:
                 result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
                 continue
+            if transcript.date is None and (named := date_from_name(path)) is not None:
+                transcript = replace(transcript, date=named)
             result.transcripts.append(transcript)
     except InputError:
         raise

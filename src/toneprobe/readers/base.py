@@ -7,6 +7,7 @@ into turns and builds the frozen :class:`~toneprobe.model.Transcript`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import re
@@ -50,6 +51,8 @@ class RawCall:
     unplaced_lines: list[int] = field(default_factory=list)
     # toneprobe's own JSON is already final: keep its turns exactly as they are.
     keep_turns: bool = False
+    # the day of the call, where the source's metadata gives it (toneprobe.dates)
+    date: _dt.date | None = None
 
 
 class Reader(ABC):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import date_from_iso_time, date_from_name
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -122,5 +123,11 @@ class ContactLensReader(Reader):
             metadata["redacted"] = True
         raw = RawCall(
             call_id=call_id, segments=segments, ended_by=_disconnect(doc), metadata=metadata
+        )
+        # chat analysis has wall-clock times; voice files only the recording's S3 path
+        # (.../CallRecordings/2026/11/23/...), else the file name decides (readers.read_text)
+        first_time = next((t["AbsoluteTime"] for t in turns if "AbsoluteTime" in t), None)
+        raw.date = date_from_iso_time(first_time) or date_from_name(
+            as_text(meta.get("InputS3Uri")) or None
         )
         return [raw]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import date_from_epoch
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -147,6 +148,9 @@ class GenesysReader(Reader):
                 metadata[key] = doc[key]
         raw = RawCall(
             call_id=call_id, segments=segments, ended_by=_ended_by(participants), metadata=metadata
+        )
+        raw.date = date_from_epoch(doc.get("conversationStartTime"), scale=0.001) or (
+            date_from_epoch(min(starts), scale=0.001) if starts else None
         )
         for purp, _, _, p in spans:
             if purp in _HUMAN_AGENT:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from toneprobe.dates import parse_day
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -78,6 +79,10 @@ ALIASES: dict[str, frozenset[str]] = {
         "agent agent_id agent_name Mitarbeiter Mitarbeiterin Bearbeiter Berater Sachbearbeiter"
     ),
     "customer": _keys("customer customer_name kunde kundin kundenname"),
+    "date": _keys(
+        "date call_date calldate datum anrufdatum gesprächsdatum started_at call_start "
+        "conversation_date"
+    ),
     "text": _keys(
         "text utterance transcript content message DisplayText Äußerung Aeusserung Inhalt Satz "
         "Nachricht body phrase sentence Transkript transcription Wortlaut"
@@ -274,6 +279,12 @@ def _calls_from_rows(
                 value = as_text(row.get(cols[field])).strip()
                 if value and role_from_word(value) is None:
                     setattr(call, field, value)
+        if "date" in cols and call.date is None:
+            value = as_text(row.get(cols["date"])).strip()
+            if value:
+                call.date = parse_day(value)
+                if call.date is None:
+                    raise InputError(f"malformed date {value!r}", path, line)
         if "ended_by" in cols and call.ended_by is None:
             call.ended_by = ended_by_from(as_text(row.get(cols["ended_by"])))
         if not has_who and "\n" in text.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import parse_date
 from toneprobe.errors import InputError
 from toneprobe.model import ENDED_BY
 from toneprobe.readers.base import (
@@ -18,7 +19,19 @@ from toneprobe.readers.base import (
 )
 from toneprobe.roles import role_from_word
 
-_TOP_KEYS = frozenset({"call_id", "agent", "customer", "ended_by", "turns", "metadata", "source"})
+_TOP_KEYS = frozenset(
+    {
+        "call_id",
+        "agent",
+        "customer",
+        "ended_by",
+        "turns",
+        "metadata",
+        "source",
+        "date",
+        "started_at",
+    }
+)
 
 
 def _is_call(obj: Any) -> bool:
@@ -120,6 +133,14 @@ def _read_call(
         segments.append(
             Segment(text=text, speaker=speaker, role=role, start=start, end=end, line=line)
         )
+    day = None
+    for key in ("date", "started_at"):  # "2026-11-23" or an ISO time ("...T09:15:00+01:00")
+        if obj.get(key) is not None:
+            try:
+                day = parse_date(obj[key])
+            except ValueError as err:
+                raise InputError(f"{where}{key!r}: {err}", path, line) from None
+            break
     extra = {k: v for k, v in obj.items() if k not in _TOP_KEYS}
     raw = RawCall(
         call_id=str(cid),
@@ -129,6 +150,7 @@ def _read_call(
         ended_by=ended,
         metadata=dict(metadata),
         keep_turns=True,
+        date=day,
     )
     if extra:
         raw.warnings.append(f"ignored unknown top-level field(s): {', '.join(sorted(extra))}")
