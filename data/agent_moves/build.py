@@ -1,0 +1,165 @@
+"""Build train.tsv and dev.tsv from the hand-written batch files in ``batches/``.
+
+Usage (from the repository root)::
+
+    .venv/bin/python data/agent_moves/build.py                  # data/agent_moves
+    .venv/bin/python data/agent_moves/build.py customer_states  # data/customer_states
+
+Batch format (UTF-8 text, one file per writing batch)::
+
+    # a comment
+    == phone_formal energy: Abschlag zu hoch     <- starts a scenario: voice, then a free topic
+    AF RE | Das kann ich gut verstehen, keine Sorge.
+    N | Ich schaue kurz in Ihr Kundenkonto.
+
+Each sentence line is ``CODES | text``; the codes (see ``CODES``) map to the label names. A
+scenario is the unit of the split: all its sentences go to train or all to dev, chosen by a hash
+of the file name and the scenario's position, so near-paraphrases never straddle the split.
+Duplicates (case-, punctuation- and space-insensitive) are dropped, the first one is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+CODES = {
+    "agent_moves": {
+        "AF": "acknowledge_feeling",
+        "AP": "apology_ownership",
+        "RE": "reassurance",
+        "CN": "commitment_next_step",
+        "EX": "explanation",
+        "AL": "alternative_offered",
+        "TH": "thanks_courtesy",
+        "BL": "blame",
+        "DI": "dismissal",
+        "CS": "condescension_sarcasm",
+        "CO": "command",
+        "IN": "insult",
+        "RF": "refusing_help",
+        "N": "none",
+    },
+    "customer_states": {
+        "AN": "anger_frustration",
+        "WO": "worry",
+        "PR": "problem_report",
+        "RS": "relief_satisfaction",
+        "N": "none",
+    },
+}
+VOICES = {
+    "agent_moves": [
+        "phone_formal",
+        "phone_casual",
+        "asr",
+        "chat_formal",
+        "chat_casual",
+        "regional",
+        "written_email",
+        "long_turn",
+    ],
+    "customer_states": [
+        "phone_formal",
+        "phone_casual",
+        "asr",
+        "chat_formal",
+        "chat_casual",
+        "regional",
+        "written_email",
+        "long_turn",
+    ],
+}
+PREFIX = {"agent_moves": "am", "customer_states": "cs"}
+DEV_PERCENT = 15
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+
+
+def parse(path: Path, codes: dict[str, str], voices: list[str]):
+    scenario = None
+    voice = None
+    n_scen = 0
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{path.name}:{lineno}"
+        if line.startswith("=="):
+            parts = line[2:].split(maxsplit=1)
+            if not parts or parts[0] not in voices:
+                sys.exit(f"{where}: unknown voice in {line!r}")
+            voice = parts[0]
+            n_scen += 1
+            scenario = f"{path.stem}#{n_scen}"
+            continue
+        if scenario is None or voice is None:
+            sys.exit(f"{where}: sentence before the first '==' scenario line")
+        if "|" not in line:
+            sys.exit(f"{where}: no '|' between codes and text")
+        head, text = line.split("|", 1)
+        text = " ".join(text.split())
+        found = head.replace(",", " ").split()
+        if not found or not text:
+            sys.exit(f"{where}: empty codes or text")
+        bad = [c for c in found if c not in codes]
+        if bad:
+            sys.exit(f"{where}: unknown code(s) {bad}")
+        labels = sorted({codes[c] for c in found}, key=list(codes.values()).index)
+        if "none" in labels and len(labels) > 1:
+            sys.exit(f"{where}: 'none' combined with other labels")
+        yield scenario, voice, labels, text
+
+
+def in_dev(scenario: str) -> bool:
+    digest = hashlib.sha1(scenario.encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100 < DEV_PERCENT
+
+
+def main(argv: list[str]) -> int:
+    name = argv[1] if len(argv) > 1 else "agent_moves"
+    codes, voices = CODES[name], VOICES[name]
+    here = Path(__file__).resolve().parent.parent / name
+    seen: dict[str, str] = {}
+    rows: dict[str, list[tuple[str, str, str]]] = {"train": [], "dev": []}
+    dropped = 0
+    for path in sorted((here / "batches").glob("*.txt")):
+        for scenario, voice, labels, text in parse(path, codes, voices):
+            key = norm(text)
+            if key in seen:
+                dropped += 1
+                print(f"duplicate dropped ({path.name}): {text}  [first in {seen[key]}]")
+                continue
+            seen[key] = scenario
+            split = "dev" if in_dev(scenario) else "train"
+            rows[split].append((",".join(labels), voice, text))
+    n = 0
+    for split in ("train", "dev"):
+        lines = ["id\tlabels\tvoice\ttext"]
+        for labels, voice, text in rows[split]:
+            n += 1
+            lines.append(f"{PREFIX[name]}-{n:05d}\t{labels}\t{voice}\t{text}")
+        (here / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    all_rows = rows["train"] + rows["dev"]
+    labels_count = Counter(lab for labels, _, _ in all_rows for lab in labels.split(","))
+    voice_count = Counter(voice for _, voice, _ in all_rows)
+    print(f"rows: {len(all_rows)} (train {len(rows['train'])}, dev {len(rows['dev'])}), dropped {dropped}")
+    print("| label | rows | train | dev |")
+    print("|---|---:|---:|---:|")
+    for lab in codes.values():
+        tr = sum(lab in r[0].split(",") for r in rows["train"])
+        print(f"| `{lab}` | {labels_count[lab]} | {tr} | {labels_count[lab] - tr} |")
+    print("| voice | rows |")
+    print("|---|---:|")
+    for voice in voices:
+        print(f"| `{voice}` | {voice_count[voice]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
