@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python data/agent_moves/build.py                  # data/agent_moves
     .venv/bin/python data/agent_moves/build.py customer_states  # data/customer_states
+    .venv/bin/python data/agent_moves/build.py agent_moves --out DIR  # write elsewhere (tests)
 
 Batch format (UTF-8 text, one file per writing batch)::
 
@@ -121,9 +122,16 @@ def in_dev(scenario: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    name = argv[1] if len(argv) > 1 else "agent_moves"
+    args = argv[1:]
+    out = None
+    if "--out" in args:
+        i = args.index("--out")
+        out = Path(args[i + 1])
+        del args[i : i + 2]
+    name = args[0] if args else "agent_moves"
     codes, voices = CODES[name], VOICES[name]
     here = Path(__file__).resolve().parent.parent / name
+    out = out or here
     seen: dict[str, str] = {}
     rows: dict[str, list[tuple[str, str, str]]] = {"train": [], "dev": []}
     dropped = 0
@@ -143,11 +151,13 @@ def main(argv: list[str]) -> int:
         for labels, voice, text in rows[split]:
             n += 1
             lines.append(f"{PREFIX[name]}-{n:05d}\t{labels}\t{voice}\t{text}")
-        (here / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (out / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     all_rows = rows["train"] + rows["dev"]
     labels_count = Counter(lab for labels, _, _ in all_rows for lab in labels.split(","))
     voice_count = Counter(voice for _, voice, _ in all_rows)
-    print(f"rows: {len(all_rows)} (train {len(rows['train'])}, dev {len(rows['dev'])}), dropped {dropped}")
+    print(
+        f"rows: {len(all_rows)} (train {len(rows['train'])}, dev {len(rows['dev'])}), dropped {dropped}"
+    )
     print("| label | rows | train | dev |")
     print("|---|---:|---:|---:|")
     for lab in codes.values():
