@@ -134,17 +134,22 @@ def main(argv: list[str]) -> int:
     out = out or here
     seen: dict[str, str] = {}
     rows: dict[str, list[tuple[str, str, str]]] = {"train": [], "dev": []}
+    scenarios: dict[str, set[str]] = {"train": set(), "dev": set()}
     dropped = 0
     for path in sorted((here / "batches").glob("*.txt")):
         for scenario, voice, labels, text in parse(path, codes, voices):
             key = norm(text)
             if key in seen:
                 dropped += 1
-                print(f"duplicate dropped ({path.name}): {text}  [first in {seen[key]}]")
+                print(
+                    f"duplicate dropped ({path.name}): {text}  [first in {seen[key]}]",
+                    file=sys.stderr,
+                )
                 continue
             seen[key] = scenario
             split = "dev" if in_dev(scenario) else "train"
             rows[split].append((",".join(labels), voice, text))
+            scenarios[split].add(scenario)
     n = 0
     for split in ("train", "dev"):
         lines = ["id\tlabels\tvoice\ttext"]
@@ -158,15 +163,19 @@ def main(argv: list[str]) -> int:
     print(
         f"rows: {len(all_rows)} (train {len(rows['train'])}, dev {len(rows['dev'])}), dropped {dropped}"
     )
+    multi = sum("," in labels for labels, _, _ in all_rows)
+    print(f"scenarios: train {len(scenarios['train'])}, dev {len(scenarios['dev'])}")
+    print(f"rows with more than one label: {multi}")
     print("| label | rows | train | dev |")
     print("|---|---:|---:|---:|")
     for lab in codes.values():
         tr = sum(lab in r[0].split(",") for r in rows["train"])
         print(f"| `{lab}` | {labels_count[lab]} | {tr} | {labels_count[lab] - tr} |")
-    print("| voice | rows |")
-    print("|---|---:|")
+    print("| voice | rows | train | dev |")
+    print("|---|---:|---:|---:|")
     for voice in voices:
-        print(f"| `{voice}` | {voice_count[voice]} |")
+        tr = sum(voice == r[1] for r in rows["train"])
+        print(f"| `{voice}` | {voice_count[voice]} | {tr} | {voice_count[voice] - tr} |")
     return 0
 
 
