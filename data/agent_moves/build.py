@@ -17,6 +17,7 @@ Each sentence line is ``CODES | text``; the codes (see ``CODES``) map to the lab
 scenario is the unit of the split: all its sentences go to train or all to dev (the 3rd, 9th and
 16th scenario of every twenty in a file go to dev), so near-paraphrases never straddle the split.
 Duplicates (case-, punctuation- and space-insensitive) are dropped, the first one is kept.
+The count tables in the set's README.md (between the BEGIN and END markers) are rewritten.
 """
 
 from __future__ import annotations
@@ -116,6 +117,22 @@ def parse(path: Path, codes: dict[str, str], voices: list[str]):
         yield scenario, voice, labels, text
 
 
+BEGIN = "<!-- counts: written by build.py -->"
+END = "<!-- /counts -->"
+
+
+def update_readme(path: Path, block: list[str]) -> None:
+    """Replace the lines between the BEGIN and END markers of README.md with ``block``."""
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if BEGIN not in lines or END not in lines:
+        sys.exit(f"{path}: no {BEGIN} ... {END} block")
+    start, end = lines.index(BEGIN), lines.index(END)
+    lines[start + 1 : end] = block
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def in_dev(scenario: str) -> bool:
     """Three scenarios in every twenty of a batch file (15 %), spread over the file."""
     return int(scenario.rsplit("#", 1)[1]) % 20 in DEV_SLOTS
@@ -160,22 +177,26 @@ def main(argv: list[str]) -> int:
     all_rows = rows["train"] + rows["dev"]
     labels_count = Counter(lab for labels, _, _ in all_rows for lab in labels.split(","))
     voice_count = Counter(voice for _, voice, _ in all_rows)
-    print(
-        f"rows: {len(all_rows)} (train {len(rows['train'])}, dev {len(rows['dev'])}), dropped {dropped}"
-    )
     multi = sum("," in labels for labels, _, _ in all_rows)
-    print(f"scenarios: train {len(scenarios['train'])}, dev {len(scenarios['dev'])}")
-    print(f"rows with more than one label: {multi}")
-    print("| label | rows | train | dev |")
-    print("|---|---:|---:|---:|")
+    block = [
+        f"{len(all_rows):,} rows: train {len(rows['train']):,}, dev {len(rows['dev']):,}"
+        f" ({dropped} duplicates dropped); {len(scenarios['train']) + len(scenarios['dev']):,}"
+        f" scenarios (train {len(scenarios['train'])}, dev {len(scenarios['dev'])});"
+        f" {multi} rows carry more than one label.",
+        "",
+        "| label | rows | train | dev |",
+        "|---|---:|---:|---:|",
+    ]
     for lab in codes.values():
         tr = sum(lab in r[0].split(",") for r in rows["train"])
-        print(f"| `{lab}` | {labels_count[lab]} | {tr} | {labels_count[lab] - tr} |")
-    print("| voice | rows | train | dev |")
-    print("|---|---:|---:|---:|")
+        block.append(f"| `{lab}` | {labels_count[lab]} | {tr} | {labels_count[lab] - tr} |")
+    block += ["", "| voice | rows | train | dev |", "|---|---:|---:|---:|"]
     for voice in voices:
         tr = sum(voice == r[1] for r in rows["train"])
-        print(f"| `{voice}` | {voice_count[voice]} | {tr} | {voice_count[voice] - tr} |")
+        block.append(f"| `{voice}` | {voice_count[voice]} | {tr} | {voice_count[voice] - tr} |")
+    if out == here:
+        update_readme(here / "README.md", block)
+    print("\n".join(block))
     return 0
 
 
