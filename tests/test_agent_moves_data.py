@@ -1,7 +1,7 @@
 """The labelled sentence sets for the learned agent-move and customer-state classifiers (issue 13).
 
 Checks what a model trainer relies on: the TSV header, the label and voice vocabularies, unique ids,
-no duplicate texts (case-, punctuation- and space-insensitive), no text on both sides of the
+no duplicate texts (same words, ignoring case, punctuation, order and fillers), no text on both sides of the
 train/dev split, the size of each set and each label, and that the committed files are exactly what
 ``data/agent_moves/build.py`` makes from the hand-written batches.
 """
@@ -62,7 +62,9 @@ PRESENT = [name for name in SETS if (ROOT / "data" / name / "train.tsv").exists(
 
 
 def norm(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+    """Same set of words, ignoring case, punctuation, word order and fillers: a duplicate."""
+    words = set(re.sub(r"[\W_]+", " ", text.lower()).split()) - {"äh", "ähm", "öh", "hm", "mhm"}
+    return " ".join(sorted(words))
 
 
 def read(name: str, split: str) -> list[dict[str, str]]:

@@ -16,7 +16,8 @@ Batch format (UTF-8 text, one file per writing batch)::
 Each sentence line is ``CODES | text``; the codes (see ``CODES``) map to the label names. A
 scenario is the unit of the split: all its sentences go to train or all to dev (the 3rd, 9th and
 16th scenario of every twenty in a file go to dev), so near-paraphrases never straddle the split.
-Duplicates (case-, punctuation- and space-insensitive) are dropped, the first one is kept.
+Duplicates are dropped, the first one is kept: two texts are duplicates when they have the same set
+of words (case, punctuation, word order and the fillers "äh", "ähm", "öh", "hm", "mhm" ignored).
 The count tables in the set's README.md (between the BEGIN and END markers) are rewritten.
 """
 
@@ -78,8 +79,13 @@ PREFIX = {"agent_moves": "am", "customer_states": "cs"}
 DEV_SLOTS = (3, 9, 16)
 
 
+FILLERS = {"äh", "ähm", "öh", "hm", "mhm"}
+
+
 def norm(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+    """The duplicate key: the set of words, lower case, without punctuation, order and fillers."""
+    words = set(re.sub(r"[\W_]+", " ", text.lower()).split()) - FILLERS
+    return " ".join(sorted(words))
 
 
 def parse(path: Path, codes: dict[str, str], voices: list[str]):
