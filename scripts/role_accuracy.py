@@ -1,0 +1,377 @@
+"""Role accuracy per format on anonymous-speaker renders of the labelled calls.
+
+    python scripts/role_accuracy.py [--min 0.98] [--json FILE] [--calibration]
+
+Every labelled call of ``sample_transcripts/``, ``data/dev/calls/json`` and ``data/dev2/calls``
+is rendered as WebVTT, SRT, AWS Transcribe and WhisperX with anonymous speakers
+(``SPEAKER_00``, ``Speaker 1``, ``spk_0``), in six variants:
+
+- ``plain``: as labelled;
+- ``misplaced_first``: diarisation gives the call's first sentence to the other speaker
+  (``Stadtwerke Musterstadt, guten Tag.`` carries the customer's label);
+- ``misplaced_tail``: the last sentence of the first turn goes to the next speaker
+  (``... Was kann ich für Sie tun?`` opens the customer's turn);
+- ``outbound``: the agent calls out: the callee answers first (``Ja, hallo?``, ``Müller?``,
+  ``Bonjour.``) and the agent introduces themselves and their company;
+- ``outbound_misplaced_first`` and ``outbound_misplaced_tail``: both.
+
+Each render is read back as a user's file would be. A call counts as right when every turn
+has the role of its speaker in the labelled call; words must come back 100 % identical.
+Prints a table per format and variant, the calls under the confidence threshold (which warn),
+and wrong calls above it. Exit 1 when a format is under ``--min`` or a word changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SETS = (
+    ("sample_transcripts", "sample_transcripts/labels.csv"),
+    ("data/dev/calls/json", "data/dev/calls/labels.csv"),
+    ("data/dev2/calls", "data/dev2/labels.csv"),
+)
+FORMATS = ("vtt", "srt", "aws", "whisperx")
+VARIANTS = (
+    "plain",
+    "misplaced_first",
+    "misplaced_tail",
+    "outbound",
+    "outbound_misplaced_first",
+    "outbound_misplaced_tail",
+)
+
+# what a callee says on picking up, and how an agent opens an outbound call (written for this
+# script; names and companies are invented)
+ANSWERS = (
+    "Ja, hallo?",
+    "{surname}?",
+    "Bonjour.",
+    "Hallo?",
+    "Ja, {surname}, hallo?",
+    "Ja bitte?",
+    "Hello?",
+    "{surname}.",
+    "Hallo, wer ist da?",
+    "Ja?",
+)
+OUTBOUND = (
+    "Guten Tag, hier ist {agent} von {company}. Spreche ich mit {customer}?",
+    "Guten Tag, mein Name ist {agent} von der Firma {company}. Ich rufe wegen Ihres Vertrags an.",
+    "Hallo, {agent} hier, {company}. Haben Sie kurz zwei Minuten für mich?",
+    "Schönen guten Tag, {company}, Sie sprechen mit {agent}. Ich melde mich wegen Ihrer Anfrage.",
+    "Hi, this is {agent} from {company}, I'm calling about your recent order.",
+    "Guten Abend, hier spricht {agent} vom Kundenservice {company}. Stör ich gerade?",
+)
+COMPANIES = ("Lindwerk Energie", "Auental Mobil", "Korvus Versicherung", "Fjordnet", "Brisa Solar")
+
+
+@dataclass
+class Turn:
+    role: str
+    text: str
+
+
+@dataclass
+class Call:
+    set: str
+    call_id: str
+    agent: str | None
+    customer: str | None
+    turns: list[Turn]
+
+
+def load_calls() -> list[Call]:
+    """The labelled calls as read from their files (sample roles checked against the labels)."""
+    from toneprobe.readers import iter_input_files, read_path
+
+    calls = []
+    for folder, labels_path in SETS:
+        with open(REPO / labels_path, encoding="utf-8") as fh:
+            labelled = {row["call_id"]: row["agent"] for row in csv.DictReader(fh)}
+        for f in iter_input_files([str(REPO / folder)]):
+            for t in read_path(f).transcripts:
+                if t.call_id not in labelled:
+                    continue
+                if t.agent != labelled[t.call_id]:
+                    raise SystemExit(f"{f}: agent {t.agent!r}, labelled {labelled[t.call_id]!r}")
+                turns = [Turn(x.role, x.text) for x in t.turns]
+                if {x.role for x in turns} != {"agent", "customer"}:
+                    continue
+                calls.append(Call(folder, t.call_id, t.agent, t.customer, turns))
+    return calls
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+def merged(turns: list[Turn]) -> list[Turn]:
+    out: list[Turn] = []
+    for t in turns:
+        if out and out[-1].role == t.role:
+            out[-1] = Turn(t.role, out[-1].text + " " + t.text)
+        else:
+            out.append(Turn(t.role, t.text))
+    return out
+
+
+def outbound(call: Call, k: int) -> list[Turn]:
+    """The callee answers, the agent introduces themselves and the company, the call goes on."""
+    surname = (call.customer or "Frau Wagner").split()[-1]
+    customer = call.customer or "Frau Wagner"
+    agent = call.agent or "Lena Stahl"
+    answer = ANSWERS[k % len(ANSWERS)].format(surname=surname)
+    intro = OUTBOUND[k % len(OUTBOUND)].format(
+        agent=agent, company=COMPANIES[k % len(COMPANIES)], customer=customer
+    )
+    rest = list(call.turns)
+    if rest[0].role == "agent":
+        rest = rest[1:]  # the inbound opening is replaced by the outbound introduction
+    return merged([Turn("customer", answer), Turn("agent", intro), *rest])
+
+
+@dataclass
+class Piece:
+    speaker: int  # index of the true speaker (order of first appearance in the render)
+    label: int  # the speaker label the render gives it (differs where diarisation errs)
+    text: str
+
+
+def pieces(turns: list[Turn], misplace: str | None) -> tuple[list[Piece], dict[int, str]]:
+    """One piece per sentence. ``misplace="first"``: the call's first sentence carries the label
+    of the second speaker; ``"tail"``: the last sentence of the first turn carries the label of
+    the next speaker (who then starts with it). Only a first turn of two or more sentences is
+    split: a whole turn under the wrong label is a different fault (swapped speakers)."""
+    order: dict[str, int] = {}
+    for t in turns:
+        order.setdefault(t.role, len(order))
+    out: list[Piece] = []
+    other = order[turns[1].role]
+    for i, t in enumerate(turns):
+        sentences = _SENTENCE.split(t.text)
+        spk = order[t.role]
+        for j, s in enumerate(sentences):
+            label = spk
+            if i == 0 and misplace == "first" and j == 0 and len(sentences) > 1:
+                label = other
+            if i == 0 and misplace == "tail" and j == len(sentences) - 1 and len(sentences) > 1:
+                label = other
+            out.append(Piece(spk, label, s))
+    # speaker labels are numbered in order of first appearance, as diarisation does
+    first_seen: dict[int, int] = {}
+    for p in out:
+        first_seen.setdefault(p.label, len(first_seen))
+    for p in out:
+        p.label = first_seen[p.label]
+        p.speaker = first_seen.get(p.speaker, p.speaker)
+    roles = {first_seen[v]: k for k, v in order.items() if v in first_seen}
+    return out, roles
+
+
+def _times(ps: list[Piece]) -> list[tuple[float, float]]:
+    t, out = 0.4, []
+    for p in ps:
+        d = 0.32 * len(p.text.split()) + 0.2
+        out.append((round(t, 3), round(t + d, 3)))
+        t += d + 0.35
+    return out
+
+
+def _ts(sec: float, sep: str) -> str:
+    h, rem = divmod(sec, 3600)
+    m, s = divmod(rem, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}".replace(".", sep)
+
+
+def render(fmt: str, ps: list[Piece]) -> str:
+    times = _times(ps)
+    if fmt == "vtt":
+        blocks = [
+            f"{i + 1}\n{_ts(a, '.')} --> {_ts(b, '.')}\n<v SPEAKER_{p.label:02d}>{p.text}</v>"
+            for i, (p, (a, b)) in enumerate(zip(ps, times, strict=True))
+        ]
+        return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+    if fmt == "srt":
+        blocks = [
+            f"{i + 1}\n{_ts(a, ',')} --> {_ts(b, ',')}\nSpeaker {p.label + 1}: {p.text}"
+            for i, (p, (a, b)) in enumerate(zip(ps, times, strict=True))
+        ]
+        return "\n\n".join(blocks) + "\n"
+    if fmt == "aws":
+        return json.dumps(_aws(ps, times), ensure_ascii=False)
+    if fmt == "whisperx":
+        return json.dumps(_whisperx(ps, times), ensure_ascii=False)
+    raise ValueError(fmt)
+
+
+_PUNCT = re.compile(r"^(.*?[^\W_].*?)([.,!?;:]+)$", re.DOTALL)
+
+
+def _aws(ps: list[Piece], times: list[tuple[float, float]]) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    segments = []
+    for p, (a, b) in zip(ps, times, strict=True):
+        words = p.text.split()
+        step = (b - a) / len(words)
+        label = f"spk_{p.label}"
+        for k, word in enumerate(words):
+            m = _PUNCT.match(word)
+            body, punct = (m.group(1), m.group(2)) if m else (word, "")
+            s, e = a + k * step, a + (k + 1) * step - 0.02
+            items.append(
+                {
+                    "start_time": f"{s:.3f}",
+                    "end_time": f"{e:.3f}",
+                    "alternatives": [{"confidence": "0.97", "content": body}],
+                    "type": "pronunciation",
+                    "speaker_label": label,
+                }
+            )
+            if punct:
+                items.append(
+                    {"alternatives": [{"confidence": "0.0", "content": punct}], "type": "punctuation"}
+                )
+        segments.append({"start_time": f"{a:.3f}", "end_time": f"{b:.3f}", "speaker_label": label})
+    return {
+        "jobName": "render",
+        "status": "COMPLETED",
+        "results": {
+            "transcripts": [{"transcript": " ".join(p.text for p in ps)}],
+            "speaker_labels": {"speakers": 2, "segments": segments},
+            "items": items,
+        },
+    }
+
+
+def _whisperx(ps: list[Piece], times: list[tuple[float, float]]) -> dict[str, Any]:
+    segs = []
+    for p, (a, b) in zip(ps, times, strict=True):
+        words = p.text.split()
+        step = (b - a) / len(words)
+        label = f"SPEAKER_{p.label:02d}"
+        segs.append(
+            {
+                "start": a,
+                "end": b,
+                "text": " " + p.text,
+                "speaker": label,
+                "words": [
+                    {
+                        "word": w,
+                        "start": round(a + k * step, 3),
+                        "end": round(a + (k + 1) * step, 3),
+                        "score": 0.9,
+                        "speaker": label,
+                    }
+                    for k, w in enumerate(words)
+                ],
+            }
+        )
+    return {"segments": segs, "language": "de"}
+
+
+@dataclass
+class Outcome:
+    fmt: str
+    variant: str
+    call: str
+    right: bool
+    words_same: bool
+    confidence: float
+    warned: bool
+    method: str
+
+
+def check(call: Call, fmt: str, variant: str, k: int) -> Outcome:
+    from toneprobe.readers import read_text
+
+    turns = outbound(call, k) if variant.startswith("outbound") else call.turns
+    misplace = variant.rsplit("_", 1)[-1] if "misplaced" in variant else None
+    ps, roles = pieces(turns, misplace)
+    ext = {"vtt": ".vtt", "srt": ".srt", "aws": ".json", "whisperx": ".json"}[fmt]
+    result = read_text(render(fmt, ps), path=f"{call.call_id}{ext}")
+    (t,) = result.transcripts
+    words_same = [w for x in t.turns for w in x.text.split()] == [
+        w for p in ps for w in p.text.split()
+    ]
+    label_role = {}
+    for x in t.turns:
+        n = int(re.sub(r"\D", "", x.speaker or "0") or 0)
+        idx = n - 1 if fmt == "srt" else n
+        label_role[idx] = x.role
+    right = all(label_role.get(i) == roles[i] for i in roles)
+    info = t.metadata.get("roles", {})
+    warned = any("roles uncertain" in w for w in result.warnings)
+    return Outcome(
+        fmt,
+        variant,
+        f"{call.set}/{call.call_id}",
+        right,
+        words_same,
+        float(info.get("confidence", 0.0)),
+        warned,
+        str(info.get("method")),
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--min", type=float, default=None, help="bar for role accuracy per format")
+    ap.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    args = ap.parse_args()
+    calls = load_calls()
+    outcomes = [
+        check(c, fmt, variant, k)
+        for k, c in enumerate(calls)
+        for fmt in FORMATS
+        for variant in VARIANTS
+    ]
+    by: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by[(o.fmt, o.variant)].append(o)
+        by[(o.fmt, "all")].append(o)
+    print(f"role accuracy on anonymous-speaker renders of {len(calls)} labelled calls")
+    print(f"{'format':9} " + " ".join(f"{v[:16]:>16}" for v in (*VARIANTS, "all")) + "  words")
+    failed = False
+    for fmt in FORMATS:
+        cells = []
+        for v in (*VARIANTS, "all"):
+            os_ = by[(fmt, v)]
+            acc = sum(o.right for o in os_) / len(os_)
+            cells.append(f"{acc:.3f} {sum(o.right for o in os_):4d}/{len(os_):<4d}")
+        all_ = by[(fmt, "all")]
+        words = sum(o.words_same for o in all_) / len(all_)
+        print(f"{fmt:9} " + " ".join(f"{c:>16}" for c in cells) + f"  {words:.0%}")
+        acc = sum(o.right for o in all_) / len(all_)
+        if (args.min is not None and acc < args.min) or words < 1.0:
+            failed = True
+    wrong = [o for o in outcomes if not o.right]
+    silent = [o for o in wrong if not o.warned]
+    warned = [o for o in outcomes if o.warned]
+    print(
+        f"wrong: {len(wrong)} of {len(outcomes)}; warned: {len(warned)} "
+        f"(of them right: {sum(o.right for o in warned)}); wrong without a warning: {len(silent)}"
+    )
+    for o in silent[:20]:
+        print(f"  silent: {o.fmt} {o.variant} {o.call} confidence {o.confidence:.2f}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps([o.__dict__ for o in outcomes], ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )
+    if args.min is not None:
+        print(f"bar: >= {args.min} in every format, words 100 %: {'FAIL' if failed else 'ok'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
