@@ -1,6 +1,7 @@
 """Role accuracy per format on anonymous-speaker renders of the labelled calls.
 
-    python scripts/role_accuracy.py [--min 0.98] [--json FILE] [--calibration]
+    python scripts/role_accuracy.py [--min 0.98] [--json FILE]
+    python scripts/role_accuracy.py --calibrate
 
 Every labelled call of ``sample_transcripts/``, ``data/dev/calls/json`` and ``data/dev2/calls``
 is rendered as WebVTT, SRT, AWS Transcribe and WhisperX with anonymous speakers
@@ -14,6 +15,10 @@ is rendered as WebVTT, SRT, AWS Transcribe and WhisperX with anonymous speakers
 - ``outbound``: the agent calls out: the callee answers first (``Ja, hallo?``, ``Müller?``,
   ``Bonjour.``) and the agent introduces themselves and their company;
 - ``outbound_misplaced_first`` and ``outbound_misplaced_tail``: both.
+
+``--calibrate`` adds short calls (the first 2, 3, 4 and 6 turns of each render), which carry
+few cues and so give the wrong decisions a calibration needs; it fits the confidence
+(a logistic curve over the score margin) and prints the parameters for ``rules/roles.yaml``.
 
 Each render is read back as a user's file would be. A call counts as right when every turn
 has the role of its speaker in the labelled call; words must come back 100 % identical.
@@ -288,12 +293,15 @@ class Outcome:
     confidence: float
     warned: bool
     method: str
+    margin: float
 
 
-def check(call: Call, fmt: str, variant: str, k: int) -> Outcome:
+def check(call: Call, fmt: str, variant: str, k: int, keep: int | None = None) -> Outcome:
     from toneprobe.readers import read_text
 
     turns = outbound(call, k) if variant.startswith("outbound") else call.turns
+    if keep is not None:
+        turns = turns[:keep]
     misplace = variant.rsplit("_", 1)[-1] if "misplaced" in variant else None
     ps, roles = pieces(turns, misplace)
     ext = {"vtt": ".vtt", "srt": ".srt", "aws": ".json", "whisperx": ".json"}[fmt]
@@ -319,15 +327,82 @@ def check(call: Call, fmt: str, variant: str, k: int) -> Outcome:
         float(info.get("confidence", 0.0)),
         warned,
         str(info.get("method")),
+        float(info.get("margin", 0.0)),
     )
+
+
+def calibrate(calls: list[Call]) -> int:
+    """Fit confidence = sigmoid(a + b * margin) on full and shortened renders."""
+    import numpy as np
+
+    outcomes = [
+        check(c, fmt, variant, k, keep)
+        for k, c in enumerate(calls)
+        for fmt in ("vtt", "aws")
+        for variant in VARIANTS
+        for keep in (2, 3, 4, 6, None)
+    ]
+    margin = np.array([o.margin for o in outcomes])
+    right = np.array([float(o.right) for o in outcomes])
+    print(f"{len(outcomes)} renders, {int(len(right) - right.sum())} wrong")
+    edges = [0, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 1e9]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        sel = (margin >= lo) & (margin < hi)
+        if sel.any():
+            print(f"  margin {lo:>4}-{hi:<5} n={int(sel.sum()):5d} right {right[sel].mean():.3f}")
+    # share right per margin bin (with one right and one wrong added as a prior), made
+    # non-decreasing by pooling adjacent bins (isotonic regression), between 0.5 and 0.99
+    stats = []
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        sel = (margin >= lo) & (margin < hi)
+        stats.append([lo, float(right[sel].sum()) + 1.0, float(sel.sum()) + 2.0])
+    blocks = [[s[0], s[1], s[2], 1] for s in stats]
+    k = 0
+    while k < len(blocks) - 1:
+        if blocks[k][1] / blocks[k][2] > blocks[k + 1][1] / blocks[k + 1][2]:
+            a, b = blocks[k], blocks.pop(k + 1)
+            a[1] += b[1]
+            a[2] += b[2]
+            a[3] += b[3]
+            k = max(k - 1, 0)
+        else:
+            k += 1
+    points, i = [], 0
+    for _, r, n, width in blocks:
+        for _ in range(width):
+            points.append((stats[i][0], round(min(0.99, max(0.5, r / n)), 2)))
+            i += 1
+    points = [(0.0, 0.5)] + [p for p in points if p[0] > 0 and p[0] < 100]
+    curve = [list(p) for p in points]
+    print("confidence:", json.dumps(curve))
+
+    def conf_of(m: float) -> float:
+        for (m0, c0), (m1, c1) in zip(points, points[1:], strict=False):
+            if m <= m1:
+                return c0 + (c1 - c0) * (m - m0) / (m1 - m0)
+        return points[-1][1]
+
+    conf = np.array([round(conf_of(m), 2) for m in margin])
+    wrong_conf = conf[right == 0]
+    print(f"highest confidence of a wrong decision: {float(wrong_conf.max()):.2f}")
+    for t in (0.8, 0.85, 0.9, 0.95, 0.97):
+        sel = conf < t
+        print(
+            f"  warn_below {t}: warns {int(sel.sum())} ({sel.mean():.1%}), "
+            f"right among them {int(right[sel].sum())}, wrong above {int(((~sel) & (right == 0)).sum())}"
+        )
+    return 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--min", type=float, default=None, help="bar for role accuracy per format")
     ap.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    ap.add_argument("--calibrate", action="store_true", help="fit the confidence curve")
     args = ap.parse_args()
     calls = load_calls()
+    if args.calibrate:
+        return calibrate(calls)
     outcomes = [
         check(c, fmt, variant, k)
         for k, c in enumerate(calls)

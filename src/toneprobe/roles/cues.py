@@ -57,12 +57,40 @@ class CueSpec(BaseModel):
         return values
 
 
+class DecisionSpec(BaseModel):
+    """How cue scores become a decision and a confidence (``decision:`` in the cue file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_speaker_prior: float = Field(default=0.5, ge=0.0, le=5.0)
+    second_agent: float = Field(default=4.0, gt=0.0)  # a further speaker this agent-like is one
+    swapped: float = Field(default=6.0, gt=0.0)  # source roles this contradicted are flagged
+    # (score margin, share of right decisions) points; the confidence is interpolated between
+    confidence: tuple[tuple[float, float], ...] = ((0.0, 0.5), (6.0, 0.99))
+    warn_below: float = Field(default=0.6, ge=0.5, le=1.0)
+
+    @field_validator("confidence")
+    @classmethod
+    def _check_curve(
+        cls, points: tuple[tuple[float, float], ...]
+    ) -> tuple[tuple[float, float], ...]:
+        if len(points) < 2:
+            raise ValueError("needs at least two [margin, confidence] points")
+        for (m0, c0), (m1, c1) in zip(points, points[1:], strict=False):
+            if m1 <= m0 or c1 < c0:
+                raise ValueError("margins must rise and confidences must not fall")
+        if not all(0.5 <= c <= 1.0 for _, c in points) or points[0][0] != 0.0:
+            raise ValueError("must start at margin 0 and keep confidences within 0.5..1")
+        return points
+
+
 class CueFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
     opening_turns: int = Field(default=2, ge=1)
     repeat_cap: int = Field(default=2, ge=1)
+    decision: DecisionSpec = DecisionSpec()
     cues: list[CueSpec] = Field(min_length=1)
 
 
@@ -92,6 +120,7 @@ class CueSet:
     specs: tuple[CueSpec, ...]
     opening_turns: int
     repeat_cap: int
+    decision: DecisionSpec
 
     def side(self, side: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.side == side)
@@ -101,7 +130,10 @@ def _where(path: str, data: Any, err: ValidationError) -> str:
     first = err.errors()[0]
     loc = list(first["loc"])
     where = []
-    if len(loc) >= 2 and loc[0] == "cues" and isinstance(loc[1], int):
+    if loc and loc[0] == "decision":
+        where.append("decision")
+        loc = loc[1:]
+    elif len(loc) >= 2 and loc[0] == "cues" and isinstance(loc[1], int):
         try:
             where.append(str(data["cues"][loc[1]].get("id", f"cues[{loc[1]}]")))
         except (KeyError, IndexError, TypeError, AttributeError):
@@ -147,7 +179,9 @@ def parse_cue_file(text: str, path: str) -> CueSet:
                 path,
             )
         )
-    return CueSet(tuple(cues), tuple(parsed.cues), parsed.opening_turns, parsed.repeat_cap)
+    return CueSet(
+        tuple(cues), tuple(parsed.cues), parsed.opening_turns, parsed.repeat_cap, parsed.decision
+    )
 
 
 @lru_cache(maxsize=1)

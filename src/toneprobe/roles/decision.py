@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toneprobe.roles.cues import cue_scores
+from toneprobe.roles.cues import cue_scores, role_cues
 from toneprobe.roles.words import _fold
 
 if TYPE_CHECKING:  # roles must not import the readers package at run time (cycle)
     from toneprobe.readers.base import RawCall, Segment, SourceRole
-
-_FIRST_SPEAKER_PRIOR = 0.5
-_SECOND_AGENT = 4.0  # agent-minus-customer cue score that makes a further speaker an agent
 
 
 @dataclass(slots=True)
@@ -32,8 +28,15 @@ def _speaker_texts(segments: list[Segment]) -> dict[str, list[str]]:
     return texts
 
 
-def _confidence(margin: float) -> float:
-    return round(0.5 + 0.5 * (1.0 - math.exp(-max(margin, 0.0) / 3.0)), 2)
+def confidence(margin: float) -> float:
+    """How often the text-cue decision is right at this score margin, calibrated on renders of
+    the labelled calls (``scripts/role_accuracy.py --calibrate``; parameters in roles.yaml)."""
+    points = role_cues().decision.confidence
+    margin = max(margin, 0.0)
+    for (m0, c0), (m1, c1) in zip(points, points[1:], strict=False):
+        if margin <= m1:
+            return round(c0 + (c1 - c0) * (margin - m0) / (m1 - m0), 2)
+    return round(points[-1][1], 2)
 
 
 def infer_roles(
@@ -44,6 +47,8 @@ def infer_roles(
     if not speakers:
         return {}, {"method": "none"}
     priors = priors or {}
+    decision = role_cues().decision
+    first_prior = decision.first_speaker_prior
     diffs: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     any_cue = False
@@ -51,15 +56,15 @@ def infer_roles(
         a, c, fired = cue_scores(texts[spk], opens_call=i == 0)
         any_cue = any_cue or bool(fired)
         cues[spk] = fired
-        diffs[spk] = a - c + priors.get(spk, 0.0) + (_FIRST_SPEAKER_PRIOR if i == 0 else 0.0)
+        diffs[spk] = a - c + priors.get(spk, 0.0) + (first_prior if i == 0 else 0.0)
     ranked = sorted(speakers, key=lambda s: -diffs[s])
     if len(speakers) == 1:
         spk = speakers[0]
-        role: SourceRole = "agent" if diffs[spk] > _FIRST_SPEAKER_PRIOR else "customer"
-        margin = abs(diffs[spk] - _FIRST_SPEAKER_PRIOR)
+        role: SourceRole = "agent" if diffs[spk] > first_prior else "customer"
+        margin = abs(diffs[spk] - first_prior)
         return {spk: role}, {
             "method": "text_cues" if any_cue else "default",
-            "confidence": _confidence(margin) if any_cue else 0.5,
+            "confidence": confidence(margin) if any_cue else 0.5,
             "agent_speaker": spk if role == "agent" else None,
             "cues": cues,
         }
@@ -75,11 +80,13 @@ def infer_roles(
     # a transfer or conference: a third speaker who clearly talks like an agent is one too,
     # as long as the speaker who talks most like a customer stays the customer
     for spk in ranked[1:-1]:
-        if diffs[spk] >= _SECOND_AGENT:
+        if diffs[spk] >= decision.second_agent:
             roles[spk] = "agent"
     return roles, {
         "method": method,
-        "confidence": _confidence(margin),
+        # without any cue the order of speakers (or the channel) is all there is: no calibration
+        "confidence": confidence(margin) if any_cue else 0.5,
+        "margin": round(margin, 2),
         "agent_speaker": agent,
         "cues": {s: f for s, f in cues.items() if f},
     }
@@ -143,7 +150,8 @@ def decide_roles(call: RawCall, agent_speaker: str | None = None) -> RoleDecisio
 
     roles, info = infer_roles(texts, call.speaker_priors)
     conf = info.get("confidence")
-    if isinstance(conf, float) and conf < 0.6 and len(speakers) > 1:
+    warn_below = role_cues().decision.warn_below
+    if isinstance(conf, float) and conf < warn_below and len(speakers) > 1:
         warnings.append(
             f"roles uncertain (confidence {conf:.2f}, method {info['method']}); "
             "use --agent-speaker to fix"
@@ -160,7 +168,7 @@ def _sanity_check(texts: dict[str, list[str]], roles: dict[str, SourceRole]) -> 
     first = next(iter(texts))
     a_agent, a_cust, _ = cue_scores(texts[agents[0]], opens_call=agents[0] == first)
     c_agent, c_cust, _ = cue_scores(texts[customers[0]], opens_call=customers[0] == first)
-    if (c_agent - c_cust) - (a_agent - a_cust) >= 6.0:
+    if (c_agent - c_cust) - (a_agent - a_cust) >= role_cues().decision.swapped:
         return [
             f"roles look swapped: {customers[0]!r} (customer) talks like the agent and "
             f"{agents[0]!r} (agent) like the customer"
