@@ -32,7 +32,6 @@ import argparse
 import csv
 import json
 import re
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,7 +241,10 @@ def _aws(ps: list[Piece], times: list[tuple[float, float]]) -> dict[str, Any]:
             )
             if punct:
                 items.append(
-                    {"alternatives": [{"confidence": "0.0", "content": punct}], "type": "punctuation"}
+                    {
+                        "alternatives": [{"confidence": "0.0", "content": punct}],
+                        "type": "punctuation",
+                    }
                 )
         segments.append({"start_time": f"{a:.3f}", "end_time": f"{b:.3f}", "speaker_label": label})
     return {

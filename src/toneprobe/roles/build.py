@@ -158,7 +158,6 @@ def _name_of(turns: tuple[Turn, ...], speakers: set[str | None], role: str) -> s
     return name
 
 
-
 def _report_bots(segments: list[Segment], where: str, warnings: list[str]) -> None:
     bots = [s for s in segments if s.role == "bot"]
     if bots:

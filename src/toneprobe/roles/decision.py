@@ -199,4 +199,3 @@ def _roles_per_segment(segments: list[Segment]) -> list[SourceRole]:
         out.append(role)
         previous = role
     return out
-

@@ -30,20 +30,23 @@ _GREETING_GLUE = _wordset(
     "guten gute gutn schönen schöne wunderschönen einen grüß grüss gruß herzlich herzlichen und ja na"
 )
 # words that end the opening: replies, pronouns, function words, verbs of ordinary speech
-_SPEECH = _wordset(
-    "danke dank vielen gerne gern bitte okay ok genau gut super prima klar natürlich sicher "
-    "richtig moment augenblick sekunde entschuldigung entschuldigen sorry achso ach aha oh oje "
-    "tja hm hmm mhm äh ähm öhm also so schön toll perfekt alles verstehe verstanden einverstanden "
-    "wunderbar sehr stimmt jawohl nein doch echt wirklich leider ich sie wir er es ihr ihre ihren "
-    "ihrem ihrer ihres ihnen du dich dir mir mich mein meine meinen meiner uns unser unsere was "
-    "wie wo wer wen wem warum wann womit wobei wofür weshalb welche welcher welches jetzt heute "
-    "nun dann denn aber oder wenn weil dass ob nicht kein keine keinen noch schon auch nur mal "
-    "eben gerade kann können könnte darf dürfen muss müssen soll sollen will wollen möchte habe "
-    "haben hat hatte sind ist war bin bist sein wird werden würde tun mache machen helfen sagen "
-    "sehe sehen schaue spreche sprechen rufe anrufen anruf frage fragen problem anliegen name "
-    "nummer kundennummer thank thanks please yes no how what hello herrn damen herren das ein "
-    "eine einen einem einer apparat telefon durchwahl platz"
-) | ENGLISH_SPEECH
+_SPEECH = (
+    _wordset(
+        "danke dank vielen gerne gern bitte okay ok genau gut super prima klar natürlich sicher "
+        "richtig moment augenblick sekunde entschuldigung entschuldigen sorry achso ach aha oh oje "
+        "tja hm hmm mhm äh ähm öhm also so schön toll perfekt alles verstehe verstanden einverstanden "
+        "wunderbar sehr stimmt jawohl nein doch echt wirklich leider ich sie wir er es ihr ihre ihren "
+        "ihrem ihrer ihres ihnen du dich dir mir mich mein meine meinen meiner uns unser unsere was "
+        "wie wo wer wen wem warum wann womit wobei wofür weshalb welche welcher welches jetzt heute "
+        "nun dann denn aber oder wenn weil dass ob nicht kein keine keinen noch schon auch nur mal "
+        "eben gerade kann können könnte darf dürfen muss müssen soll sollen will wollen möchte habe "
+        "haben hat hatte sind ist war bin bist sein wird werden würde tun mache machen helfen sagen "
+        "sehe sehen schaue spreche sprechen rufe anrufen anruf frage fragen problem anliegen name "
+        "nummer kundennummer thank thanks please yes no how what hello herrn damen herren das ein "
+        "eine einen einem einer apparat telefon durchwahl platz"
+    )
+    | ENGLISH_SPEECH
+)
 _OPENING_FILLERS = _wordset("ja na so also äh ähm hm okay ok")
 _CONNECTORS = _wordset("der des von vom bei beim für und & im in an am zu zur zum of the")
 _ARTICLES = _wordset("die der das den dem des")
@@ -208,8 +211,9 @@ _AFTER_NAME = _wordset("von vom bei aus und am hier verbunden from at speaking")
 def _intro_name(text: str, opening: bool = False) -> str | None:
     """The name after an introduction phrase (``..., am Telefon ist Katharina Wolf.``).
 
-    In a speaker's ``opening`` turn, ``hier ist`` also takes a surname alone when only a
-    greeting or a company comes before it (``Ja, hallo, hier ist Ahrens.``).
+    In a speaker's ``opening`` turn, ``hier ist`` (and ``this is``) also takes one name alone
+    when only a greeting or a company comes before it (``Ja, hallo, hier ist Ahrens.``,
+    ``Hi, this is Donna, I'll be assisting you``).
     """
     single = _single_case(text)
     toks = _tokens(text.casefold() if single else text)
@@ -235,8 +239,12 @@ def _intro_name(text: str, opening: bool = False) -> str | None:
                 after = rest[len(name)] if len(rest) > len(name) else _BREAK
                 surname_only = (
                     opening
-                    and phrase[0] in ("hier", "da")
-                    and (after == _BREAK or after.casefold() in ("von", "vom", "bei"))
+                    and phrase[0] in ("hier", "da", "this")
+                    and (
+                        after == _BREAK
+                        or after.casefold() in ("von", "vom", "bei", "from")
+                        or (phrase[0] == "this" and after.casefold() in ENGLISH_SPEECH)
+                    )
                     and all(_before_intro(t) for t in toks[:start])
                 )
                 if len(plain) < 2 and not titled and not surname_only:
@@ -442,4 +450,3 @@ def self_introduction(texts: Iterable[str], greeting: bool = False) -> str | Non
             if name or content:  # the second turn counts only after a bare "Hallo?"
                 return name
     return None
-

@@ -10,11 +10,11 @@ import unicodedata
 
 from toneprobe.roles.words import _wordset, role_from_word
 
+
 def _single_case(text: str) -> bool:
     """ASR output without capitals (or all in capitals): names cannot be told by their shape."""
     letters = [c for c in text if c.isalpha()]
     return not (any(c.isupper() for c in letters) and any(c.islower() for c in letters))
-
 
 
 _GENERIC_LABEL = re.compile(
@@ -104,7 +104,6 @@ def is_person_name(label: str | None) -> bool:
     return _is_label_name(label)
 
 
-
 _SURNAME = re.compile(
     r"^\W*(?P<greeting>(?:(?:ja|hallo|schönen|guten (?:tag|morgen|abend)|grüß gott|moin|auch)"
     r"[,.!]?\s+)*)"
@@ -155,4 +154,3 @@ def caller_surname(first_turn: str, agent_texts: list[str]) -> str | None:
         if hit:
             return f"{hit.group(1).capitalize()} {surname}"
     return surname
-

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from toneprobe.readers.base import SourceRole
 
+
 def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
@@ -115,4 +116,3 @@ def ended_by_from(value: str | None) -> str | None:
         return _ENDED[key]
     role = role_from_word(value)
     return role if role in ("agent", "customer") else None
-
