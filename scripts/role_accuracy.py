@@ -66,6 +66,24 @@ ANSWERS = (
     "{surname}.",
     "Hallo, wer ist da?",
     "Ja?",
+    "Ja, hier bei {surname}?",
+    "Guten Tag?",
+    "Yes, hello?",
+    "Hallo, wer spricht da?",
+    "Servus?",
+    "Ja, {surname}, guten Tag.",
+    "Moin?",
+    "Hello, who is this?",
+    "Oui, allô?",
+    "{surname} hier?",
+    "Ja, guten Abend?",
+    "Hallo? Hallo?",
+    "Ja, am Apparat.",
+    "Wer ist denn da?",
+    "Ja, bitte schön?",
+    "Ja, hallo, wer ist da bitte?",
+    "Ja, was gibt es?",
+    "Hallo, ja, ich höre?",
 )
 OUTBOUND = (
     "Guten Tag, hier ist {agent} von {company}. Spreche ich mit {customer}?",
@@ -74,8 +92,45 @@ OUTBOUND = (
     "Schönen guten Tag, {company}, Sie sprechen mit {agent}. Ich melde mich wegen Ihrer Anfrage.",
     "Hi, this is {agent} from {company}, I'm calling about your recent order.",
     "Guten Abend, hier spricht {agent} vom Kundenservice {company}. Stör ich gerade?",
+    "Schönen guten Tag, hier ist {agent} vom Autohaus Brenner, ich wollte mich wegen Ihres "
+    "Termins melden.",
+    "Guten Tag, {agent} mein Name, ich rufe im Auftrag der {company} an. Haben Sie einen Moment?",
+    "Hallo, ich bin {agent} von {company}. Es geht um Ihre Bestellung.",
+    "Good morning, this is {agent} calling from {company}. Is now a good time?",
+    "Ja, guten Tag, {company}, {agent}. Sie hatten um Rückruf gebeten.",
+    "Guten Tag, spreche ich mit {customer}? Hier ist {agent} von der {company}.",
+    "Hallo, hier spricht {agent}, {company}, wir hatten letzte Woche telefoniert.",
+    "Guten Abend, entschuldigen Sie die Störung, {agent} von {company} hier.",
+    "Hi, it's {agent} from {company}, just following up on your request.",
+    "Tag, {agent} von der {company}, ich melde mich wegen der Zählerablesung.",
+    "Guten Morgen, mein Name ist {agent}, ich bin Energieberaterin bei {company}.",
+    "Ja, hallo, {agent} von {company}, ich hatte Ihnen eine E-Mail geschickt.",
+    "Good afternoon, my name is {agent} and I'm calling on behalf of {company}.",
+    "Grüß Gott, hier {agent}, {company}. Ich rufe wegen der offenen Rechnung an.",
+    "Guten Tag, Sie hatten auf unserer Webseite ein Angebot angefordert. Mein Name ist {agent}.",
+    "Einen schönen guten Tag, {agent} am Apparat, von {company}.",
+    "Hi there, {agent} with {company}. Do you have two minutes?",
+    "Hallo, hier ist {agent}, ich arbeite für {company} und hätte kurz eine Frage an Sie.",
+    "Guten Tag, {agent}, {company}, wir hatten Ihnen letzte Woche geschrieben.",
+    "Hello, this is {agent}, I work for {company}, do you have a moment?",
+    "Ja, schönen guten Tag, hier spricht {agent} von {company}. Ich habe Ihre Anfrage vor mir.",
+    "Hallo, {agent} ist mein Name, von {company}. Es geht um Ihren Vertrag.",
+    "Guten Morgen, {company}, {agent} hier. Ich rufe an, weil Ihr Tarif ausläuft.",
+    "Tag auch, {agent} von {company}. Hätten Sie zwei Minuten für eine kurze Umfrage?",
 )
-COMPANIES = ("Lindwerk Energie", "Auental Mobil", "Korvus Versicherung", "Fjordnet", "Brisa Solar")
+COMPANIES = (
+    "Lindwerk Energie",
+    "Auental Mobil",
+    "Korvus Versicherung",
+    "Fjordnet",
+    "Brisa Solar",
+    "Autohaus Brenner",
+    "Telvia",
+    "Pflegekasse Nord",
+    "Quandt & Partner",
+    "Sparkasse Odenkirchen",
+    "Lumen Strom",
+)
 
 
 @dataclass
@@ -132,9 +187,9 @@ def outbound(call: Call, k: int) -> list[Turn]:
     surname = (call.customer or "Frau Wagner").split()[-1]
     customer = call.customer or "Frau Wagner"
     agent = call.agent or "Lena Stahl"
-    answer = ANSWERS[k % len(ANSWERS)].format(surname=surname)
+    answer = ANSWERS[(7 * k) % len(ANSWERS)].format(surname=surname)
     intro = OUTBOUND[k % len(OUTBOUND)].format(
-        agent=agent, company=COMPANIES[k % len(COMPANIES)], customer=customer
+        agent=agent, company=COMPANIES[(3 * k) % len(COMPANIES)], customer=customer
     )
     rest = list(call.turns)
     if rest[0].role == "agent":

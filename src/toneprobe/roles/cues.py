@@ -224,3 +224,8 @@ def offers_help(text: str) -> bool:
         c.cls == "help_offer" and c.id.startswith("roles.agent.help_offer.") and c.search(text)
         for c in role_cues().cues
     )
+
+
+def answers_phone(text: str) -> bool:
+    """The whole turn is what a callee says on picking up (a ``call_opening`` cue matches)."""
+    return any(c.call_opening and c.search(text) for c in role_cues().cues)

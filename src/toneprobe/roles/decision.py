@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toneprobe.roles.cues import cue_scores, role_cues
+from toneprobe.roles.cues import answers_phone, cue_scores, role_cues
 from toneprobe.roles.words import _fold
 
 if TYPE_CHECKING:  # roles must not import the readers package at run time (cycle)
@@ -52,8 +52,13 @@ def infer_roles(
     diffs: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     any_cue = False
+    # the callee of an outbound call answers first; when the next speaker's first turn is just
+    # such an answer too ("Hallo?" - "Hallo?"), the answer says nothing about who called
+    both_answer = len(speakers) > 1 and bool(texts[speakers[1]]) and answers_phone(
+        texts[speakers[1]][0]
+    )
     for i, spk in enumerate(speakers):
-        a, c, fired = cue_scores(texts[spk], opens_call=i == 0)
+        a, c, fired = cue_scores(texts[spk], opens_call=i == 0 and not both_answer)
         any_cue = any_cue or bool(fired)
         cues[spk] = fired
         diffs[spk] = a - c + priors.get(spk, 0.0) + (first_prior if i == 0 else 0.0)
