@@ -68,6 +68,14 @@ cues:
         (GOOD + "    colour: red\n", "roles.agent.test_cue.v1: colour: "),
         (GOOD + GOOD.split("cues:\n")[1], "roles.agent.test_cue.v1: id: duplicate"),
         ("version: 1\ncues: [\n", "not valid YAML"),
+        (
+            GOOD.replace("cues:", "decision:\n  confidence: [[0, 0.9], [1, 0.6]]\ncues:"),
+            "rules/roles.yaml: decision: confidence: ",
+        ),
+        (
+            GOOD.replace("cues:", "decision:\n  warn_below: 1.5\ncues:"),
+            "rules/roles.yaml: decision: warn_below: ",
+        ),
     ],
 )
 def test_role_cue_file_errors_name_file_cue_and_field(text, needle):

@@ -54,8 +54,8 @@ def infer_roles(
     any_cue = False
     # the callee of an outbound call answers first; when the next speaker's first turn is just
     # such an answer too ("Hallo?" - "Hallo?"), the answer says nothing about who called
-    both_answer = len(speakers) > 1 and bool(texts[speakers[1]]) and answers_phone(
-        texts[speakers[1]][0]
+    both_answer = (
+        len(speakers) > 1 and bool(texts[speakers[1]]) and answers_phone(texts[speakers[1]][0])
     )
     for i, spk in enumerate(speakers):
         a, c, fired = cue_scores(texts[spk], opens_call=i == 0 and not both_answer)
