@@ -10,8 +10,8 @@ is rendered as WebVTT, SRT, AWS Transcribe and WhisperX with anonymous speakers
 - ``plain``: as labelled;
 - ``misplaced_first``: diarisation gives the call's first sentence to the other speaker
   (``Stadtwerke Musterstadt, guten Tag.`` carries the customer's label);
-- ``misplaced_tail``: the last sentence of the first turn goes to the next speaker
-  (``... Was kann ich für Sie tun?`` opens the customer's turn);
+- ``misplaced_tail``: the last sentence (or clause) of the first turn goes to the next speaker
+  (``..., was kann ich für Sie tun?`` opens the customer's turn);
 - ``outbound``: the agent calls out: the callee answers first (``Ja, hallo?``, ``Müller?``,
   ``Bonjour.``) and the agent introduces themselves and their company;
 - ``outbound_misplaced_first`` and ``outbound_misplaced_tail``: both.
@@ -207,8 +207,9 @@ class Piece:
 def pieces(turns: list[Turn], misplace: str | None) -> tuple[list[Piece], dict[int, str]]:
     """One piece per sentence. ``misplace="first"``: the call's first sentence carries the label
     of the second speaker; ``"tail"``: the last sentence of the first turn carries the label of
-    the next speaker (who then starts with it). Only a first turn of two or more sentences is
-    split: a whole turn under the wrong label is a different fault (swapped speakers)."""
+    the next speaker (who then starts with it); a first turn of one sentence gives its last
+    clause (``..., was kann ich für Sie tun?``). A first turn of one sentence keeps its first
+    words: a whole turn under the wrong label is a different fault (swapped speakers)."""
     order: dict[str, int] = {}
     for t in turns:
         order.setdefault(t.role, len(order))
@@ -216,6 +217,9 @@ def pieces(turns: list[Turn], misplace: str | None) -> tuple[list[Piece], dict[i
     other = order[turns[1].role]
     for i, t in enumerate(turns):
         sentences = _SENTENCE.split(t.text)
+        if i == 0 and misplace == "tail" and len(sentences) == 1 and ", " in t.text:
+            head, tail = t.text.rsplit(", ", 1)
+            sentences = [head + ",", tail]
         spk = order[t.role]
         for j, s in enumerate(sentences):
             label = spk

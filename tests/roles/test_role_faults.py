@@ -139,6 +139,39 @@ def test_roles_german_self_introduction_and_notice_outweigh_a_misplaced_help_off
     assert not [w for w in warnings if "uncertain" in w]
 
 
+@pytest.mark.parametrize(
+    "agent_head,moved",
+    [
+        ("Kaufkiste Kundenservice, mein Name ist Lea Brandt,", "was kann ich für Sie tun?"),
+        ("Thank you for calling Harbor Mobile, this is Priya,", "how may I help you?"),
+    ],
+)
+def test_roles_help_offer_split_off_the_agent_opening_counts_half(agent_head, moved):
+    call = _call(
+        ("spk_0", agent_head),
+        ("spk_1", moved + " Ja, hallo, ich hab da eine Frage zu meiner Rechnung."),
+        ("spk_0", "Gern, worum geht es denn?"),
+        ("spk_1", "Da steht ein Betrag, den ich nicht kenne."),
+    )
+    transcript, warnings = finalize(call)
+    assert [t.role for t in transcript.turns] == ["agent", "customer", "agent", "customer"]
+    assert transcript.metadata["roles"]["cues"]["spk_1"][0] == "roles.agent.help_offer.v1"
+
+
+def test_roles_help_offer_at_the_head_of_the_second_speaker_decides_nothing_alone():
+    # the agent says little that is a cue; at full weight the moved help offer would make the
+    # customer the agent, at half weight it does not (and the call warns: little evidence)
+    call = _call(
+        ("spk_0", "Kaufkiste, Lea Brandt, schönen guten Tag,"),
+        ("spk_1", "was kann ich für Sie tun? Ja, hallo, meine Rechnung stimmt nicht."),
+        ("spk_0", "Oh. Sagen Sie mal, was genau?"),
+        ("spk_1", "Da steht ein Betrag, den ich nicht kenne."),
+    )
+    transcript, warnings = finalize(call)
+    assert [t.role for t in transcript.turns] == ["agent", "customer", "agent", "customer"]
+    assert any("roles uncertain" in w for w in warnings)
+
+
 @pytest.mark.parametrize("answer", ["Ja, hallo?", "Müller?", "Bonjour.", "Hallo, wer ist da?"])
 def test_roles_outbound_answers(answer):
     roles, info = infer_roles(

@@ -19,6 +19,7 @@ from toneprobe.errors import RuleError
 
 CUE_ID = re.compile(r"^roles\.(?:agent|customer)\.[a-z][a-z0-9_]*\.v[0-9]+$")
 CUES_PATH = "rules/roles.yaml"
+_WORD = re.compile(r"\w+")
 
 
 class CueSpec(BaseModel):
@@ -34,6 +35,7 @@ class CueSpec(BaseModel):
     weight: float = Field(gt=0.0, le=5.0)
     opening_only: bool = False
     call_opening: bool = False
+    misplaceable: bool = False
     case_sensitive: bool = False
     regex: tuple[str, ...] = Field(min_length=1)
     examples: tuple[str, ...] = Field(min_length=1)
@@ -105,12 +107,21 @@ class Cue:
     patterns: tuple[re.Pattern[str], ...]
     opening_only: bool = False  # counts only in the speaker's first turns
     call_opening: bool = False  # counts only in the first turn of the call
+    misplaceable: bool = False  # not at the head of the second speaker's first turn
     path: str = CUES_PATH
 
     def search(self, text: str) -> re.Match[str] | None:
         for pattern in self.patterns:
             if m := pattern.search(text):
                 return m
+        return None
+
+    def search_past_head(self, text: str) -> re.Match[str] | None:
+        """A match with at least two words before it (``Ja, hallo, was kann ich ...``)."""
+        for pattern in self.patterns:
+            for m in pattern.finditer(text):
+                if len(_WORD.findall(text[: m.start()])) >= 2:
+                    return m
         return None
 
 
@@ -176,6 +187,7 @@ def parse_cue_file(text: str, path: str) -> CueSet:
                 patterns,
                 spec.opening_only,
                 spec.call_opening,
+                spec.misplaceable,
                 path,
             )
         )
@@ -191,29 +203,38 @@ def role_cues() -> CueSet:
     return parse_cue_file(text, CUES_PATH)
 
 
-def cue_scores(texts: list[str], opens_call: bool = False) -> tuple[float, float, list[str]]:
+def cue_scores(
+    texts: list[str], opens_call: bool = False, speaks_second: bool = False
+) -> tuple[float, float, list[str]]:
     """Agent score, customer score and fired cue ids for one speaker's texts in order.
 
     A cue counts once, a quarter more for each repeat up to ``repeat_cap`` hits; the
     ``opening_only`` cues are searched only in the first ``opening_turns`` turns, the
     ``call_opening`` cues only in the first turn and only when this speaker ``opens_call``.
+    When this speaker ``speaks_second``, a ``misplaceable`` cue found only at the head of their
+    first text counts half: that is where diarisation puts the last words of the turn before
+    ("Was kann ich für Sie tun?" opening the customer's segment).
     """
     cueset = role_cues()
     scores = {"agent": 0.0, "customer": 0.0}
     fired: list[str] = []
     for cue in cueset.cues:
         hits = 0
+        head_only = False  # the one hit may be the turn before's last words
         for i, text in enumerate(texts):
             if (cue.opening_only and i >= cueset.opening_turns) or (
                 cue.call_opening and (i or not opens_call)
             ):
                 break
             if cue.search(text):
+                if cue.misplaceable and speaks_second and i == 0:
+                    head_only = not cue.search_past_head(text)
                 hits += 1
                 if hits >= cueset.repeat_cap:
                     break
         if hits:
-            scores[cue.side] += cue.weight * (1.0 + 0.25 * (hits - 1))
+            score = cue.weight * (1.0 + 0.25 * (hits - 1))
+            scores[cue.side] += score * 0.5 if head_only and hits == 1 else score
             fired.append(cue.id)
     return scores["agent"], scores["customer"], fired
 

@@ -58,7 +58,9 @@ def infer_roles(
         len(speakers) > 1 and bool(texts[speakers[1]]) and answers_phone(texts[speakers[1]][0])
     )
     for i, spk in enumerate(speakers):
-        a, c, fired = cue_scores(texts[spk], opens_call=i == 0 and not both_answer)
+        a, c, fired = cue_scores(
+            texts[spk], opens_call=i == 0 and not both_answer, speaks_second=i == 1
+        )
         any_cue = any_cue or bool(fired)
         cues[spk] = fired
         diffs[spk] = a - c + priors.get(spk, 0.0) + (first_prior if i == 0 else 0.0)
