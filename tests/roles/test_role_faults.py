@@ -226,7 +226,13 @@ def test_roles_english_agent_names(texts, name):
 
 @pytest.mark.parametrize(
     "first,name",
-    [("Becker. Ich habe eine Frage zur Rechnung.", "Becker"), ("Finally. Hello.", None)],
+    [
+        ("Becker. Ich habe eine Frage zur Rechnung.", "Becker"),
+        ("Wolff! Mein Konto ist gesperrt!", "Wolff"),  # an angry caller shouts the surname
+        ("Finally. Hello.", None),
+        ("Seriously! Nobody picks up.", None),
+        ("Unglaublich! Seit Tagen geht nichts.", None),
+    ],
 )
 def test_roles_caller_surname_only_from_a_name_position(first, name):
     assert caller_surname(first, []) == name

@@ -108,14 +108,15 @@ _SURNAME = re.compile(
     r"^\W*(?P<greeting>(?:(?:ja|hallo|schönen|guten (?:tag|morgen|abend)|grüß gott|moin|auch)"
     r"[,.!]?\s+)*)"
     r"(?P<name>\w+(?:-\w+)?)"
-    r"(?:\s+hier\b|\s+mein name\b|\s*,?\s+(?:guten|hallo|grüß|moin)\b|\s*\.\s+\w"
+    r"(?:\s+hier\b|\s+mein name\b|\s*,?\s+(?:guten|hallo|grüß|moin)\b|\s*[.!]\s+\w"
     r"|(?P<speech>,\s+(?:ich|wir)\b))",
     re.IGNORECASE,
 )
 _NOT_SURNAME = _wordset(
     "ja nein hallo guten tag morgen abend auch ich wir sie es das der die hier so also okay ok "
     "gut danke bitte moin servus genau na äh ähm hm tja richtig schön moment entschuldigung "
-    "sorry achso oh ach mist endlich schnell kurze kurz frage"
+    "sorry achso oh ach mist endlich schnell kurze kurz frage mensch unglaublich wahnsinn hilfe "
+    "toll klasse super prima frechheit katastrophe typisch"
 )
 #: English words that start or fill a caller's sentence and are never taken for a name
 #: ("Finally! I've been on hold forever.", "this is taking forever")
