@@ -26,6 +26,7 @@ from toneprobe.readers.base import (
     json_error,
     jsonl_rows,
     looks_like_json,
+    require_json,
 )
 from toneprobe.readers.contact_lens import ContactLensReader
 from toneprobe.readers.genesys import GenesysReader
@@ -233,7 +234,12 @@ def get_reader(name: str) -> Reader:
 
 
 def detect_reader(text: str, path: str | None = None) -> Reader:
-    """The reader whose ``sniff`` is most certain; InputError if none recognises the text."""
+    """The reader whose ``sniff`` is most certain; InputError if none recognises the text.
+
+    A text that opens like JSON but does not parse (and is not JSON lines) is never read as
+    plain text: the InputError names the JSON error with its line and column.
+    """
+    require_json(text, path)
     best: Reader | None = None
     best_score = 0.0
     for reader in READERS:

@@ -74,9 +74,30 @@ _INVALID = object()
 _json_cache: tuple[str, Any] | None = None
 
 
+# a line that opens with a bracketed speaker label or time and goes on with speech is plain
+# text, not a JSON array: "[SPEAKER_01]: Hallo", "[Agent] Guten Tag", "[00:00:02] Kunde: ..."
+_BRACKET_LINE = re.compile(r"^\[[^\]\[{}\"\n]{1,80}\]\s*:?\s*[^\s,\]}:]")
+
+
 def looks_like_json(text: str) -> bool:
-    head = text.lstrip()[:1]
-    return head in ("{", "[")
+    """True if ``text`` opens like a JSON document: ``{``, or ``[`` that is not a bracketed
+    speaker label or timestamp at the start of a line of speech."""
+    stripped = text.lstrip()
+    head = stripped[:1]
+    if head == "{":
+        return True
+    if head != "[":
+        return False
+    return not _BRACKET_LINE.match(stripped.split("\n", 1)[0])
+
+
+def require_json(text: str, path: str | None) -> Any:
+    """The parsed JSON document of ``text``; for a JSON-looking text that does not parse (and
+    is not JSON lines), an InputError naming the JSON error with its line and column."""
+    doc = json_document(text)
+    if doc is None and looks_like_json(text) and first_jsonl_object(text) is None:
+        raise json_error(text, path)
+    return doc
 
 
 def json_document(text: str) -> Any:

@@ -30,10 +30,14 @@ _HEADER = re.compile(
     rf"^\s*(?:(?P<label>[^:\d\[\]()]{{1,60}}?)\s+[\[(]?(?P<ts>{_TS})[\])]?"
     rf"|[\[(]?(?P<ts2>{_TS})[\])]?\s+(?P<label2>[^:\d\[\]]{{1,60}}?)\s*:?)\s*$"
 )
-# "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..."
+# "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..." / WhisperX and
+# whisper-ctranslate2 .txt: "[SPEAKER_01]: Hallo" (also with a "[00:01.000 --> 00:03.000]" time
+# before it) / QA exports: "[turn=3 | 00:00:14 | AGENT]: ..." (fields split at "|")
 _BRACKET_LABEL = re.compile(
-    rf"^\s*(?:[\[(]?(?P<ts>{_TS})[\])]?\s+)?[\[<](?P<label>[^\]>\d]{{1,40}})[\]>]\s*:?\s*(?P<text>\S.*)$"
+    rf"^\s*(?:[\[(]?(?P<ts>{_TS})(?:\s*(?:-->|–|-)\s*{_TS})?[\])]?\s+)?"
+    r"[\[<](?P<label>[^\]>\n]{1,60})[\]>]\s*:?\s*(?P<text>\S.*)$"
 )
+_TURN_FIELD = re.compile(r"^(?:turn|nr|no|#|zeile|seq)\s*[=:#.]?\s*\d+$|^\d+$", re.IGNORECASE)
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
 _NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
 _CALL_ID = re.compile(
@@ -155,10 +159,10 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
         line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
     b = _BRACKET_LABEL.match(line)
     if b:
-        prefix = classify_label(b.group("label"))
-        if prefix is not None:
-            at = clock_seconds(b.group("ts")) if b.group("ts") else None
-            return _Line(lineno, at, prefix, b.group("text"), b.group("ts") is not None)
+        got = _bracket_fields(b.group("label"), b.group("ts"))
+        if got is not None:
+            prefix, at, has_ts = got
+            return _Line(lineno, at, prefix, b.group("text"), has_ts)
     m = _LINE.match(line)
     if not m:
         return _match_header(line, lineno)
@@ -177,6 +181,30 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
                 return None  # "(Kundin) Agent:" style: not a timestamp, not a turn prefix
             raise InputError(f"malformed timestamp {raw_ts!r}", path, lineno)
     return _Line(lineno, start, prefix, m.group("text"), has_ts)
+
+
+def _bracket_fields(label: str, ts: str | None) -> tuple[_Prefix, float | None, bool] | None:
+    """The speaker (and time) of a bracketed label: ``SPEAKER_01``, ``Kundin``, or fields
+    such as ``turn=3 | 00:00:14 | AGENT`` (a turn number, a time, a speaker)."""
+    at = clock_seconds(ts) if ts else None
+    has_ts = ts is not None
+    if "|" not in label:
+        if clock_seconds(label) is not None:
+            return None  # "[00:00:02] Kunde: ..." is a time, not a speaker
+        prefix = classify_label(label)
+        return None if prefix is None else (prefix, at, has_ts)
+    prefix = None
+    for field in (f.strip() for f in label.split("|")):
+        if not field or _TURN_FIELD.match(field):
+            continue
+        if (clock := clock_seconds(field)) is not None:
+            at, has_ts = (clock, True) if at is None else (at, has_ts)
+            continue
+        got = classify_label(field)
+        if got is None:
+            return None  # a field that is neither number, time nor speaker: not a marker
+        prefix = got
+    return None if prefix is None else (prefix, at, has_ts)
 
 
 def _match_header(line: str, lineno: int) -> _Line | None:

@@ -24,6 +24,7 @@ from toneprobe.readers.base import (
     json_document,
     jsonl_rows,
     parse_time,
+    require_json,
 )
 from toneprobe.readers.plaintext import parse_dialogue
 from toneprobe.roles import ended_by_from, role_from_word
@@ -155,7 +156,7 @@ class TableReader(Reader):
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
         rows: list[tuple[int | None, dict[str, Any]]]
-        doc = json_document(text)
+        doc = require_json(text, path)
         if doc is not None:
             if not isinstance(doc, list):
                 raise InputError("expected a JSON list of rows", path)

@@ -1,0 +1,122 @@
+"""Issue 14, reader faults 1, 2, 3, 4, 6 and 8: files in the shape real exporters write them.
+
+Every fixture under ``tests/fixtures/exporters/`` was written for toneprobe in the shape of the
+exporter's file (Contact Lens, WhisperX .txt, a QA export, Zoom captions, Whisper TSV, a
+near-miss toneprobe JSON, an undiarised WhisperX JSON). Each fault is checked with the CLI run
+as a process, as a user runs it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli import run_toneprobe
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "exporters"
+
+
+def run(*args: str, stdin: str | None = None):
+    return run_toneprobe(*args, stdin=stdin, timeout=120)
+
+
+def convert(path: Path | str, *args: str) -> list[dict]:
+    """``toneprobe convert`` as a process: the calls it prints (one object or JSON lines)."""
+    proc = run("convert", str(path), *args)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.strip()
+    if out.startswith("{\n"):
+        return [json.loads(out)]
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def score_json(*args: str) -> tuple[dict, str]:
+    proc = run("score", *args, "--model", "fake", "--format", "json", "--by", "call")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), proc.stderr
+
+
+def one_error_line(proc, name: str) -> str:
+    """Exit 2, nothing on stdout, one line on stderr naming the file, no traceback."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert name in lines[0]
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+# --- fault 1: a JSON-looking file that does not parse -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "forced", [(), ("-f", "contact-lens"), ("-f", "whisper"), ("-f", "table"), ("-f", "aws")]
+)
+def test_issue_14_broken_json_names_the_json_error(forced):
+    path = FIXTURES / "contact_lens_stray_brace.json"
+    proc = run("score", str(path), "--model", "fake", *forced)
+    line = one_error_line(proc, "contact_lens_stray_brace.json")
+    # the stray brace closes the document early: the decoder stops at line 52, column 6
+    assert "contact_lens_stray_brace.json:52:" in line
+    assert "invalid JSON" in line and "column 6" in line
+    assert "Transcript list" not in line
+
+
+def test_issue_14_broken_json_never_read_as_text_in_a_batch(tmp_path):
+    broken = tmp_path / "analysis.json"
+    broken.write_text(
+        '{"Participants": [\n  {"ParticipantId": "AGENT"\n  "ParticipantRole": "AGENT"}]}'
+    )
+    good = tmp_path / "call.txt"
+    good.write_text(
+        "Agent: Guten Tag, was kann ich für Sie tun?\nKunde: Meine Rechnung ist falsch.\n"
+    )
+    doc, err = score_json(str(tmp_path))
+    assert [c["source"] for c in doc["calls"]] == [str(good)]
+    (error,) = doc["errors"]
+    assert error["source"] == str(broken) and error["line"] == 3
+    assert error["message"].startswith("invalid JSON: Expecting ',' delimiter (column 3)")
+    assert doc["summary"]["files_skipped"] == 1
+
+
+# --- fault 2: WhisperX / whisper-ctranslate2 .txt with bracketed speaker labels ------------
+
+
+def test_issue_14_whisperx_txt_reads_speakers_and_roles():
+    path = FIXTURES / "whisperx_diarized.txt"
+    (call,) = convert(path)
+    assert [t["speaker"] for t in call["turns"]] == ["SPEAKER_01", "SPEAKER_00"] * 3 + [
+        "SPEAKER_01"
+    ]
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer"] * 3 + ["agent"]
+    source_words = [
+        w for line in path.read_text(encoding="utf-8").splitlines() for w in line.split()[1:]
+    ]
+    assert [w for t in call["turns"] for w in t["text"].split()] == source_words
+    assert convert(path, "-f", "text") == [call]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["[{spk}] ", "[{spk}]: ", "{spk}: ", "[00:0{n}.000 --> 00:0{m}.500] [{spk}]: "],
+    ids=["no-colon", "colon", "unbracketed", "with-times"],
+)
+def test_issue_14_bracketed_and_unbracketed_labels(tmp_path, prefix):
+    lines = [
+        ("SPEAKER_00", "Guten Tag, Kundenservice der Beispiel AG, was kann ich für Sie tun?"),
+        ("SPEAKER_01", "Mein Paket ist seit einer Woche nicht angekommen."),
+        ("SPEAKER_00", "Das tut mir leid, ich schaue sofort nach der Sendung."),
+    ]
+    text = "".join(
+        prefix.format(spk=spk, n=2 * i, m=2 * i + 1) + words + "\n"
+        for i, (spk, words) in enumerate(lines)
+    )
+    path = tmp_path / "call.txt"
+    path.write_text(text, encoding="utf-8")
+    (call,) = convert(path)
+    assert [(t["speaker"], t["text"]) for t in call["turns"]] == lines
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer", "agent"]
+    if "-->" in prefix:
+        assert [t["start"] for t in call["turns"]] == [0.0, 2.0, 4.0]
