@@ -120,3 +120,38 @@ def test_issue_14_bracketed_and_unbracketed_labels(tmp_path, prefix):
     assert [t["role"] for t in call["turns"]] == ["agent", "customer", "agent"]
     if "-->" in prefix:
         assert [t["start"] for t in call["turns"]] == [0.0, 2.0, 4.0]
+
+
+# --- fault 6: Whisper TSV times in milliseconds ---------------------------------------------
+
+
+def test_issue_14_whisper_tsv_milliseconds_read_as_milliseconds():
+    path = FIXTURES / "whisper_ms.tsv"
+    proc = run("convert", str(path))
+    assert proc.returncode == 0, proc.stderr
+    call = json.loads(proc.stdout)
+    assert call["turns"][0]["start"] == 0.0
+    assert call["turns"][0]["end"] == 3.48
+    assert call["turns"][-1]["end"] == 34.12  # a 34-second call, not 9 hours
+    assert "read as milliseconds" in proc.stderr and "34.1 s" in proc.stderr
+    rows = path.read_text(encoding="utf-8").splitlines()[1:]
+    assert (
+        " ".join(t["text"] for t in call["turns"]).split()
+        == " ".join(r.split("\t")[2] for r in rows).split()
+    )
+
+
+def test_issue_14_unitless_seconds_stay_seconds(tmp_path):
+    rows = [
+        (0, 4, "Guten Tag, hier ist der Kundenservice der Westbahn, was kann ich für Sie tun?"),
+        (4, 8, "Ich wollte fragen, warum mein Ticket zweimal abgebucht wurde."),
+        (9, 14, "Das tut mir leid. Nennen Sie mir bitte Ihre Buchungsnummer?"),
+    ]
+    path = tmp_path / "seconds.tsv"
+    path.write_text("start\tend\ttext\n" + "".join(f"{a}\t{b}\t{t}\n" for a, b, t in rows))
+    proc = run("convert", str(path))
+    assert proc.returncode == 0, proc.stderr
+    call = json.loads(proc.stdout)
+    assert call["turns"][0]["start"] == 0.0
+    assert max(t["end"] for t in call["turns"]) == 14.0
+    assert "milliseconds" not in proc.stderr

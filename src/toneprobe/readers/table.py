@@ -250,7 +250,7 @@ def _calls_from_rows(
     has_who = any(k in cols for k in ("role", "speaker", "channel"))
     calls: dict[str, RawCall] = {}
     order_keys: dict[str, list[tuple[Any, ...]]] = {}
-    big_times = False
+    unitless: set[str] = set()  # calls with times from plain numbers in unit-less columns
     for n, (line, row) in enumerate(rows):
         cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
         cid = cid or default_id
@@ -268,8 +268,8 @@ def _calls_from_rows(
                     raise InputError(f"unknown role {raw_role!r}", path, line)
         start = _time(row, cols, "start", path, line)
         end = _time(row, cols, "end", path, line)
-        if "start_ms" not in cols and start is not None and start > 10_000:
-            big_times = True
+        if _unitless(row, cols):
+            unitless.add(cid)
         for field in ("agent", "customer"):
             if field in cols and getattr(call, field) is None:
                 value = as_text(row.get(cols[field])).strip()
@@ -300,8 +300,8 @@ def _calls_from_rows(
         order_keys[cid].append((turn_no, n))
     for cid, call in calls.items():
         _sort(call, order_keys[cid])
-        if big_times:
-            call.warnings.append("times above 10000 look like milliseconds; read as seconds")
+        if cid in unitless:
+            _settle_unit(call)
     return list(calls.values())
 
 
@@ -323,3 +323,59 @@ def _sort(call: RawCall, keys: list[tuple[Any, ...]]) -> None:
     else:
         return
     call.segments = [segs[i] for i in order]
+
+
+_PLAIN_NUMBER = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
+
+
+def _unitless(row: dict[str, Any], cols: dict[str, str]) -> bool:
+    """Times given as plain numbers in columns whose name says no unit (``start``, not
+    ``start_ms``): seconds or milliseconds, to be settled from the evidence."""
+    if "start_ms" in cols or "end_ms" in cols:
+        return False
+    values = [row.get(cols[k]) for k in ("start", "end") if k in cols]
+    return any(
+        isinstance(v, int | float)
+        and not isinstance(v, bool)
+        or isinstance(v, str)
+        and _PLAIN_NUMBER.match(v) is not None
+        for v in values
+    )
+
+
+def _speech_rate(segments: list[Segment]) -> tuple[float, float] | None:
+    """(characters of text per time unit, span of the call) from unit-less times."""
+    times = [t for s in segments for t in (s.start, s.end) if t is not None]
+    if len(times) < 2:
+        return None
+    span = max(times) - min(times)
+    chars = sum(len(s.text.strip()) for s in segments)
+    return (chars / span, span) if span > 0 and chars else None
+
+
+def _settle_unit(call: RawCall) -> None:
+    """Unit-less times: seconds or milliseconds, from how fast the call would be spoken.
+
+    People say about 10-20 characters a second. Read as seconds, Whisper's TSV (``start end
+    text`` in ms) gives a hundredth of a character a second and a 34-second call 9 hours long;
+    read as milliseconds, a normal rate. Large numbers alone decide nothing (a long recording).
+    """
+    got = _speech_rate(call.segments)
+    if got is None:
+        if max((s.start or 0.0) for s in call.segments) > 10_000:
+            call.warnings.append(
+                "times above 10000 may be milliseconds; read as seconds (too little text to "
+                "tell; name the column start_ms to read milliseconds)"
+            )
+        return
+    rate, span = got
+    if rate >= 1.0 or rate * 1000 > 100:
+        return  # a plausible rate in seconds (or implausible in ms too): seconds
+    for seg in call.segments:
+        seg.start = None if seg.start is None else round(seg.start / 1000, 3)
+        seg.end = None if seg.end is None else round(seg.end / 1000, 3)
+    call.warnings.append(
+        f"times read as milliseconds: as seconds the call would last {span / 3600:.1f} h at "
+        f"{rate:.2f} characters per second, as milliseconds {span / 1000:.1f} s at "
+        f"{rate * 1000:.1f} (name the column start_ms to say so)"
+    )
