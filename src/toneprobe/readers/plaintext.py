@@ -161,8 +161,7 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
     if b:
         got = _bracket_fields(b.group("label"), b.group("ts"))
         if got is not None:
-            prefix, at, has_ts = got
-            return _Line(lineno, at, prefix, b.group("text"), has_ts)
+            return _Line(lineno, got[1], got[0], b.group("text"), got[2])
     m = _LINE.match(line)
     if not m:
         return _match_header(line, lineno)
