@@ -155,3 +155,65 @@ def test_issue_14_unitless_seconds_stay_seconds(tmp_path):
     assert call["turns"][0]["start"] == 0.0
     assert max(t["end"] for t in call["turns"]) == 14.0
     assert "milliseconds" not in proc.stderr
+
+
+# --- fault 3: the whole call in one cell, repeated on one row per QA question ---------------
+
+
+def _cell_words(cell: str) -> list[str]:
+    """The words of a transcript cell without its speaker markers."""
+    import re
+
+    return re.sub(r"\[turn=[^\]]*\]:|^(?:Agent|Kunde):", " ", cell, flags=re.M).split()
+
+
+def test_issue_14_qa_export_cells_split_into_turns_and_read_once():
+    import csv
+
+    path = FIXTURES / "qa_export_one_cell.csv"
+    doc, err = score_json(str(path))
+    by_id = {c["call_id"]: c for c in doc["calls"]}
+    assert sorted(by_id) == ["QA-7001", "QA-7002"]
+    assert by_id["QA-7001"]["n_turns"] == 5
+    assert by_id["QA-7002"]["n_turns"] == 4
+    assert doc["summary"]["turns"] == 9
+    assert "2 row(s) repeat a transcript already read (line(s) 8, 14)" in err
+    assert "1 row(s) repeat a transcript already read (line(s) 24)" in err
+    assert "no speaker labels" not in err
+    calls = {c["call_id"]: c for c in convert(path)}
+    first = calls["QA-7001"]
+    assert [t["role"] for t in first["turns"]] == ["agent", "customer"] * 2 + ["agent"]
+    assert [t["start"] for t in first["turns"]] == [1.0, 6.0, 14.0, 19.0, 27.0]
+    with path.open(encoding="utf-8", newline="") as fh:
+        cells = {row["Contact ID"]: row["Transcript"] for row in csv.DictReader(fh)}
+    for cid, call in calls.items():
+        assert [w for t in call["turns"] for w in t["text"].split()] == _cell_words(cells[cid])
+
+
+def test_issue_14_qa_export_jsonl_rows_with_call_in_one_field():
+    path = FIXTURES / "qa_export_one_cell.jsonl"
+    (call,) = convert(path)
+    assert call["call_id"] == "QA-7001" and call["agent"] == "Miriam Koch"
+    assert [t["speaker"] for t in call["turns"]] == ["AGENT", "CUSTOMER"] * 2 + ["AGENT"]
+    cell = json.loads(path.read_text(encoding="utf-8").splitlines()[0])["transcript"]
+    assert [w for t in call["turns"] for w in t["text"].split()] == _cell_words(cell)
+
+
+def test_issue_14_markers_inline_in_one_line_cell(tmp_path):
+    cell = (
+        "[turn=1 | 00:00:01 | AGENT]: Guten Tag, Stadtwerke Nord, was kann ich für Sie tun? "
+        "[turn=2 | 00:00:05 | CUSTOMER]: Mein Abschlag ist viel zu hoch. "
+        "[turn=3 | 00:00:09 | AGENT]: Das prüfe ich gern für Sie."
+    )
+    path = tmp_path / "qa.csv"
+    path.write_text(f'call_id;frage;transcript\nC-1;Q1;"{cell}"\nC-1;Q2;"{cell}"\n')
+    proc = run("convert", str(path))
+    assert proc.returncode == 0, proc.stderr
+    call = json.loads(proc.stdout)
+    assert [(t["role"], t["start"]) for t in call["turns"]] == [
+        ("agent", 1.0),
+        ("customer", 5.0),
+        ("agent", 9.0),
+    ]
+    assert call["turns"][1]["text"] == "Mein Abschlag ist viel zu hoch."
+    assert "1 row(s) repeat a transcript already read (line(s) 3)" in proc.stderr

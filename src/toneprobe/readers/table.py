@@ -129,7 +129,8 @@ def _row_like(obj: Any) -> bool:
     if not isinstance(obj, dict) or "turns" in obj:
         return False
     keys = {column_key(str(k)) for k in obj}
-    return bool(keys & _TEXT_KEYS) and bool(keys & _WHO_KEYS)
+    # a row names who speaks, or the call (QA exports: the whole call in one text field)
+    return bool(keys & _TEXT_KEYS) and bool(keys & (_WHO_KEYS | ALIASES["call_id"]))
 
 
 class TableReader(Reader):
@@ -251,6 +252,8 @@ def _calls_from_rows(
     calls: dict[str, RawCall] = {}
     order_keys: dict[str, list[tuple[Any, ...]]] = {}
     unitless: set[str] = set()  # calls with times from plain numbers in unit-less columns
+    cells: dict[str, dict[str, int | None]] = {}  # per call: dialogue cells/timed turns seen
+    repeats: dict[str, list[int | None]] = {}  # per call: lines of rows that repeat one
     for n, (line, row) in enumerate(rows):
         cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
         cid = cid or default_id
@@ -277,13 +280,26 @@ def _calls_from_rows(
                     setattr(call, field, value)
         if "ended_by" in cols and call.ended_by is None:
             call.ended_by = ended_by_from(as_text(row.get(cols["ended_by"])))
+        if not has_who and _INLINE_MARKER.search(text):
+            text = _INLINE_MARKER.sub("\n", text)  # "... [turn=2 | 00:00:06 | CUSTOMER]: ..."
         if not has_who and "\n" in text.strip():
+            key = " ".join(text.split())
+            if key in cells.setdefault(cid, {}):
+                repeats.setdefault(cid, []).append(line)
+                continue  # the same call again (one row per QA question): read it once
             segs, info = parse_dialogue(text, path, line or 1)
             if segs:
+                cells[cid][key] = line
                 call.segments.extend(segs)
                 order_keys[cid].extend((n, i) for i in range(len(segs)))
                 continue
         speaker = _speaker_of(row, cols)
+        if start is not None or end is not None:
+            key = "\t".join(str(x) for x in (speaker, role, start, end, " ".join(text.split())))
+            if key in cells.setdefault(cid, {}):
+                repeats.setdefault(cid, []).append(line)
+                continue  # the same turn at the same time again
+            cells[cid][key] = line
         if role is None and speaker is not None:
             role = role_from_word(speaker)  # a speaker column holding "Agent" / "Kunde"
         call.segments.append(
@@ -302,6 +318,13 @@ def _calls_from_rows(
         _sort(call, order_keys[cid])
         if cid in unitless:
             _settle_unit(call)
+        if cid in repeats:
+            lines = [str(x) for x in repeats[cid] if x is not None]
+            at = f" (line(s) {', '.join(lines[:10])})" if lines else ""
+            call.warnings.append(
+                f"{len(repeats[cid])} row(s) repeat a transcript already read{at}, e.g. one row "
+                "per QA question; each transcript read once"
+            )
     return list(calls.values())
 
 
@@ -325,6 +348,8 @@ def _sort(call: RawCall, keys: list[tuple[Any, ...]]) -> None:
     call.segments = [segs[i] for i in order]
 
 
+# a speaker marker with "|"-separated fields inside one line of a cell: split the cell there
+_INLINE_MARKER = re.compile(r"(?<=\S)[ \t]+(?=\[[^\]\n|]{0,40}\|[^\]\n]{1,80}\]:)")
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
 
 
