@@ -217,3 +217,55 @@ def test_issue_14_markers_inline_in_one_line_cell(tmp_path):
     ]
     assert call["turns"][1]["text"] == "Mein Abschlag ist viel zu hoch."
     assert "1 row(s) repeat a transcript already read (line(s) 3)" in proc.stderr
+
+
+# --- fault 4: Zoom captions with display names typed in lower case --------------------------
+
+
+def _zoom_lines(path: Path) -> list[str]:
+    """The caption lines of a Zoom VTT: every line that is not a header, number or timing."""
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and line != "WEBVTT" and not line.isdigit() and "-->" not in line
+    ]
+
+
+def _as_srt(lines: list[str]) -> str:
+    return "".join(
+        f"{i}\n00:00:{2 * i:02d},000 --> 00:00:{2 * i + 1:02d},500\n{line}\n\n"
+        for i, line in enumerate(lines, 1)
+    )
+
+
+@pytest.mark.parametrize("shape", ["vtt", "srt", "txt"])
+def test_issue_14_lower_case_display_names_are_speakers(tmp_path, shape):
+    lines = _zoom_lines(FIXTURES / "zoom_lowercase.vtt")
+    if shape == "vtt":
+        path = FIXTURES / "zoom_lowercase.vtt"
+    else:
+        path = tmp_path / f"captions.{shape}"
+        path.write_text(_as_srt(lines) if shape == "srt" else "\n".join(lines) + "\n")
+    (call,) = convert(path)
+    assert [t["speaker"] for t in call["turns"]] == ["jörg weber", "anna m"] * 3
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer"] * 3
+    # the names are gone from the text; "hinweis:", the URL and "10:30" stay speech
+    words = [w for t in call["turns"] for w in t["text"].split()]
+    assert words == [w for line in lines for w in line.split(":", 1)[1].split()]
+    assert "hinweis: ich habe" in call["turns"][1]["text"]
+    assert "https://rheinfunk.example/hilfe" in call["turns"][2]["text"]
+    assert call["turns"][3]["text"] == "Um 10:30 hatte ich noch Empfang."
+
+
+def test_issue_14_phrase_with_colon_is_not_a_speaker(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text(
+        "Agent: Guten Tag, wie kann ich Ihnen helfen?\n"
+        "Kunde: Mein Router ist kaputt.\n"
+        "kurz gesagt: nichts geht mehr.\n"
+        "Agent: Das prüfe ich sofort.\n"
+        "kurz gesagt: gar nichts.\n"
+    )
+    (call,) = convert(path)
+    assert [t["speaker"] for t in call["turns"]] == ["Agent", "Kunde", "Agent"]
+    assert call["turns"][1]["text"] == "Mein Router ist kaputt. kurz gesagt: nichts geht mehr."

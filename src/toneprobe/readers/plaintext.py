@@ -22,7 +22,7 @@ _LINE = re.compile(
     rf"(?:[\[(](?P<bts>[^\])]{{1,40}})[\])]\s*(?:-\s+)?|(?P<ts>{_TS})\s+(?:-\s+)?)?"
     r"(?P<label>[^:\n\[\]]{1,60}?)"
     rf"(?:\s*[\[(](?P<ats>{_TS})[\])])?"
-    r"\s*(?:\*\*)?(?P<sep>:(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
+    r"\s*(?:\*\*)?(?P<sep>:(?!\d|//)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
 )
 # speaker header lines of Otter/Teams-style exports; the speech follows on the next lines:
 # "Jana Krüger  0:02" / "Speaker 1 (00:01:05)" / "[00:00:02] Kunde"
@@ -138,7 +138,41 @@ def classify_label(label: str) -> _Prefix | None:
         return _Prefix(label, None, "generic")
     if is_person_name(label):
         return _Prefix(label, None, "name")
+    if is_display_name(label):
+        return _Prefix(label, None, "display")
     return None
+
+
+# words that make a lower-case prefix speech rather than a display name ("also ich:", "the end:")
+_FUNCTION_WORDS = _wordset(
+    "der die das den dem des ein eine einen einem einer und oder aber ich du er sie es wir ihr "
+    "mein meine dein sein ihre unser ist sind war bin hat habe mit für auf bei von zu zum zur "
+    "im am an in aus nach vor über unter nicht kein keine noch schon nur auch dann wenn weil "
+    "dass so wie was wo wer hier da jetzt heute ganz sehr mal the and or a an of to is are i "
+    "you we he she it my your this that"
+)
+_DISPLAY_WORD = re.compile(r"[^\W\d_]+(?:[-'’.][^\W\d_]*)*\.?")
+
+
+def is_display_name(label: str) -> bool:
+    """A display name as people type it in meeting tools, in any case: ``anna m``,
+    ``jörg weber``, ``MARIA K.``. Only the shape; a prefix in this shape counts as a speaker
+    only when it recurs (see the readers), so ``hinweis: ...`` once stays speech."""
+    words = label.split()
+    if not 1 <= len(words) <= 4 or len(label) > 40:
+        return False
+    if label.casefold() in _STOP_LABELS or any(w.casefold() in _FUNCTION_WORDS for w in words):
+        return False
+    if words[0].casefold() in ("http", "https", "www", "mailto", "ftp", "tel"):
+        return False
+    return all(_DISPLAY_WORD.fullmatch(w) for w in words) and len(words[0].strip(".")) >= 2
+
+
+_NAMES = ("name", "display")  # prefixes that are speakers only when they recur
+
+
+def nonblank_lines(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.strip())
 
 
 @dataclass(slots=True)
@@ -166,7 +200,7 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
     if not m:
         return _match_header(line, lineno)
     prefix = classify_label(m.group("label"))
-    if prefix is None or (prefix.kind == "name" and m.group("sep") != ":"):
+    if prefix is None or (prefix.kind in _NAMES and m.group("sep") != ":"):
         return None
     start: float | None = None
     has_ts = False
@@ -236,7 +270,20 @@ def parse_dialogue(
     nonblank = sum(1 for line in lines if line.strip())
     headers = sum(1 for h in matched if h is not None and h.header)
     name_lines = [h for h in matched if h and h.prefix and h.prefix.kind == "name"]
-    other = any(h and h.prefix and h.prefix.kind != "name" for h in matched)
+    other = any(h and h.prefix and h.prefix.kind not in _NAMES for h in matched)
+    # lower-case display names ("anna m:") count only where they recur and label a fair share
+    # of the lines, so a phrase that happens to end in a colon twice stays speech
+    display = Counter(
+        h.prefix.speaker for h in matched if h and h.prefix and h.prefix.kind == "display"
+    )
+    recurring = {d for d, n in display.items() if n >= 2}
+    names_seen = {h.prefix.speaker for h in name_lines if h.prefix}
+    if (
+        other  # role words or speaker ids label this file: "kurz gesagt:" is speech
+        or len(recurring | names_seen) < 2
+        or 3 * sum(display[d] for d in recurring) < nonblank_lines(lines)
+    ):
+        recurring = set()
     distinct = {h.prefix.speaker for h in name_lines if h.prefix}
     if not other and len(distinct) >= 2 and 2 * len(name_lines) >= nonblank:
         for name in distinct:  # a short call where every name speaks once
@@ -253,7 +300,9 @@ def parse_dialogue(
         accepted = False
         if hit is not None and hit.prefix is not None:
             p = hit.prefix
-            if p.kind == "name":
+            if p.kind == "display":
+                accepted = p.speaker in recurring
+            elif p.kind == "name":
                 p.role = named.get(p.speaker)
                 accepted = (
                     p.role is not None
@@ -311,7 +360,7 @@ class PlainTextReader(Reader):
                 hit = _match(line, n + 1, path)
             except InputError:
                 return 0.3  # a turn prefix with a broken timestamp: ours to report
-            if hit is not None and hit.prefix is not None and hit.prefix.kind != "name":
+            if hit is not None and hit.prefix is not None and hit.prefix.kind not in _NAMES:
                 return 0.3
             if hit is not None:
                 hits += 1
