@@ -269,3 +269,41 @@ def test_issue_14_phrase_with_colon_is_not_a_speaker(tmp_path):
     (call,) = convert(path)
     assert [t["speaker"] for t in call["turns"]] == ["Agent", "Kunde", "Agent"]
     assert call["turns"][1]["text"] == "Mein Router ist kaputt. kurz gesagt: nichts geht mehr."
+
+
+# --- fault 8: near-miss JSON and undiarised calls -------------------------------------------
+
+
+def test_issue_14_near_miss_json_speaker_gives_the_role():
+    path = FIXTURES / "near_miss_speaker_roles.json"
+    proc = run("convert", str(path))
+    assert proc.returncode == 0, proc.stderr
+    call = json.loads(proc.stdout)
+    source = json.loads(path.read_text(encoding="utf-8"))
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer", "agent", "customer"]
+    assert [t["text"] for t in call["turns"]] == [t["text"] for t in source["turns"]]
+    assert "taken from 'speaker'" in proc.stderr
+    doc, _ = score_json(str(path))
+    (scored,) = doc["calls"]
+    assert scored["n_turns"] == 4
+
+
+@pytest.mark.parametrize(
+    ("agent", "customer"), [("Mitarbeiterin", "Kundin"), ("agent", "caller"), ("Berater", "Kunde")]
+)
+def test_issue_14_near_miss_json_german_and_english_words(tmp_path, agent, customer):
+    turns = [
+        {"speaker": agent, "text": "Guten Tag, Autohaus Brandt, was kann ich für Sie tun?"},
+        {"speaker": customer, "text": "Mein Wagen macht seit der Inspektion Geräusche."},
+    ]
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"call_id": "x", "turns": turns}, ensure_ascii=False))
+    (call,) = convert(path)
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer"]
+
+
+def test_issue_14_json_with_a_bad_role_still_exits_2(tmp_path):
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"turns": [{"role": "chef", "speaker": "AGENT", "text": "Hallo"}]}))
+    line = one_error_line(run("score", str(path), "--model", "fake"), "call.json")
+    assert "unknown role 'chef'" in line
