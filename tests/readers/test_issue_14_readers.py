@@ -307,3 +307,106 @@ def test_issue_14_json_with_a_bad_role_still_exits_2(tmp_path):
     path.write_text(json.dumps({"turns": [{"role": "chef", "speaker": "AGENT", "text": "Hallo"}]}))
     line = one_error_line(run("score", str(path), "--model", "fake"), "call.json")
     assert "unknown role 'chef'" in line
+
+
+def test_issue_14_undiarised_call_is_skipped_with_reason_and_fix():
+    path = FIXTURES / "whisperx_one_speaker.json"
+    line = one_error_line(run("score", str(path), "--model", "fake"), "whisperx_one_speaker.json")
+    assert "not diarised: one speaker label (SPEAKER_00) for the whole call" in line
+    assert "diarised export" in line and "--agent-speaker SPEAKER_00" in line
+
+
+def test_issue_14_undiarised_call_counted_as_skipped_in_a_batch():
+    undiarised = FIXTURES / "whisperx_one_speaker.json"
+    other = FIXTURES / "near_miss_speaker_roles.json"
+    doc, err = score_json(str(undiarised), str(other))
+    assert [c["call_id"] for c in doc["calls"]] == ["nm-0815"]
+    (skipped,) = doc["errors"]
+    assert skipped["skipped"] is True and skipped["call_id"] == "whisperx_one_speaker"
+    assert skipped["message"].startswith("not diarised: one speaker label (SPEAKER_00)")
+    summary = doc["summary"]
+    assert (summary["calls"], summary["calls_skipped"], summary["calls_failed"]) == (1, 1, 0)
+    assert f"skipped: {undiarised} (call whisperx_one_speaker): not diarised" in err
+    assert "scored 1 calls (0 failed, 1 skipped)" in err
+
+
+def test_issue_14_undiarised_agent_speaker_reads_it_as_the_agent_side():
+    path = FIXTURES / "whisperx_one_speaker.json"
+    doc, _ = score_json(str(path), "--agent-speaker", "SPEAKER_00")
+    (call,) = doc["calls"]
+    assert call["roles"]["method"] == "override"
+    source = json.loads(path.read_text(encoding="utf-8"))
+    (call,) = convert(path, "--agent-speaker", "SPEAKER_00")
+    assert (
+        call["turns"][0]["text"].split() == " ".join(s["text"] for s in source["segments"]).split()
+    )
+
+
+def test_issue_14_undiarised_call_split_by_cues_is_marked_guessed(tmp_path):
+    texts = [
+        "Guten Tag, Stadtwerke Lindau, Sie sprechen mit Nina Roth, was kann ich für Sie tun?",
+        "Hallo, ich rufe an wegen meiner Rechnung, die ist viel zu hoch.",
+        "Das prüfe ich gern für Sie. Einen Moment bitte.",
+        "Mein Zähler funktioniert seit Montag nicht.",
+        "Gibt es sonst noch etwas, das ich für Sie tun kann?",
+    ]
+    segments = [
+        {"start": 4.0 * i, "end": 4.0 * i + 3.5, "text": " " + t, "speaker": "SPEAKER_00"}
+        for i, t in enumerate(texts)
+    ]
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"segments": segments, "language": "de"}, ensure_ascii=False))
+    doc, err = score_json(str(path))
+    (call,) = doc["calls"]
+    assert call["roles"]["method"] == "guessed_per_segment"
+    assert call["roles"]["confidence"] == 0.3
+    assert call["n_turns"] == 5
+    assert "not diarised (one speaker label (SPEAKER_00) for the whole call)" in err
+    assert doc["summary"]["calls_skipped"] == 0
+    (read,) = convert(path)
+    assert [t["role"] for t in read["turns"]] == ["agent", "customer", "agent", "customer", "agent"]
+    assert [t["text"] for t in read["turns"]] == texts
+
+
+def test_issue_14_aws_job_without_diarisation_is_skipped(tmp_path):
+    words = [
+        "Guten",
+        "Tag",
+        ",",
+        "Kundenservice",
+        "der",
+        "Beispielbank",
+        ",",
+        "was",
+        "kann",
+        "ich",
+        "für",
+        "Sie",
+        "tun",
+        "?",
+        "Meine",
+        "Karte",
+        "wurde",
+        "gestern",
+        "eingezogen",
+        ".",
+        "Das",
+        "klären",
+        "wir",
+        "sofort",
+        ".",
+    ]
+    items, t = [], 0.0
+    for w in words:
+        if w in ",.?":
+            items.append({"type": "punctuation", "alternatives": [{"content": w}]})
+        else:
+            item = {"type": "pronunciation", "start_time": f"{t:.2f}", "end_time": f"{t + 0.3:.2f}"}
+            items.append({**item, "alternatives": [{"confidence": "0.99", "content": w}]})
+            t += 0.4
+    doc = {"jobName": "ohne-sprecher", "status": "COMPLETED", "results": {"items": items}}
+    doc["results"]["transcripts"] = [{"transcript": " ".join(words)}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    line = one_error_line(run("score", str(path), "--model", "fake"), "job.json")
+    assert "not diarised: no speaker labels" in line and "diarised export" in line
