@@ -90,8 +90,8 @@ def iter_scored(
             if outcome.error is not None:
                 e = outcome.error
                 if single and not (e.get("skipped") and tally.calls):
-                    call = f"call {e['call_id']}: " if e.get("skipped") else ""
-                    raise InputError(call + e["message"], e["source"], e.get("line"))
+                    which = f"call {e['call_id']}: " if e.get("skipped") else ""
+                    raise InputError(which + e["message"], e["source"], e.get("line"))
                 if not options.quiet:
                     _say(f"skipped: {describe_error(e)}")
                 continue
