@@ -348,7 +348,10 @@ def parse_dialogue(
 class PlainTextReader(Reader):
     name = "text"
     aliases = ("plain", "plaintext", "txt")
-    description = "Plain text: '[00:01:23] Kundin: ...', 'Jana Krüger (Agent): ...' line prefixes"
+    description = (
+        "Plain text: '[00:01:23] Kundin: ...', 'Jana Krüger (Agent): ...', "
+        "'[SPEAKER_01]: ...' (WhisperX .txt) line prefixes"
+    )
     example = "call_0042.txt"
 
     def sniff(self, text: str, path: str | None = None) -> float:

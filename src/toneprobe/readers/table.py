@@ -136,7 +136,10 @@ def _row_like(obj: Any) -> bool:
 class TableReader(Reader):
     name = "table"
     aliases = ("csv", "tsv", "jsonl")
-    description = "CSV/TSV/JSONL rows: call_id, role/speaker, text, start (aliases, ; or , or tab)"
+    description = (
+        "CSV/TSV/JSONL rows: call_id, role/speaker, text, start (aliases, ; or , or tab); "
+        "Whisper TSV; a whole call in one cell"
+    )
     example = "export.csv"
 
     def sniff(self, text: str, path: str | None = None) -> float:
