@@ -410,3 +410,28 @@ def test_issue_14_aws_job_without_diarisation_is_skipped(tmp_path):
     path.write_text(json.dumps(doc, ensure_ascii=False))
     line = one_error_line(run("score", str(path), "--model", "fake"), "job.json")
     assert "not diarised: no speaker labels" in line and "diarised export" in line
+
+
+def test_issue_14_repeated_cell_without_markers_read_once_and_guessed(tmp_path):
+    import csv
+
+    lines = [
+        "Guten Tag, Stadtwerke Nord, was kann ich für Sie tun?",
+        "Ich rufe an wegen meiner Rechnung, die ist viel zu hoch.",
+        "Das prüfe ich gern für Sie. Einen Moment bitte.",
+    ]
+    path = tmp_path / "qa.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["call_id", "frage", "transcript"])
+        for question in ("Q1", "Q2", "Q3"):
+            writer.writerow(["C-9", question, "\n".join(lines)])
+    doc, err = score_json(str(path))
+    (call,) = doc["calls"]
+    assert call["n_turns"] == 3
+    assert call["roles"]["method"] == "guessed_per_segment"
+    assert "2 row(s) repeat a transcript already read (line(s) 5, 8)" in err
+    assert "not diarised (no speaker labels)" in err
+    (read,) = convert(path)
+    assert [t["text"] for t in read["turns"]] == lines
+    assert [t["role"] for t in read["turns"]] == ["agent", "customer", "agent"]

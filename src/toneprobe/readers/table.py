@@ -290,9 +290,15 @@ def _calls_from_rows(
             if key in cells.setdefault(cid, {}):
                 repeats.setdefault(cid, []).append(line)
                 continue  # the same call again (one row per QA question): read it once
+            cells[cid][key] = line
             segs, info = parse_dialogue(text, path, line or 1)
+            if not segs:  # no speaker markers: one segment per line, roles decided later
+                segs = [
+                    Segment(text=ln.strip(), line=(line or 1) + i)
+                    for i, ln in enumerate(text.split("\n"))
+                    if ln.strip()
+                ]
             if segs:
-                cells[cid][key] = line
                 call.segments.extend(segs)
                 order_keys[cid].extend((n, i) for i in range(len(segs)))
                 continue
