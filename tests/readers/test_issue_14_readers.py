@@ -67,7 +67,7 @@ def test_issue_14_broken_json_names_the_json_error(forced):
 def test_issue_14_broken_json_never_read_as_text_in_a_batch(tmp_path):
     broken = tmp_path / "analysis.json"
     broken.write_text(
-        '{"Participants": [\n  {"ParticipantId": "AGENT"\n  "ParticipantRole": "AGENT"}]}'
+        '{\n  "Sentiment": {\n    "AGENT": 0,\n    "CUSTOMER": -2\n  }\n  "Transcript": []\n}\n'
     )
     good = tmp_path / "call.txt"
     good.write_text(
@@ -76,8 +76,8 @@ def test_issue_14_broken_json_never_read_as_text_in_a_batch(tmp_path):
     doc, err = score_json(str(tmp_path))
     assert [c["source"] for c in doc["calls"]] == [str(good)]
     (error,) = doc["errors"]
-    assert error["source"] == str(broken) and error["line"] == 3
-    assert error["message"].startswith("invalid JSON: Expecting ',' delimiter (column 3)")
+    assert error["source"] == str(broken) and error["line"] == 6
+    assert error["message"] == "invalid JSON: Expecting ',' delimiter (column 3)"
     assert doc["summary"]["files_skipped"] == 1
 
 
