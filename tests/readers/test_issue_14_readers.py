@@ -81,6 +81,23 @@ def test_issue_14_broken_json_never_read_as_text_in_a_batch(tmp_path):
     assert doc["summary"]["files_skipped"] == 1
 
 
+@pytest.mark.parametrize("first", ["[Musik]", "[00:00:00]", "{Aufnahme startet}"])
+def test_issue_14_text_opening_with_a_bracket_is_still_text(tmp_path, first):
+    path = tmp_path / "call.txt"
+    path.write_text(
+        f"{first}\nAgent: Guten Tag, was kann ich für Sie tun?\nKunde: Meine Rechnung ist falsch.\n"
+    )
+    (call,) = convert(path)
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer"]
+
+
+def test_issue_14_truncated_json_array_is_a_json_error(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text('[\n  {"role": "agent", "text": "Guten Tag"},\n  {"role": "customer", "te')
+    line = one_error_line(run("score", str(path), "--model", "fake"), "rows.json")
+    assert "rows.json:3: truncated JSON" in line and "column" in line
+
+
 # --- fault 2: WhisperX / whisper-ctranslate2 .txt with bracketed speaker labels ------------
 
 
