@@ -255,14 +255,26 @@ def _as_srt(lines: list[str]) -> str:
     )
 
 
-@pytest.mark.parametrize("shape", ["vtt", "srt", "txt"])
+def _as_saved_captions(lines: list[str]) -> str:
+    """Saved meeting captions: ``[name] hh:mm:ss text`` per line."""
+    out = []
+    for i, line in enumerate(lines):
+        name, text = line.split(": ", 1)
+        out.append(f"[{name}] 10:15:{2 * i:02d} {text}\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("shape", ["vtt", "srt", "txt", "saved-captions"])
 def test_issue_14_lower_case_display_names_are_speakers(tmp_path, shape):
     lines = _zoom_lines(FIXTURES / "zoom_lowercase.vtt")
     if shape == "vtt":
         path = FIXTURES / "zoom_lowercase.vtt"
     else:
-        path = tmp_path / f"captions.{shape}"
-        path.write_text(_as_srt(lines) if shape == "srt" else "\n".join(lines) + "\n")
+        path = tmp_path / f"captions.{shape}".replace(".saved-captions", ".txt")
+        text = {"srt": _as_srt, "saved-captions": _as_saved_captions}.get(
+            shape, lambda x: "\n".join(x) + "\n"
+        )(lines)
+        path.write_text(text)
     (call,) = convert(path)
     assert [t["speaker"] for t in call["turns"]] == ["jörg weber", "anna m"] * 3
     assert [t["role"] for t in call["turns"]] == ["agent", "customer"] * 3

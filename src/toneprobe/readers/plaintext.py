@@ -32,10 +32,12 @@ _HEADER = re.compile(
 )
 # "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..." / WhisperX and
 # whisper-ctranslate2 .txt: "[SPEAKER_01]: Hallo" (also with a "[00:01.000 --> 00:03.000]" time
-# before it) / QA exports: "[turn=3 | 00:00:14 | AGENT]: ..." (fields split at "|")
+# before it) / QA exports: "[turn=3 | 00:00:14 | AGENT]: ..." (fields split at "|") / saved
+# meeting captions: "[anna m] 10:15:32 Hallo ..." (a clock time with seconds after the label)
 _BRACKET_LABEL = re.compile(
     rf"^\s*(?:[\[(]?(?P<ts>{_TS})(?:\s*(?:-->|–|-)\s*{_TS})?[\])]?\s+)?"
-    r"[\[<](?P<label>[^\]>\n]{1,60})[\]>]\s*:?\s*(?P<text>\S.*)$"
+    r"[\[<](?P<label>[^\]>\n]{1,60})[\]>]\s*:?\s*"
+    r"(?:(?P<ts2>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)\s+)?(?P<text>\S.*)$"
 )
 _TURN_FIELD = re.compile(r"^(?:turn|nr|no|#|zeile|seq)\s*[=:#.]?\s*\d+$|^\d+$", re.IGNORECASE)
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
@@ -193,7 +195,7 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
         line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
     b = _BRACKET_LABEL.match(line)
     if b:
-        got = _bracket_fields(b.group("label"), b.group("ts"))
+        got = _bracket_fields(b.group("label"), b.group("ts") or b.group("ts2"))
         if got is not None:
             return _Line(lineno, got[1], got[0], b.group("text"), got[2])
     m = _LINE.match(line)
