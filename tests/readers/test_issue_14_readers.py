@@ -151,6 +151,9 @@ def test_issue_14_whisper_tsv_milliseconds_read_as_milliseconds():
     assert call["turns"][0]["end"] == 3.48
     assert call["turns"][-1]["end"] == 34.12  # a 34-second call, not 9 hours
     assert "read as milliseconds" in proc.stderr and "34.1 s" in proc.stderr
+    # Whisper writes no speakers: every segment says who speaks, so roles are guessed
+    assert [t["role"] for t in call["turns"]] == ["agent", "customer"] * 3 + ["agent"]
+    assert call["metadata"]["roles"]["method"] == "guessed_per_segment"
     rows = path.read_text(encoding="utf-8").splitlines()[1:]
     assert (
         " ".join(t["text"] for t in call["turns"]).split()
@@ -395,6 +398,22 @@ def test_issue_14_undiarised_call_split_by_cues_is_marked_guessed(tmp_path):
     (read,) = convert(path)
     assert [t["role"] for t in read["turns"]] == ["agent", "customer", "agent", "customer", "agent"]
     assert [t["text"] for t in read["turns"]] == texts
+
+
+def test_issue_14_undiarised_segments_with_few_cues_are_skipped(tmp_path):
+    rows = [
+        "Guten Tag, hier ist der Kundenservice der Westbahn, was kann ich für Sie tun?",
+        "Die Buchungsnummer ist W X 3 4 9 1.",
+        "Danke, ich sehe die doppelte Abbuchung und erstatte sie.",
+        "Okay, dann bin ich beruhigt. Danke schön.",
+    ]
+    path = tmp_path / "whisper.tsv"
+    path.write_text(
+        "start\tend\ttext\n"
+        + "".join(f"{4000 * i}\t{4000 * i + 3500}\t{t}\n" for i, t in enumerate(rows))
+    )
+    line = one_error_line(run("score", str(path), "--model", "fake"), "whisper.tsv")
+    assert "not diarised: no speaker labels; cannot tell agent from customer" in line
 
 
 def test_issue_14_aws_job_without_diarisation_is_skipped(tmp_path):
