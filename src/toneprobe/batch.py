@@ -70,6 +70,8 @@ class Tally:
     files_skipped: int = 0
     calls: int = 0
     calls_failed: int = 0
+    #: calls left out on purpose, with the reason (undiarised: one speaker for both parties)
+    calls_skipped: int = 0
     calls_resumed: int = 0
     turns: int = 0
     warnings: int = 0
@@ -79,9 +81,11 @@ class Tally:
 
     def line(self) -> str:
         resumed = f", {self.calls_resumed} already done" if self.calls_resumed else ""
+        skipped = f", {self.calls_skipped} skipped" if self.calls_skipped else ""
         return (
             f"read {self.files_read} files ({self.files_skipped} skipped), "
-            f"scored {self.calls} calls ({self.calls_failed} failed{resumed}), {self.turns} turns"
+            f"scored {self.calls} calls ({self.calls_failed} failed{skipped}{resumed}), "
+            f"{self.turns} turns"
         )
 
 
@@ -146,6 +150,11 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
 
     use_role_words(options.agent_words, options.customer_words)  # also in worker processes
     group: list[str] | None = None
+    read_options: dict[str, Any] = {
+        "input_format": options.input_format,
+        "agent_speaker": options.agent_speaker,
+        "allow_skipped": True,  # skipped calls are reported below, the others scored
+    }
     if isinstance(path, tuple):
         source, data = path
     elif isinstance(path, list):
@@ -154,17 +163,11 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
         source, data = str(path), None
     try:
         if group is not None:
-            result = read_related(
-                group, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_related(group, **read_options)
         elif data is not None:
-            result = read_bytes(
-                data, source, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_bytes(data, source, **read_options)
         else:
-            result = read_path(
-                source, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_path(source, **read_options)
     except ToneprobeError as err:
         return [Outcome(error=error_record(source, err))]
     except OSError as err:  # vanished or unreadable mid-run
@@ -191,6 +194,9 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
         outcomes.append(
             Outcome(call=call, transcript=transcript if options.keep_transcripts else None)
         )
+    for call_id, reason in result.skipped:
+        rec = {"source": source, "line": None, "call_id": call_id, "message": reason}
+        outcomes.append(Outcome(error={**rec, "skipped": True}))
     if outcomes:
         outcomes[0].warnings = list(result.warnings)
     return outcomes
@@ -211,6 +217,8 @@ def account(outcomes: list[Outcome], tally: Tally) -> Iterator[Outcome]:
             tally.turns += o.call["n_turns"]
         elif o.resumed:
             tally.calls_resumed += 1
+        elif o.error is not None and o.error.get("skipped"):
+            tally.calls_skipped += 1
         elif not file_failed:
             tally.calls_failed += 1
         tally.warnings += len(o.warnings)

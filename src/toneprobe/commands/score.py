@@ -219,9 +219,15 @@ def run_score(
         _say(f"interrupted: {progress.summary(tally)}; {what}")
         return stop.exit_code
     if tally.calls == 0 and saved_calls == 0 and errors:
+        if single:  # a single input whose only calls were skipped: the reason is the answer
+            e = errors[0]
+            raise InputError(f"call {e['call_id']}: {e['message']}", e["source"])
         if not quiet:
             _say(tally.line())
         raise InputError("no call could be scored" if files else "no saved call could be read")
+    if single and not quiet:
+        for e in errors:  # skipped calls of a single input that also had calls to score
+            progress.say(f"skipped: {describe_error(e)}")
     agents = agg.agents()
     summary: dict[str, Any] = tally.to_dict()
     if saved:
@@ -246,11 +252,13 @@ def run_score(
             )
         if files:
             _say(progress.summary(tally))
-        if tally.files_skipped or tally.calls_failed or saved_skipped:
+        if tally.files_skipped or tally.calls_failed or tally.calls_skipped or saved_skipped:
+            skipped = f", {tally.calls_skipped} call(s) skipped" if tally.calls_skipped else ""
             lines = f", {saved_skipped} saved line(s) skipped" if saved_skipped else ""
             _say(
                 f"warning: {tally.files_skipped} file(s) skipped, {tally.calls_failed} call(s) "
-                f"failed{lines} (listed above" + (" and in errors)" if fmt == "json" else ")")
+                f"failed{skipped}{lines} (listed above"
+                + (" and in errors)" if fmt == "json" else ")")
             )
     if errors and strict:
         return 2
@@ -268,6 +276,8 @@ def _take(
         return
     e = outcome.error
     errors.append(e)
+    if single and e.get("skipped"):
+        return  # reported at the end: the only answer if nothing else could be scored
     if single:  # one input: its error is the whole answer, one line, exit 2
         raise InputError(e["message"], e["source"], e.get("line"))
     progress.say(f"skipped: {describe_error(e)}")

@@ -94,8 +94,9 @@ def iter_scored(
                     _say(f"warning: {warning}")
             if outcome.error is not None:
                 e = outcome.error
-                if single:
-                    raise InputError(e["message"], e["source"], e.get("line"))
+                if single and not (e.get("skipped") and tally.calls):
+                    which = f"call {e['call_id']}: " if e.get("skipped") else ""
+                    raise InputError(which + e["message"], e["source"], e.get("line"))
                 if not options.quiet:
                     _say(f"skipped: {describe_error(e)}")
                 continue
@@ -112,7 +113,8 @@ def iter_scored(
     if not options.quiet:
         _say(
             f"scored {tally.calls} calls ({tally.turns} turns) from {tally.files_read} files "
-            f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed)"
+            f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed"
+            + (f", {tally.calls_skipped} calls skipped)" if tally.calls_skipped else ")")
         )
 
 

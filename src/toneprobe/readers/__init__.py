@@ -27,8 +27,10 @@ from toneprobe.readers.base import (
     json_error,
     jsonl_rows,
     looks_like_json,
+    require_json,
 )
 from toneprobe.readers.contact_lens import ContactLensReader
+from toneprobe.readers.diarisation import check_diarisation
 from toneprobe.readers.genesys import GenesysReader
 from toneprobe.readers.google import GoogleReader
 from toneprobe.readers.plaintext import PlainTextReader
@@ -85,6 +87,9 @@ class ReadResult:
     transcripts: list[Transcript] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unplaced_lines: list[int] = field(default_factory=list)
+    #: (call id, reason) of calls left out because they cannot be scored as they are
+    #: (undiarised: one speaker label, or none, for both parties)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def n_turns(self) -> int:
@@ -195,18 +200,24 @@ def read_related(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Read a group from :func:`group_related_files` and combine it (:func:`combine_calls`).
 
     A part that cannot be read becomes a warning; InputError only if no part could be read.
     """
+    opts = {
+        "input_format": input_format,
+        "agent_speaker": agent_speaker,
+        "allow_skipped": allow_skipped,
+    }
     if len(paths) == 1:
-        return read_path(paths[0], input_format=input_format, agent_speaker=agent_speaker)
+        return read_path(paths[0], **opts)  # type: ignore[arg-type]
     results: list[ReadResult] = []
     errors: list[InputError] = []
     for p in paths:
         try:
-            results.append(read_path(p, input_format=input_format, agent_speaker=agent_speaker))
+            results.append(read_path(p, **opts))  # type: ignore[arg-type]
         except InputError as err:
             errors.append(err)
     if not results:
@@ -216,6 +227,7 @@ def read_related(
     for r in results:
         out.warnings.extend(r.warnings)
         out.unplaced_lines.extend(r.unplaced_lines)
+        out.skipped.extend(r.skipped)
     out.warnings.extend(f"skipped part of this contact: {err}" for err in errors)
     out.warnings.extend(notes)
     return out
@@ -232,7 +244,12 @@ def get_reader(name: str) -> Reader:
 
 
 def detect_reader(text: str, path: str | None = None) -> Reader:
-    """The reader whose ``sniff`` is most certain; InputError if none recognises the text."""
+    """The reader whose ``sniff`` is most certain; InputError if none recognises the text.
+
+    A text that opens like JSON but does not parse (and is not JSON lines) is never read as
+    plain text: the InputError names the JSON error with its line and column.
+    """
+    require_json(text, path)
     best: Reader | None = None
     best_score = 0.0
     for reader in READERS:
@@ -280,8 +297,14 @@ def read_text(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
-    """Read decoded text. ``path`` names the source in messages and gives the default call id."""
+    """Read decoded text. ``path`` names the source in messages and gives the default call id.
+
+    An undiarised call that cannot be split by what is said is left out and listed in
+    ``skipped``; if no call is left, InputError gives the reason, unless ``allow_skipped``
+    (the batch reports skipped calls itself).
+    """
     from toneprobe.roles import finalize  # roles imports readers.base; import late
 
     text = normalize_text(text)
@@ -293,7 +316,15 @@ def read_text(
     try:
         raw_calls: list[RawCall] = reader.parse(text, path, _stem(path))
         for raw in raw_calls:
-            transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
+            undiarised = check_diarisation(raw, agent_speaker=agent_speaker, source=path)
+            if undiarised is not None and undiarised.transcript is None:
+                result.skipped.append((raw.call_id, undiarised.reason))
+                result.unplaced_lines.extend(raw.unplaced_lines)
+                continue
+            if undiarised is not None:
+                transcript, warnings = undiarised.transcript, list(undiarised.warnings)
+            else:
+                transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
             result.warnings.extend(prefix + w for w in warnings)
             result.unplaced_lines.extend(raw.unplaced_lines)
             if transcript is None:
@@ -310,7 +341,12 @@ def read_text(
         raise InputError(
             f"cannot read as {reader.name}: {type(err).__name__}: {err}", path
         ) from None
-    if not result.transcripts:
+    if result.skipped and not allow_skipped:
+        if not result.transcripts:
+            cid, reason = result.skipped[0]
+            raise InputError(f"call {cid}: {reason}", path)
+        result.warnings.extend(f"{prefix}call {cid}: skipped: {why}" for cid, why in result.skipped)
+    if not result.transcripts and not result.skipped:
         raise InputError(f"no recognisable turns ({reader.name})", path)
     return result
 
@@ -321,10 +357,17 @@ def read_bytes(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Decode (UTF-8/UTF-16/cp1252, BOM, CRLF) and read; every failure is an InputError."""
     text = decode_bytes(data, path)
-    return read_text(text, path, input_format=input_format, agent_speaker=agent_speaker)
+    return read_text(
+        text,
+        path,
+        input_format=input_format,
+        agent_speaker=agent_speaker,
+        allow_skipped=allow_skipped,
+    )
 
 
 def read_path(
@@ -332,6 +375,7 @@ def read_path(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Read one file (or ``"-"`` for stdin) into a :class:`ReadResult`."""
     name = str(path)
@@ -346,7 +390,13 @@ def read_path(
             raise InputError("is a directory", name) from None
         except OSError as err:
             raise InputError(f"cannot read file: {err.strerror or err}", name) from None
-    return read_bytes(data, name, input_format=input_format, agent_speaker=agent_speaker)
+    return read_bytes(
+        data,
+        name,
+        input_format=input_format,
+        agent_speaker=agent_speaker,
+        allow_skipped=allow_skipped,
+    )
 
 
 def _wanted(path: Path, root: Path) -> bool:

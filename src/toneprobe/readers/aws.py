@@ -22,6 +22,7 @@ from toneprobe.readers.base import (
     group_words,
     json_document,
     parse_time,
+    require_json,
 )
 
 
@@ -52,7 +53,7 @@ class AwsTranscribeReader(Reader):
         return 1.0 if res is not None and ("items" in res or "audio_segments" in res) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         res = _results(doc)
         if res is None:
             raise InputError("not AWS Transcribe JSON (no results.items)", path)

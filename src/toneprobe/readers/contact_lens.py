@@ -22,6 +22,7 @@ from toneprobe.readers.base import (
     iso_timestamp,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import ended_by_from, role_from_word
 
@@ -64,7 +65,7 @@ class ContactLensReader(Reader):
         return 1.0 if ok else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         turns = _turns(doc)
         if turns is None:
             raise InputError("not Contact Lens JSON (no Transcript list)", path)

@@ -21,6 +21,7 @@ from toneprobe.readers.base import (
     as_text,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import role_from_word
 
@@ -86,7 +87,7 @@ class GenesysReader(Reader):
         return 1.0 if _is_genesys(json_document(text)) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         if not _is_genesys(doc):
             raise InputError("not Genesys transcript JSON (no transcripts[].phrases)", path)
         participants = as_list(doc.get("participants"))

@@ -24,6 +24,7 @@ from toneprobe.readers.base import (
     iso_timestamp,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import role_from_word
 
@@ -70,7 +71,7 @@ class GoogleReader(Reader):
         return 1.0 if _shape(json_document(text)) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         shape = _shape(doc)
         if shape == "entries":
             segments = _entries(doc["entries"], path)
