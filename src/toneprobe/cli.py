@@ -65,6 +65,17 @@ JobsOpt = Annotated[
     int | None,
     typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        help=(
+            "Threads per scoring process for numpy/BLAS/OpenMP/torch (default: "
+            "$TONEPROBE_THREADS or 1; parallelism comes from --workers)."
+        ),
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
@@ -221,6 +232,7 @@ def score(
         bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
     ] = False,
     workers: JobsOpt = None,
+    threads: ThreadsOpt = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip calls already in the JSONL --output file.")
     ] = False,
@@ -241,7 +253,7 @@ def score(
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(by, ("agent", "call"), "--by")
     _check_choice(engine, ("local", "dask"), "--engine")
-    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()))
+    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()), threads=threads)
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
@@ -295,12 +307,12 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
-def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers):  # type: ignore[no-untyped-def]
+def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, threads):  # type: ignore[no-untyped-def]
     from toneprobe.commands.workflows import ScoreOptions
 
     return ScoreOptions(
         model, tuple(rules or ()), input_format, agent_speaker, config, quiet,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or os.cpu_count() or 1, threads=threads,
     )  # fmt: skip
 
 
@@ -316,7 +328,7 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", "-F", help="table | json")] = "table",
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
 
@@ -325,7 +337,9 @@ def evaluate(
     from toneprobe.commands.workflows import run_evaluate
 
     _check_choice(fmt, ("table", "json"), "--format")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, threads
+    )
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
 
@@ -341,7 +355,7 @@ def examples(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Coaching moments: the strongest positive or negative agent findings, with context.
 
@@ -351,7 +365,9 @@ def examples(
 
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, threads
+    )
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
 
@@ -363,7 +379,7 @@ def report(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Write one self-contained offline HTML report: agents, charts, best and worst calls.
 
@@ -371,7 +387,9 @@ def report(
     """
     from toneprobe.commands.workflows import run_report
 
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, threads
+    )
     run_report(paths, output=output, redaction=not no_redact, options=opts)
 
 

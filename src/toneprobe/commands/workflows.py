@@ -43,6 +43,7 @@ class ScoreOptions:
     config_path: str | None = None
     quiet: bool = False
     workers: int = 1
+    threads: int | None = None  # per scoring process (None: $TONEPROBE_THREADS or 1)
 
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
@@ -78,6 +79,7 @@ def iter_scored(
         customer_words=config.roles.customer,
         weights=scorer.weights,
         keep_transcripts=True,
+        threads=options.threads,
     )
     tally = Tally()
     for _source, outcomes in iter_outcomes(
