@@ -393,6 +393,38 @@ def report(
     run_report(paths, output=output, redaction=not no_redact, options=opts)
 
 
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier scoring (score --format jsonl).")],
+    new: Annotated[Path, typer.Argument(help="The later scoring of the same calls.")],
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", min=0, help="List calls whose score moved by more points."),
+    ] = 5.0,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when this holds, e.g. 'changed_outcomes>5%', 'score_moved>10', "
+            "'only_old>0' (repeatable; see README for the names).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | markdown | json")] = "table",
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare two saved scorings of the same calls: outcomes, scores, findings, agents.
+
+    Example: toneprobe diff before.jsonl after.jsonl --fail-on "changed_outcomes>5%"
+    """
+    from toneprobe.commands.diff import DIFF_FORMATS, run_diff
+
+    _check_choice(fmt, DIFF_FORMATS, "--format")
+    code = run_diff(old, new, threshold=threshold, fail_on=fail_on or [], fmt=fmt,
+                    output=output, quiet=quiet)  # fmt: skip
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Entry point: one handler turns toneprobe errors into one line and an exit code.
 
