@@ -291,6 +291,16 @@ def print_table(f: dict[str, float], sizes: list[int], workers: int) -> None:
         )
         for w in counts:
             key = f"{n}_j{w}"
+            # what the CPU time per call allows on idle cores (a shared machine: compare)
+            ceiling = min(w, f["cores"]) * 1000 / f[f"cpu_ms_per_call_{key}"]
+            rows.append(
+                (
+                    f"calls/s on idle cores (from CPU per call), {n:,} calls, --workers {w}",
+                    f"{ceiling:.1f}",
+                    "",
+                    "",
+                )
+            )
             rows.append(
                 (
                     f"peak RSS / CPU per call (process tree), {n:,} calls, --workers {w}",

@@ -337,9 +337,7 @@ def evaluate(
     from toneprobe.commands.workflows import run_evaluate
 
     _check_choice(fmt, ("table", "json"), "--format")
-    opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, threads
-    )
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, threads)  # fmt: skip
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
 
@@ -365,9 +363,7 @@ def examples(
 
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
-    opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, threads
-    )
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, threads)  # fmt: skip
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
 
@@ -387,9 +383,7 @@ def report(
     """
     from toneprobe.commands.workflows import run_report
 
-    opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, threads
-    )
+    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, threads)  # fmt: skip
     run_report(paths, output=output, redaction=not no_redact, options=opts)
 
 
@@ -406,7 +400,10 @@ def diff(
         typer.Option(
             "--fail-on",
             help="Exit 1 when this holds, e.g. 'changed_outcomes>5%', 'score_moved>10', "
-            "'only_old>0' (repeatable; see README for the names).",
+            "'only_old>0' (repeatable). Names: changed_outcomes, changed_deescalation, "
+            "changed_hangup, changed_disrespect, changed_calls, score_moved (count, or % of the "
+            "calls in both), only_old, only_new (count or %), findings_appeared, "
+            "findings_vanished, max_score_move, agent_shift (points).",
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-F", help="table | markdown | json")] = "table",
