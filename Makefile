@@ -27,7 +27,7 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff format --check src tests
 	$(PY) -m mypy src
 
-bench: $(STAMP)  ## end-to-end `score` speed (--workers 1 vs 2 on realistic calls), memory and start-up (+ benchmarks/bench_sentiment.py if present)
+bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up (+ benchmarks/bench_sentiment.py if present)
 	$(PY) benchmarks/bench_score.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
 
 model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../shared/data and data/callcenter
