@@ -21,6 +21,7 @@ The engines yield ``(index, outcomes)`` per file; :func:`account` keeps the tall
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import signal
@@ -62,6 +63,9 @@ class BatchOptions:
     address: str | None = None
     #: return each call's Transcript with its record (coaching windows need the turns)
     keep_transcripts: bool = False
+    #: threads per scoring process for numpy/BLAS/OpenMP/torch (``--threads``); None:
+    #: ``$TONEPROBE_THREADS`` or 1 (see :mod:`toneprobe.threads`)
+    threads: int | None = None
 
 
 @dataclass
@@ -124,7 +128,9 @@ def _inject_fault(transcript: Any) -> None:
     """Test-only faults from ``$TONEPROBE_TEST_FAULT`` (``kind:call_id`` or ``slow:seconds``).
 
     ``raise:ID`` raises inside scoring, ``crash:ID`` kills the worker process, ``slow:S`` sleeps
-    S seconds per call. The test suite uses it to make real faults in real worker processes.
+    S seconds per call, ``threads:DIR`` writes the scoring process's thread pools
+    (:func:`toneprobe.threads.thread_report`) to ``DIR/<pid>.json``. The test suite uses it to
+    make real faults in real worker processes and to look inside them.
     """
     spec = os.environ.get(FAULT_ENV)
     if not spec:
@@ -133,6 +139,12 @@ def _inject_fault(transcript: Any) -> None:
         kind, _, arg = part.partition(":")
         if kind == "slow":
             time.sleep(float(arg))
+        elif kind == "threads":
+            import json
+
+            from toneprobe.threads import thread_report
+
+            Path(arg, f"{os.getpid()}.json").write_text(json.dumps(thread_report()))
         elif arg == transcript.call_id and kind == "raise":
             raise RuntimeError(f"injected fault in call {arg}")
         elif arg == transcript.call_id and kind == "crash":
@@ -268,12 +280,20 @@ class WorkerError(ToneprobeError):
 _WORKER: dict[str, Any] = {}
 
 
+def _limit_threads(options: BatchOptions) -> None:
+    from toneprobe.threads import limit_threads, resolve_threads
+
+    limit_threads(resolve_threads(options.threads))
+
+
 def _init_worker(options: BatchOptions) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent stops us), build and warm one Scorer."""
+    """Pool initializer: ignore Ctrl-C (the parent stops us), limit the numeric libraries'
+    threads, build and warm one Scorer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER["options"] = options
+    _limit_threads(options)
     prebuilt = _WORKER.pop("prebuilt", None)  # built in the fork server (see preload_scorer)
     if prebuilt is not None and prebuilt[0] == scorer_key(options):
         _WORKER["scorer"] = prebuilt[1]
@@ -362,6 +382,7 @@ _DASK_LOCAL = threading.local()
 
 def dask_task(chunk: Sequence[Source], options: BatchOptions) -> list[list[Outcome]] | _Fatal:
     """A Dask task: score files with a Scorer cached per worker process and thread."""
+    _limit_threads(options)  # once per process; a no-op afterwards
     cache: dict[tuple[Any, ...], Any] = getattr(_DASK_LOCAL, "scorers", None) or {}
     _DASK_LOCAL.scorers = cache
     key = (options.model, tuple(str(d) for d in options.rules_dirs))
@@ -664,6 +685,12 @@ def iter_outcomes(
     workers use a process pool; ``engine="dask"`` uses a Dask cluster (``scheduler`` address,
     or a local cluster with ``workers`` processes). ``stop()`` is polled to end early.
     """
+    from toneprobe.threads import limit_threads, resolve_threads
+
+    # before any worker starts: the limit also goes to them through the environment
+    options = dataclasses.replace(options, threads=resolve_threads(options.threads))
+    assert options.threads is not None
+    limit_threads(options.threads)
     names = [_name(s) for s in sources]
     backend: Any = None
     if engine == "dask":

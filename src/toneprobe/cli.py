@@ -65,6 +65,17 @@ JobsOpt = Annotated[
     int | None,
     typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        help=(
+            "Threads per scoring process for numpy/BLAS/OpenMP/torch (default: "
+            "$TONEPROBE_THREADS or 1; parallelism comes from --workers)."
+        ),
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
@@ -263,6 +274,7 @@ def score(
         bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
     ] = False,
     workers: JobsOpt = None,
+    threads: ThreadsOpt = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip calls already in the JSONL --output file.")
     ] = False,
@@ -294,7 +306,9 @@ def score(
     _check_address(address)
     _check_choice(period, ("week", "month"), "--period")
     day = _date_option(date)
-    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()), address=address)
+    opts = BatchOptions(
+        input_format, agent_speaker, model, tuple(rules or ()), address=address, threads=threads
+    )
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
@@ -352,13 +366,15 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
-def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers, address):  # type: ignore[no-untyped-def]
+def _score_options(
+    model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
+):  # type: ignore[no-untyped-def]
     from toneprobe.commands.workflows import ScoreOptions
 
     _check_address(address)
     return ScoreOptions(
         model, tuple(rules or ()), input_format, agent_speaker, config, quiet,
-        workers=workers or os.cpu_count() or 1, address=address,
+        workers=workers or os.cpu_count() or 1, address=address, threads=threads,
     )  # fmt: skip
 
 
@@ -375,6 +391,7 @@ def evaluate(
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
     quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
 
@@ -384,7 +401,7 @@ def evaluate(
 
     _check_choice(fmt, ("table", "json"), "--format")
     opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, address
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
     )
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
@@ -402,6 +419,7 @@ def examples(
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
     quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Coaching moments: the strongest positive or negative agent findings, with context.
 
@@ -412,7 +430,7 @@ def examples(
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
     opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, address
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
     )
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
@@ -431,6 +449,7 @@ def report(
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
     quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Write one self-contained offline HTML report: agents, trends, charts, best and worst calls.
 
@@ -444,9 +463,44 @@ def report(
     _check_choice(period, ("week", "month"), "--period")
     day = _date_option(date)
     opts = _score_options(
-        model, rules, input_format, agent_speaker, config, quiet, workers, address
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
     )
     run_report(paths, output=output, redaction=not no_redact, options=opts, period=period, date=day)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier scoring (score --format jsonl).")],
+    new: Annotated[Path, typer.Argument(help="The later scoring of the same calls.")],
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", min=0, help="List calls whose score moved by more points."),
+    ] = 5.0,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when this holds, e.g. 'changed_outcomes>5%', 'score_moved>10', "
+            "'only_old>0' (repeatable). Names: changed_outcomes, changed_deescalation, "
+            "changed_hangup, changed_disrespect, changed_calls, score_moved (count, or % of the "
+            "calls in both), only_old, only_new (count or %), findings_appeared, "
+            "findings_vanished, max_score_move, agent_shift (points).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | markdown | json")] = "table",
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare two saved scorings of the same calls: outcomes, scores, findings, agents.
+
+    Example: toneprobe diff before.jsonl after.jsonl --fail-on "changed_outcomes>5%"
+    """
+    from toneprobe.commands.diff import DIFF_FORMATS, run_diff
+
+    _check_choice(fmt, DIFF_FORMATS, "--format")
+    code = run_diff(old, new, threshold=threshold, fail_on=fail_on or [], fmt=fmt,
+                    output=output, quiet=quiet)  # fmt: skip
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ class ScoreOptions:
     workers: int = 1
     #: house style for "du"/"Sie" (``--address``); None: ``[respect] address`` or mirror
     address: str | None = None
+    threads: int | None = None  # per scoring process (None: $TONEPROBE_THREADS or 1)
 
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
@@ -83,6 +84,7 @@ def iter_scored(
         weights=scorer.weights,
         address=scorer.address,
         keep_transcripts=True,
+        threads=options.threads,
     )
     tally = Tally()
     for _source, outcomes in iter_outcomes(
