@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toneprobe.errors import RuleError
+from toneprobe.yamldata import load_yaml, validation_message
 
 CUE_ID = re.compile(r"^roles\.(?:agent|customer)\.[a-z][a-z0-9_]*\.v[0-9]+$")
 CUES_PATH = "rules/roles.yaml"
@@ -137,37 +137,15 @@ class CueSet:
         return tuple(c for c in self.cues if c.side == side)
 
 
-def _where(path: str, data: Any, err: ValidationError) -> str:
-    first = err.errors()[0]
-    loc = list(first["loc"])
-    where = []
-    if loc and loc[0] == "decision":
-        where.append("decision")
-        loc = loc[1:]
-    elif len(loc) >= 2 and loc[0] == "cues" and isinstance(loc[1], int):
-        try:
-            where.append(str(data["cues"][loc[1]].get("id", f"cues[{loc[1]}]")))
-        except (KeyError, IndexError, TypeError, AttributeError):
-            where.append(f"cues[{loc[1]}]")
-        loc = loc[2:]
-    where.append(".".join(str(p) for p in loc) or "(file)")
-    return f"{path}: {': '.join(where)}: {first['msg']}"
-
-
 def parse_cue_file(text: str, path: str) -> CueSet:
     """Parse and validate a role-cue file; errors name the file, the cue id and the field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", None)
-        at = f":{line + 1}" if line is not None else ""
-        raise RuleError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    data = load_yaml(text, path, RuleError)
     if not isinstance(data, dict):
         raise RuleError(f"{path}: expected a mapping with 'cues'")
     try:
         parsed = CueFile.model_validate(data)
     except ValidationError as err:
-        raise RuleError(_where(path, data, err)) from None
+        raise RuleError(validation_message(path, data, err)) from None
     seen: set[str] = set()
     cues = []
     for spec in parsed.cues:

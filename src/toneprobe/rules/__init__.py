@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toneprobe.errors import RuleError
+from toneprobe.yamldata import load_yaml, validation_message
 
 RULE_ID = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
 Polarity = Literal["positive", "negative", "cue"]
@@ -94,34 +94,15 @@ class RuleSet:
         return {r.id: r for r in self.rules}
 
 
-def _format_validation(path: str, data: Any, err: ValidationError) -> str:
-    first = err.errors()[0]
-    loc = list(first["loc"])
-    where = []
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        try:
-            where.append(str(data["rules"][loc[1]].get("id", f"rules[{loc[1]}]")))
-        except (KeyError, IndexError, TypeError, AttributeError):
-            where.append(f"rules[{loc[1]}]")
-        loc = loc[2:]
-    where.append(".".join(str(p) for p in loc) or "(file)")
-    return f"{path}: {': '.join(where)}: {first['msg']}"
-
-
 def parse_rule_file(text: str, path: str) -> tuple[Rule, ...]:
     """Parse and validate one YAML rule file; errors name the file, the rule and the field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", None)
-        at = f":{line + 1}" if line is not None else ""
-        raise RuleError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    data = load_yaml(text, path, RuleError)
     if not isinstance(data, dict):
         raise RuleError(f"{path}: expected a mapping with 'detector' and 'rules'")
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as err:
-        raise RuleError(_format_validation(path, data, err)) from None
+        raise RuleError(validation_message(path, data, err)) from None
     for spec in parsed.rules:
         if not (spec.phrases or spec.patterns or spec.regex):
             raise RuleError(f"{path}: {spec.id}: needs phrases, patterns or regex")

@@ -28,13 +28,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toneprobe.errors import ConfigError
 from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
+from toneprobe.yamldata import load_yaml, validation_message
 
 TestType = Literal["MFT", "INV", "DIR"]
 TEST_TYPES: tuple[TestType, ...] = ("MFT", "INV", "DIR")
@@ -232,43 +232,6 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 # --- loading and validation --------------------------------------------------------------
 
 
-def _yaml(text: str, path: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", None)
-        at = f":{line + 1}" if line is not None else ""
-        raise ConfigError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
-
-
-def _validation_message(path: str, data: Any, err: ValidationError) -> str:
-    """``file: case-id: field: message`` for the first error (the case id where there is one)."""
-    first = err.errors()[0]
-    loc = list(first["loc"])
-    where: list[str] = []
-    node = data
-    while loc and isinstance(node, (dict, list)):
-        key = loc[0]
-        try:
-            child = node[key]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(child, dict) and ("id" in child or "capability" in child):
-            where = [str(child.get("id") or child.get("capability"))]
-            loc = loc[1:]
-            node = child
-            continue
-        if isinstance(child, (dict, list)):
-            node = child
-            loc = loc[1:]
-            if isinstance(key, str):
-                where.append(key)
-            continue
-        break
-    field = ".".join(str(p) for p in loc) or (where.pop() if where else "(file)")
-    return f"{path}: {': '.join([*where, field])}: {first['msg']}"
-
-
 def _case_problem(test: TestSpec, spec: CaseSpec) -> tuple[str, str] | None:
     """(field, message) if the case lacks what its test type needs or has what it must not."""
     if test.type == "MFT":
@@ -298,13 +261,13 @@ def _case_problem(test: TestSpec, spec: CaseSpec) -> tuple[str, str] | None:
 
 def parse_suite_file(text: str, path: str) -> tuple[tuple[Case, ...], tuple[Capability, ...]]:
     """Parse and validate one suite file; an error names the file, the case and the field."""
-    data = _yaml(text, path)
+    data = load_yaml(text, path, ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'tests'")
     try:
         parsed = SuiteFile.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_validation_message(path, data, err)) from None
+        raise ConfigError(validation_message(path, data, err)) from None
     cases: list[Case] = []
     caps: list[Capability] = []
     for test in parsed.tests:
@@ -406,13 +369,13 @@ def load_suite(directory: str | Path | None = None) -> Suite:
 
 def parse_thresholds(text: str, path: str, suite: Suite | None = None) -> Thresholds:
     """Validate a thresholds file; with ``suite``, every capability needs one and no other."""
-    data = _yaml(text, path)
+    data = load_yaml(text, path, ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'by_type' and 'by_capability'")
     try:
         parsed = ThresholdFile.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_validation_message(path, data, err)) from None
+        raise ConfigError(validation_message(path, data, err)) from None
     if suite is not None:
         names = {c.name for c in suite.capabilities}
         missing = sorted(names - parsed.by_capability.keys())
