@@ -8,6 +8,13 @@ so its figure (and interval) is the cross-fitted (out-of-fold) one recorded by t
 script in ``metrics.json``.
 ``--extra`` evaluates further held-out TSV files (``label<TAB>text``; sentiment labels, or
 OFFENSE/OTHER for the offense model) and reports them; ``--extra-bar`` makes them gate too.
+
+Then the behavioural suite (``toneprobe.sentiment.checklist``, issue 12): pass rates of the
+sentiment model per capability and per test type with 95% Wilson intervals, against the
+minimums in ``checklist_de/thresholds.yaml`` (a miss fails the run too).
+``--update-card`` writes that as the "Behavioural tests" section of the model card
+(``--card``, default the sentiment model's MODEL_CARD.md), leaving the rest of the card as
+it is; ``--checklist-only`` skips the dev sets (no ``--data`` needed).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from toneprobe.errors import InputError  # noqa: E402
+from toneprobe.sentiment import checklist  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
@@ -97,11 +105,48 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write the --extra results into the model's metrics.json and regenerate its card",
     )
+    ap.add_argument(
+        "--checklist-only",
+        action="store_true",
+        help="run only the behavioural suite (no dev sets, no --data needed)",
+    )
+    ap.add_argument(
+        "--update-card",
+        action="store_true",
+        help="write the suite's pass rates as the 'Behavioural tests' section of the model card",
+    )
+    ap.add_argument(
+        "--card", type=Path, default=None, help="default: <models>/sentiment-de/MODEL_CARD.md"
+    )
     args = ap.parse_args(argv)
 
     sent_dir = args.models / "sentiment-de"
-    off_dir = args.models / "offense-de"
     be = EmbeddedBackend(sent_dir)
+    failed = False if args.checklist_only else _dev_sets(args, be, sent_dir)
+    failed |= _checklist(be, args.card or sent_dir / "MODEL_CARD.md", update_card=args.update_card)
+    print("FAIL: a bar was missed" if failed else "OK: all bars met")
+    return 1 if failed else 0
+
+
+def _checklist(be: EmbeddedBackend, card: Path, *, update_card: bool) -> bool:
+    """Run the behavioural suite, print its table; True if a threshold is missed."""
+    suite = checklist.load_suite()
+    thresholds = checklist.load_thresholds(suite)
+    result = checklist.run_suite(suite, be)
+    print()
+    print(f"behavioural suite: {len(suite)} cases (pass rate, 95% Wilson interval, minimum)")
+    print(checklist.format_table(result, thresholds))
+    if update_card:
+        text = card.read_text(encoding="utf-8") if card.is_file() else ""
+        section = checklist.render_markdown(result, thresholds)
+        card.write_text(checklist.replace_section(text, section), encoding="utf-8")
+        print(f"updated the Behavioural tests section of {card}", file=sys.stderr)
+    return bool(checklist.misses(result, thresholds))
+
+
+def _dev_sets(args: argparse.Namespace, be: EmbeddedBackend, sent_dir: Path) -> bool:
+    """The dev-set rows (and --extra files) against the bars; True if a bar is missed."""
+    off_dir = args.models / "offense-de"
     clf = OffenseClassifier(off_dir)
     recorded = {
         "sentiment": json.loads((sent_dir / "metrics.json").read_text(encoding="utf-8")),
@@ -156,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
         print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
-    print("FAIL: a bar was missed" if failed else "OK: all bars met")
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":
