@@ -27,19 +27,19 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff format --check src tests
 	$(PY) -m mypy src
 
-bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up (+ benchmarks/bench_sentiment.py if present)
-	$(PY) benchmarks/bench_score.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
+bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over 10,000 saved calls (+ benchmarks/bench_sentiment.py if present)
+	$(PY) benchmarks/bench_score.py && $(PY) benchmarks/bench_report.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
 
 model: $(STAMP)  ## retrain the shipped sentiment + offense models from ../shared/data and data/callcenter
 	$(PY) scripts/train_models.py --data ../shared/data
 
 evaluate-models: $(STAMP)  ## macro-F1 of the shipped models per dev set vs the bars (exit 1 on a miss)
-	$(PY) scripts/evaluate_models.py --data ../shared/data
+	$(PY) scripts/evaluate_models.py --data ../shared/data --ood ../ood
 
 BARS := --min deescalation_f1=0.75 --min hangup_f1=0.75 --min disrespect_f1=0.8 --min empathy_spearman=0.7 --min agent_spearman=0.8
 
-evaluate: $(STAMP)  ## CI gate: samples and data/dev calls (JSON, plain text) against the bars; exit 1 on a miss, JUnit in build/
-	for s in $(SAMPLES):$(SAMPLES) data/dev/calls/json:data/dev/calls data/dev/calls/text:data/dev/calls data/dev2/calls:data/dev2; do $(PY) -m toneprobe evaluate $${s%%:*} --labels $${s#*:}/labels.csv $(BARS) --junit build/evaluate-$$(echo $${s%%:*} | tr / -).xml --quiet || exit $$?; done
+evaluate: $(STAMP)  ## CI gate: samples and data/dev calls (JSON, plain text) against the bars, role accuracy per format on anonymous-speaker renders (>= 0.98); exit 1 on a miss, JUnit in build/
+	for s in $(SAMPLES):$(SAMPLES) data/dev/calls/json:data/dev/calls data/dev/calls/text:data/dev/calls data/dev2/calls:data/dev2; do $(PY) -m toneprobe evaluate $${s%%:*} --labels $${s#*:}/labels.csv $(BARS) --junit build/evaluate-$$(echo $${s%%:*} | tr / -).xml --quiet || exit $$?; done && $(PY) scripts/role_accuracy.py --min 0.98 --json build/role-accuracy.json
 
 report-check: $(STAMP)  ## HTML report of the samples in headless Chromium (apt-get install chromium); screenshot in build/
 	mkdir -p build && $(PY) -m toneprobe report $(SAMPLES) --output build/report.html && TONEPROBE_REPORT=build/report.html TONEPROBE_SCREENSHOT=build/report.png $(PY) -m pytest -q tests/test_report_browser.py

@@ -3,9 +3,11 @@
     python benchmarks/corpus.py OUT_DIR [--calls 1000] [--seed 7]
 
 Calls are assembled from the templates below (written for this benchmark) and, for variety,
-from turns of the labelled samples in ``sample_transcripts/``. They average about 20 turns,
-are spread over a dozen agents, and come as toneprobe JSON (most) and as plain text with
-``Agent:``/``Kunde:`` prefixes. The same seed gives the same files. Nothing here is committed
+from turns of the labelled samples in ``sample_transcripts/``. They have 20 to 29 turns (about
+24 on average); about a third of the customer's turns in the middle of a call are long
+accounts of several sentences (250-400 characters), as customers tell what happened. They are
+spread over a dozen agents and come as toneprobe JSON (most) and as plain text with
+``Agent:``/``Kunde:`` prefixes. :func:`corpus_stats` describes a written corpus. The same seed gives the same files. Nothing here is committed
 as data: the corpus is written to a temporary directory by the benchmark.
 """
 
@@ -91,6 +93,21 @@ CUSTOMER_MIDDLE = (
     "Hm, na gut.",
     "Können Sie mir das bitte schriftlich geben?",
 )
+# what a customer tells at length: several sentences, 250-400 characters
+CUSTOMER_LONG = (
+    "Also, das war so: Ich habe vor drei Wochen schon einmal angerufen, da hat mir Ihr Kollege gesagt, dass sich innerhalb von zwei Tagen jemand meldet. Passiert ist gar nichts. Dann habe ich eine E-Mail geschrieben und nur eine automatische Antwort bekommen. Und jetzt kommt schon die nächste Rechnung mit demselben Fehler.",
+    "Ich arbeite im Schichtdienst und kann nicht jeden Tag zu Hause auf einen Techniker warten. Beim letzten Termin hieß es zwischen acht und sechzehn Uhr, ich habe mir extra freigenommen, und am Ende kam niemand. Eine Absage gab es auch nicht. Verstehen Sie, dass ich da langsam die Geduld verliere?",
+    "Meine Mutter ist vierundachtzig und wohnt allein, das Telefon ist ihre einzige Verbindung nach draußen. Seit Montag hat sie kein Freizeichen mehr, und ich fahre jeden Tag hin, um nach ihr zu sehen. Ich brauche wirklich eine schnelle Lösung und nicht noch einen Termin in zwei Wochen.",
+    "Auf dem Kontoauszug sehe ich zwei Abbuchungen, einmal am ersten und dann noch einmal am dritten, beide über den vollen Betrag. Dadurch ist mein Konto ins Minus gerutscht, und die Bank hat mir Gebühren berechnet. Die möchte ich ehrlich gesagt auch ersetzt haben, denn das war ja nicht mein Fehler.",
+    "Ich habe den Vertrag damals im Laden abgeschlossen, und der Verkäufer hat mir ausdrücklich gesagt, dass der Preis zwei Jahre lang gleich bleibt. Jetzt steht auf der Rechnung plötzlich ein höherer Betrag, und im Kundenportal finde ich keinen Hinweis darauf. Das fühlt sich für mich nicht fair an.",
+    "Wir sind am Fünfzehnten umgezogen, die Kartons stehen noch überall, und ich arbeite von zu Hause aus. Ohne Internet kann ich meine Arbeit nicht machen, mein Chef hat schon nachgefragt. Den Umzug habe ich sechs Wochen vorher angemeldet, genau so, wie es auf Ihrer Webseite steht.",
+    "Das Paket sollte laut Sendungsverfolgung am Dienstag kommen, dann stand da plötzlich Zustellung nicht möglich, obwohl ich den ganzen Tag zu Hause war. Eine Benachrichtigung lag nicht im Briefkasten. Seitdem bewegt sich der Status nicht mehr, und beim Paketdienst sagt man mir, ich soll mich an Sie wenden.",
+)
+CUSTOMER_LONG_ANGRY = (
+    "Nein, jetzt hören Sie mir mal zu! Ich habe das alles schon dreimal erklärt, jedes Mal einer anderen Person, und jedes Mal fange ich wieder von vorne an. Schreiben Sie sich bei Ihnen eigentlich nichts auf? Ich zahle jeden Monat pünktlich und bekomme dafür nur Ärger!",
+    "Wissen Sie, wie viele Stunden ich wegen dieser Sache schon in der Warteschleife verbracht habe? Ich habe mitgezählt, es sind über vier Stunden. Das ist meine Freizeit, die da draufgeht. Wenn das heute nicht gelöst wird, gehe ich zur Verbraucherzentrale, das verspreche ich Ihnen.",
+    "Das ist doch wirklich nicht zu fassen. Erst wird mir ein Tarif verkauft, den ich nie haben wollte, dann kommt eine Rechnung, die keiner erklären kann, und jetzt soll ich auch noch eine Bearbeitungsgebühr zahlen? So geht man nicht mit Kunden um, die seit fünfzehn Jahren bei Ihnen sind!",
+)
 SOLUTIONS = (
     "Ich habe die doppelte Buchung storniert, das Geld ist in drei bis fünf Werktagen wieder auf Ihrem Konto.",
     "Ich schicke Ihnen heute noch einen Techniker, er kommt morgen zwischen acht und zwölf Uhr.",
@@ -151,13 +168,16 @@ def make_call(rng: random.Random, i: int, samples: dict[str, list[str]]) -> dict
         ("agent", rng.choice(COLD if cold and angry else EMPATHY if angry else ASK_DETAILS))
     )
     turns.append(("customer", rng.choice(GIVE_DETAILS)))
-    n_middle = rng.randint(5, 9)  # pairs of turns in the middle: ~20 turns per call on average
+    n_middle = rng.randint(7, 11)  # pairs of turns in the middle: 20-29 turns per call
     for _ in range(n_middle):
         if samples["agent"] and rng.random() < 0.25:
             turns.append(("agent", rng.choice(samples["agent"])))
         else:
             turns.append(("agent", rng.choice(CHECKING + ASK_DETAILS + (EMPATHY if angry else ()))))
-        if samples["customer"] and rng.random() < 0.25:
+        roll = rng.random()
+        if roll < 0.35:  # a long account of what happened
+            turns.append(("customer", rng.choice(CUSTOMER_LONG_ANGRY if angry else CUSTOMER_LONG)))
+        elif samples["customer"] and roll < 0.55:
             turns.append(("customer", rng.choice(samples["customer"])))
         else:
             turns.append(("customer", rng.choice(CUSTOMER_MIDDLE)))
@@ -208,6 +228,32 @@ def write_corpus(out: Path, n_calls: int, seed: int = 7, text_share: float = 0.1
     return paths
 
 
+def corpus_stats(paths: list[Path]) -> dict[str, float]:
+    """Turns per call (min, mean, max) and the customer's turns (mean characters, share of
+    turns over 200 characters) of a corpus written by :func:`write_corpus`."""
+    turns: list[int] = []
+    customer_chars: list[int] = []
+    for path in paths:
+        if path.suffix == ".json":
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            pairs = [(t["role"], t["text"]) for t in doc["turns"]]
+        else:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            pairs = [
+                ("customer" if line.startswith("Kunde:") else "agent", line.split(": ", 1)[1])
+                for line in lines
+            ]
+        turns.append(len(pairs))
+        customer_chars += [len(text) for role, text in pairs if role == "customer"]
+    return {
+        "turns_min": float(min(turns)),
+        "turns_mean": sum(turns) / len(turns),
+        "turns_max": float(max(turns)),
+        "customer_chars_mean": sum(customer_chars) / len(customer_chars),
+        "customer_long_share": sum(c > 200 for c in customer_chars) / len(customer_chars),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
@@ -215,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
     paths = write_corpus(args.out, args.calls, args.seed)
-    sys.stderr.write(f"wrote {len(paths)} calls to {args.out}\n")
+    sys.stderr.write(f"wrote {len(paths)} calls to {args.out}: {corpus_stats(paths)}\n")
     return 0
 
 

@@ -15,6 +15,12 @@ minimums in ``checklist_de/thresholds.yaml`` (a miss fails the run too).
 ``--update-card`` writes that as the "Behavioural tests" section of the model card
 (``--card``, default the sentiment model's MODEL_CARD.md), leaving the rest of the card as
 it is; ``--checklist-only`` skips the dev sets (no ``--data`` needed).
+
+``--ood DIR`` scores the sentiment model on every ``*.tsv`` in DIR, the out-of-domain sets built
+by ``scripts/ood_sets.py`` (issue 12): macro-F1 with its 95% bootstrap interval, expected
+calibration error (10 bins) and, for binary positive/negative sets (where a neutral answer is
+wrong) the forced binary F1 (neutral excluded), and for every set the share of neutral answers. For
+information only: the OOD sets never change the exit code. A missing DIR is skipped with a note.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from toneprobe.sentiment import checklist  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
+from toneprobe.sentiment.ood import OodScore, score_ood  # noqa: E402
 from toneprobe.sentiment.train import (  # noqa: E402
     OFFENSE_LABELS,
     format_ci,
@@ -43,10 +50,12 @@ from toneprobe.sentiment.train import (  # noqa: E402
     refresh_card,
 )
 
-# (name, file relative to --data or the repo, bar, task, metrics.json key)
-BARS = [
+# (name, file relative to --data or the repo, bar, task, metrics.json key); a bar of None
+# reports the set without gating: issue 12 retired the PotTS dev bar of issue 4 (0.66), whose
+# interval always contained it (the PotTS test split, not here, is what is checked)
+BARS: list[tuple[str, str, float | None, str, str]] = [
     ("SB10k dev", "data:sb10k_dev.tsv", 0.68, "sentiment", "sb10k_dev"),
-    ("PotTS dev", "data:potts_dev.tsv", 0.66, "sentiment", "potts_dev"),
+    ("PotTS dev", "data:potts_dev.tsv", None, "sentiment", "potts_dev"),
     (
         "GermEval 2017 dev (relevant)",
         "data:germeval2017_dev.tsv",
@@ -86,6 +95,46 @@ def _score_offense(clf: OffenseClassifier, path: Path) -> Score:
     return _scored(y, pred, 2)
 
 
+def _score_ood_dir(be: EmbeddedBackend, ood_dir: Path) -> list[tuple[str, OodScore]]:
+    scores = []
+    for path in sorted(ood_dir.glob("*.tsv")):
+        try:
+            data = read_tsv(path, LABELS)
+        except InputError as err:  # one bad file costs its row, not the report
+            print(f"OOD set skipped: {err}", file=sys.stderr)
+            continue
+        if data.texts:
+            scores.append((path.stem, score_ood(be.predict_proba(data.texts), data.labels)))
+    return scores
+
+
+def _print_ood(ood_dir: Path, scores: list[tuple[str, OodScore]] | None) -> None:
+    print()
+    if scores is None:
+        print(f"OOD sets: {ood_dir} not found, skipped (build it with scripts/ood_sets.py)")
+        return
+    if not scores:
+        print(f"OOD sets: no *.tsv in {ood_dir}, skipped (build it with scripts/ood_sets.py)")
+        return
+    print(f"OOD sets ({ood_dir}; for information, never gating)")
+    width = max(len("set"), *(len(name) for name, _ in scores))
+    print(
+        f"{'set':<{width}}  {'rows':>5}  {'classes':<7}  {'macro-F1':>8}  {'95% CI':>11}  "
+        f"{'ECE':>5}  {'neutral':>7}  {'forced':>6}"
+    )
+    for name, s in scores:
+        forced = f"{s.forced_f1:.4f}" if s.forced_f1 is not None else "-"
+        print(
+            f"{name:<{width}}  {s.rows:>5}  {'2 (p/n)' if s.binary else '3':<7}  "
+            f"{s.macro_f1:>8.4f}  {format_ci(s.ci95):>11}  {s.ece:>5.3f}  "
+            f"{s.neutral_rate:>7.1%}  {forced:>6}"
+        )
+    print(
+        "binary sets: a neutral answer is wrong; 'forced' = argmax over positive/negative only; "
+        "ECE = expected calibration error of the top answer, 10 bins"
+    )
+
+
 def _task_of(path: Path) -> str:
     try:
         read_tsv(path, LABELS)
@@ -100,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=REPO / "models")
     ap.add_argument("--extra", type=Path, action="append", default=[])
     ap.add_argument("--extra-bar", type=float, default=None)
+    ap.add_argument(
+        "--ood",
+        type=Path,
+        default=None,
+        help="directory of out-of-domain label<TAB>text sets (scripts/ood_sets.py); reported, "
+        "never gating; skipped with a note if missing",
+    )
     ap.add_argument(
         "--record",
         action="store_true",
@@ -171,7 +227,7 @@ def _dev_sets(args: argparse.Namespace, be: EmbeddedBackend, sent_dir: Path) -> 
             rows.append((name, 0, float("nan"), None, bar, f"MISSING {path}"))
             failed = True
             continue
-        ok = f1 >= bar
+        ok = bar is None or f1 >= bar
         failed |= not ok
         rows.append((name, n, f1, ci, bar, how + ("" if ok else "  FAIL")))
     for path in args.extra:
@@ -201,6 +257,8 @@ def _dev_sets(args: argparse.Namespace, be: EmbeddedBackend, sent_dir: Path) -> 
     for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
         print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
+    if args.ood is not None:
+        _print_ood(args.ood, _score_ood_dir(be, args.ood) if args.ood.is_dir() else None)
     return failed
 
 

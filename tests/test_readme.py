@@ -19,11 +19,34 @@ def test_readme_commands_were_collected():
     assert len(COMMANDS) >= 8
 
 
+def producers(command: str) -> list[str]:
+    """The earlier README commands that write (``--output``) the files ``command`` reads
+    (``toneprobe diff before.jsonl after.jsonl`` reads what two ``score`` lines wrote)."""
+    args = shlex.split(command)[1:]
+    out = []
+    for arg in args[1:]:
+        for earlier in reversed(COMMANDS[: COMMANDS.index(command)]):
+            words = shlex.split(earlier)
+            if "--output" in words and words[words.index("--output") + 1] == arg:
+                out.append(earlier)
+                break
+    return out
+
+
+def test_readme_diff_reads_files_written_by_earlier_lines():
+    diffs = [c for c in COMMANDS if c.startswith("toneprobe diff ")]
+    assert diffs and all(len(producers(c)) == 2 for c in diffs)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_runs(command, tmp_path):
     (tmp_path / "sample_transcripts").symlink_to(ROOT / "sample_transcripts")
-    args = shlex.split(command)[1:]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {**os.environ, "TONEPROBE_MODELS_DIR": str(ROOT / "models")}
+    for earlier in producers(command):
+        made = run_toneprobe(*shlex.split(earlier)[1:], cwd=tmp_path, env=env)
+        assert made.returncode == 0, made.stderr[-2000:]
+    args = shlex.split(command)[1:]
     proc = run_toneprobe(*args, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr

@@ -18,6 +18,8 @@ import toneprobe.pipeline  # noqa: E402, F401
 import toneprobe.readers  # noqa: E402, F401
 from toneprobe.batch import preload_scorer  # noqa: E402
 from toneprobe.nlp import get_nlp  # noqa: E402
+from toneprobe.roles.cues import role_cues  # noqa: E402
 
 get_nlp()
+role_cues()
 preload_scorer()

@@ -21,6 +21,7 @@ The engines yield ``(index, outcomes)`` per file; :func:`account` keeps the tall
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import signal
@@ -58,8 +59,13 @@ class BatchOptions:
     customer_words: tuple[str, ...] = ()
     #: component weights from the configuration (a ``scoring.Weights``); None: the defaults
     weights: Any = None
+    #: house style for "du"/"Sie" (``[respect] address``, ``--address``); None: the scorer's
+    address: str | None = None
     #: return each call's Transcript with its record (coaching windows need the turns)
     keep_transcripts: bool = False
+    #: threads per scoring process for numpy/BLAS/OpenMP/torch (``--threads``); None:
+    #: ``$TONEPROBE_THREADS`` or 1 (see :mod:`toneprobe.threads`)
+    threads: int | None = None
 
 
 @dataclass
@@ -68,6 +74,8 @@ class Tally:
     files_skipped: int = 0
     calls: int = 0
     calls_failed: int = 0
+    #: calls left out on purpose, with the reason (undiarised: one speaker for both parties)
+    calls_skipped: int = 0
     calls_resumed: int = 0
     turns: int = 0
     warnings: int = 0
@@ -77,9 +85,11 @@ class Tally:
 
     def line(self) -> str:
         resumed = f", {self.calls_resumed} already done" if self.calls_resumed else ""
+        skipped = f", {self.calls_skipped} skipped" if self.calls_skipped else ""
         return (
             f"read {self.files_read} files ({self.files_skipped} skipped), "
-            f"scored {self.calls} calls ({self.calls_failed} failed{resumed}), {self.turns} turns"
+            f"scored {self.calls} calls ({self.calls_failed} failed{skipped}{resumed}), "
+            f"{self.turns} turns"
         )
 
 
@@ -118,7 +128,9 @@ def _inject_fault(transcript: Any) -> None:
     """Test-only faults from ``$TONEPROBE_TEST_FAULT`` (``kind:call_id`` or ``slow:seconds``).
 
     ``raise:ID`` raises inside scoring, ``crash:ID`` kills the worker process, ``slow:S`` sleeps
-    S seconds per call. The test suite uses it to make real faults in real worker processes.
+    S seconds per call, ``threads:DIR`` writes the scoring process's thread pools
+    (:func:`toneprobe.threads.thread_report`) to ``DIR/<pid>.json``. The test suite uses it to
+    make real faults in real worker processes and to look inside them.
     """
     spec = os.environ.get(FAULT_ENV)
     if not spec:
@@ -127,6 +139,12 @@ def _inject_fault(transcript: Any) -> None:
         kind, _, arg = part.partition(":")
         if kind == "slow":
             time.sleep(float(arg))
+        elif kind == "threads":
+            import json
+
+            from toneprobe.threads import thread_report
+
+            Path(arg, f"{os.getpid()}.json").write_text(json.dumps(thread_report()))
         elif arg == transcript.call_id and kind == "raise":
             raise RuntimeError(f"injected fault in call {arg}")
         elif arg == transcript.call_id and kind == "crash":
@@ -144,6 +162,11 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
 
     use_role_words(options.agent_words, options.customer_words)  # also in worker processes
     group: list[str] | None = None
+    read_options: dict[str, Any] = {
+        "input_format": options.input_format,
+        "agent_speaker": options.agent_speaker,
+        "allow_skipped": True,  # skipped calls are reported below, the others scored
+    }
     if isinstance(path, tuple):
         source, data = path
     elif isinstance(path, list):
@@ -152,17 +175,11 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
         source, data = str(path), None
     try:
         if group is not None:
-            result = read_related(
-                group, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_related(group, **read_options)
         elif data is not None:
-            result = read_bytes(
-                data, source, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_bytes(data, source, **read_options)
         else:
-            result = read_path(
-                source, input_format=options.input_format, agent_speaker=options.agent_speaker
-            )
+            result = read_path(source, **read_options)
     except ToneprobeError as err:
         return [Outcome(error=error_record(source, err))]
     except OSError as err:  # vanished or unreadable mid-run
@@ -189,6 +206,9 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
         outcomes.append(
             Outcome(call=call, transcript=transcript if options.keep_transcripts else None)
         )
+    for call_id, reason in result.skipped:
+        rec = {"source": source, "line": None, "call_id": call_id, "message": reason}
+        outcomes.append(Outcome(error={**rec, "skipped": True}))
     if outcomes:
         outcomes[0].warnings = list(result.warnings)
     return outcomes
@@ -209,6 +229,8 @@ def account(outcomes: list[Outcome], tally: Tally) -> Iterator[Outcome]:
             tally.turns += o.call["n_turns"]
         elif o.resumed:
             tally.calls_resumed += 1
+        elif o.error is not None and o.error.get("skipped"):
+            tally.calls_skipped += 1
         elif not file_failed:
             tally.calls_failed += 1
         tally.warnings += len(o.warnings)
@@ -258,12 +280,20 @@ class WorkerError(ToneprobeError):
 _WORKER: dict[str, Any] = {}
 
 
+def _limit_threads(options: BatchOptions) -> None:
+    from toneprobe.threads import limit_threads, resolve_threads
+
+    limit_threads(resolve_threads(options.threads))
+
+
 def _init_worker(options: BatchOptions) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent stops us), build and warm one Scorer."""
+    """Pool initializer: ignore Ctrl-C (the parent stops us), limit the numeric libraries'
+    threads, build and warm one Scorer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER["options"] = options
+    _limit_threads(options)
     prebuilt = _WORKER.pop("prebuilt", None)  # built in the fork server (see preload_scorer)
     if prebuilt is not None and prebuilt[0] == scorer_key(options):
         _WORKER["scorer"] = prebuilt[1]
@@ -313,11 +343,7 @@ def preload_scorer() -> None:
 def _score_chunk_with(
     chunk: Sequence[Source], scorer: Any, options: BatchOptions
 ) -> list[list[Outcome]] | _Fatal:
-    if options.weights is not None and scorer.weights != options.weights:
-        # the worker's scorer is shared (preloaded, cached per model); the weights only change
-        # how a record is summed up, so a shallow copy with the run's weights is enough
-        scorer = copy.copy(scorer)
-        scorer.weights = options.weights
+    scorer = with_run_settings(scorer, options)
     out: list[list[Outcome]] = []
     for src in chunk:
         try:
@@ -325,6 +351,24 @@ def _score_chunk_with(
         except ToneprobeError as err:
             return _Fatal(str(err), err.exit_code)
     return out
+
+
+def with_run_settings(scorer: Any, options: BatchOptions) -> Any:
+    """The scorer with this run's weights and address style.
+
+    A worker's scorer is shared (preloaded, cached per model); weights and the address style
+    only change how findings are kept and summed up, so a shallow copy is enough."""
+    changes = {}
+    if options.weights is not None and scorer.weights != options.weights:
+        changes["weights"] = options.weights
+    if options.address is not None and scorer.address != options.address:
+        changes["address"] = options.address
+    if not changes:
+        return scorer
+    scorer = copy.copy(scorer)
+    for name, value in changes.items():
+        setattr(scorer, name, value)
+    return scorer
 
 
 def _pool_task(chunk: Sequence[Source]) -> list[list[Outcome]] | _Fatal:
@@ -338,6 +382,7 @@ _DASK_LOCAL = threading.local()
 
 def dask_task(chunk: Sequence[Source], options: BatchOptions) -> list[list[Outcome]] | _Fatal:
     """A Dask task: score files with a Scorer cached per worker process and thread."""
+    _limit_threads(options)  # once per process; a no-op afterwards
     cache: dict[tuple[Any, ...], Any] = getattr(_DASK_LOCAL, "scorers", None) or {}
     _DASK_LOCAL.scorers = cache
     key = (options.model, tuple(str(d) for d in options.rules_dirs))
@@ -640,6 +685,12 @@ def iter_outcomes(
     workers use a process pool; ``engine="dask"`` uses a Dask cluster (``scheduler`` address,
     or a local cluster with ``workers`` processes). ``stop()`` is polled to end early.
     """
+    from toneprobe.threads import limit_threads, resolve_threads
+
+    # before any worker starts: the limit also goes to them through the environment
+    options = dataclasses.replace(options, threads=resolve_threads(options.threads))
+    assert options.threads is not None
+    limit_threads(options.threads)
     names = [_name(s) for s in sources]
     backend: Any = None
     if engine == "dask":

@@ -65,10 +65,38 @@ JobsOpt = Annotated[
     int | None,
     typer.Option("--workers", "-j", min=1, help="Processes (default: number of cores)."),
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        help=(
+            "Threads per scoring process for numpy/BLAS/OpenMP/torch (default: "
+            "$TONEPROBE_THREADS or 1; parallelism comes from --workers)."
+        ),
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option("--config", help="Config file (default: nearest toneprobe.toml/pyproject.toml)."),
 ]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help=(
+            "House style for du/Sie: mirror (the agent's du counts only when the customer says "
+            "Sie), Sie (every du counts) or du (du is the house style, never a finding). "
+            "Default: [respect] address in the config, else mirror."
+        ),
+    ),
+]
+
+
+def _check_address(address: str | None) -> None:
+    from toneprobe.config import ADDRESS_STYLES
+
+    _check_choice(address, ADDRESS_STYLES, "--address")
 
 
 @app.command()
@@ -190,6 +218,31 @@ def _check_choice(value: str | None, choices: tuple[str, ...], option: str) -> N
         )
 
 
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="YYYY-MM-DD: the date of every call read (overrides dates from metadata and file "
+        "names).",
+    ),
+]
+
+
+def _date_option(value: str | None):  # type: ignore[no-untyped-def]
+    """``--date`` as a date; a bad one is a ConfigError (one line, exit 2)."""
+    if value is None:
+        return None
+    from toneprobe.dates import parse_date
+    from toneprobe.errors import ConfigError
+
+    try:
+        if len(value.strip()) != 10:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+        return parse_date(value)
+    except ValueError as err:
+        raise ConfigError(f"--date: {err}") from None
+
+
 PathsArg = Annotated[
     list[str], typer.Argument(help="Files, directories (recursive), globs or - for stdin.")
 ]
@@ -221,6 +274,7 @@ def score(
         bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")
     ] = False,
     workers: JobsOpt = None,
+    threads: ThreadsOpt = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip calls already in the JSONL --output file.")
     ] = False,
@@ -229,8 +283,16 @@ def score(
         str | None, typer.Option("--scheduler", help="Dask scheduler address (--engine dask).")
     ] = None,
     config: ConfigOpt = None,
+    address: AddressOpt = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="week | month: per-agent trend rows (with --by agent)."),
+    ] = None,
+    date: DateOpt = None,
 ) -> None:
     """Score calls and print per-agent empathy scores (or per call with --by call).
+
+    Also reads saved scores (the JSONL of --format jsonl) without scoring them again.
 
     Example: toneprobe score sample_transcripts/ --format json --output scores.json
     """
@@ -241,11 +303,16 @@ def score(
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(by, ("agent", "call"), "--by")
     _check_choice(engine, ("local", "dask"), "--engine")
-    opts = BatchOptions(input_format, agent_speaker, model, tuple(rules or ()))
+    _check_address(address)
+    _check_choice(period, ("week", "month"), "--period")
+    day = _date_option(date)
+    opts = BatchOptions(
+        input_format, agent_speaker, model, tuple(rules or ()), address=address, threads=threads
+    )
     code = run_score(
         paths, by=by, fmt=fmt, output=output, options=opts, strict=strict, quiet=quiet,
         workers=workers or os.cpu_count() or 1, engine=engine, scheduler=scheduler, resume=resume,
-        config_path=config,
+        config_path=config, period=period, date=day,
     )  # fmt: skip
     raise typer.Exit(code)
 
@@ -261,6 +328,7 @@ def explain(
     input_format: InputFormatOpt = None,
     agent_speaker: AgentSpeakerOpt = None,
     config: ConfigOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Show a call turn by turn: sentiment, findings with their words highlighted, and the score.
 
@@ -269,9 +337,12 @@ def explain(
     from toneprobe.batch import BatchOptions
     from toneprobe.commands.score import run_explain
 
+    _check_address(address)
     run_explain(
         path,
-        options=BatchOptions(input_format, agent_speaker, model, tuple(rules or ())),
+        options=BatchOptions(
+            input_format, agent_speaker, model, tuple(rules or ()), address=address
+        ),
         call_id=call_id,
         config_path=config,
     )
@@ -295,12 +366,15 @@ def rules_cmd(
     run_rules(fmt=fmt, rules_dirs=tuple(rules or ()), detector=detector)
 
 
-def _score_options(model, rules, input_format, agent_speaker, config, quiet, workers):  # type: ignore[no-untyped-def]
+def _score_options(
+    model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
+):  # type: ignore[no-untyped-def]
     from toneprobe.commands.workflows import ScoreOptions
 
+    _check_address(address)
     return ScoreOptions(
         model, tuple(rules or ()), input_format, agent_speaker, config, quiet,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or os.cpu_count() or 1, address=address, threads=threads,
     )  # fmt: skip
 
 
@@ -316,7 +390,8 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", "-F", help="table | json")] = "table",
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Compare scores with labelled calls; exit 1 when a threshold fails (CI gate).
 
@@ -325,7 +400,9 @@ def evaluate(
     from toneprobe.commands.workflows import run_evaluate
 
     _check_choice(fmt, ("table", "json"), "--format")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
+    )
     run_evaluate(paths, labels=labels, minimums=minimum or [], junit=junit, fmt=fmt, options=opts)
 
 
@@ -341,7 +418,8 @@ def examples(
     no_redact: NoRedactOpt = False,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
     """Coaching moments: the strongest positive or negative agent findings, with context.
 
@@ -351,7 +429,9 @@ def examples(
 
     _check_choice(fmt, ("table", "markdown", "json", "csv"), "--format")
     _check_choice(kind, ("best", "worst"), "--kind")
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
+    )
     run_examples(paths, detector=detector, kind=kind, n=n, context=context, agent=agent,
                  fmt=fmt, redaction=not no_redact, options=opts)  # fmt: skip
 
@@ -361,18 +441,66 @@ def report(
     paths: PathsArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
     no_redact: NoRedactOpt = False,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="week | month for the trend charts (default: from the dates)."),
+    ] = None,
+    date: DateOpt = None,
     config: ConfigOpt = None, model: ModelOpt = None, rules: RulesOpt = None,
     input_format: InputFormatOpt = None, agent_speaker: AgentSpeakerOpt = None,
-    quiet: QuietOpt = False, workers: JobsOpt = None,
+    quiet: QuietOpt = False, workers: JobsOpt = None, address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:  # fmt: skip
-    """Write one self-contained offline HTML report: agents, charts, best and worst calls.
+    """Write one self-contained offline HTML report: agents, trends, charts, best and worst calls.
+
+    Reads transcripts (scored here) and saved scores (the JSONL of score --format jsonl, not
+    scored again).
 
     Example: toneprobe report sample_transcripts --output report.html
     """
     from toneprobe.commands.workflows import run_report
 
-    opts = _score_options(model, rules, input_format, agent_speaker, config, quiet, workers)
-    run_report(paths, output=output, redaction=not no_redact, options=opts)
+    _check_choice(period, ("week", "month"), "--period")
+    day = _date_option(date)
+    opts = _score_options(
+        model, rules, input_format, agent_speaker, config, quiet, workers, address, threads
+    )
+    run_report(paths, output=output, redaction=not no_redact, options=opts, period=period, date=day)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier scoring (score --format jsonl).")],
+    new: Annotated[Path, typer.Argument(help="The later scoring of the same calls.")],
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", min=0, help="List calls whose score moved by more points."),
+    ] = 5.0,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when this holds, e.g. 'changed_outcomes>5%', 'score_moved>10', "
+            "'only_old>0' (repeatable). Names: changed_outcomes, changed_deescalation, "
+            "changed_hangup, changed_disrespect, changed_calls, score_moved (count, or % of the "
+            "calls in both), only_old, only_new (count or %), findings_appeared, "
+            "findings_vanished, max_score_move, agent_shift (points).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="table | markdown | json")] = "table",
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare two saved scorings of the same calls: outcomes, scores, findings, agents.
+
+    Example: toneprobe diff before.jsonl after.jsonl --fail-on "changed_outcomes>5%"
+    """
+    from toneprobe.commands.diff import DIFF_FORMATS, run_diff
+
+    _check_choice(fmt, DIFF_FORMATS, "--format")
+    code = run_diff(old, new, threshold=threshold, fail_on=fail_on or [], fmt=fmt,
+                    output=output, quiet=quiet)  # fmt: skip
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -25,6 +25,9 @@ Example::
 
     [redaction]
     address = false
+
+    [respect]
+    address = "du"      # house style: mirror (default) | Sie | du
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -49,6 +52,13 @@ THRESHOLD_NAMES: tuple[str, ...] = (
     "empathy_spearman",
     "agent_spearman",
 )
+
+#: How the agent is expected to address the customer (``[respect] address``, ``--address``):
+#: ``mirror`` - the agent's "du" is a finding only when the customer says "Sie";
+#: ``Sie`` - every "du" is a finding; ``du`` - the house style is "du": never a finding, and
+#: the courtesy share does not expect "Sie".
+AddressStyle = Literal["mirror", "Sie", "du"]
+ADDRESS_STYLES: tuple[str, ...] = ("mirror", "Sie", "du")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 #: a TOML array of strings (strict mode would refuse a list where a tuple is declared)
@@ -114,6 +124,14 @@ class Redaction(BaseModel):
         return RedactOptions(kinds=kinds, keep_names=frozenset(self.keep_names))
 
 
+class RespectStyle(BaseModel):
+    """House style for the respect detector."""
+
+    model_config = _STRICT
+
+    address: AddressStyle = "mirror"
+
+
 class Config(BaseModel):
     """The whole configuration; every section is optional."""
 
@@ -124,6 +142,7 @@ class Config(BaseModel):
     aliases: dict[str, str] = Field(default_factory=dict)
     roles: Roles = Field(default_factory=Roles)
     redaction: Redaction = Field(default_factory=Redaction)
+    respect: RespectStyle = Field(default_factory=RespectStyle)
 
     _source: str | None = PrivateAttr(default=None)
 

@@ -58,7 +58,8 @@ def render_explanation(
         console.print(f"    {ev}")
     console.print(
         f"respect: {r['score']} (courtesy {r['courtesy']:.2f}: {', '.join(r['courtesy_elements']) or 'none'}; "
-        f"{r['negative']} negative findings, disrespect: {'yes' if r['disrespect'] else 'no'})"
+        f"{r['negative']} negative findings weighing {r['negative_weight']:.2f} with repeats "
+        f"of a rule saturating, disrespect: {'yes' if r['disrespect'] else 'no'})"
     )
     if e["score"] is None:
         console.print("empathy: no opportunity (the customer voiced no feeling or problem)")

@@ -2,8 +2,9 @@
 
 Every match keeps its rule id, so each finding traces back to one rule. Guards:
 - ``unless`` regexes drop a match when they hit the same sentence (or turn);
-- negative rules never fire inside quotation marks or reported speech ("Sie sagten, ..."),
-  so an agent quoting the customer's words is not blamed for them.
+- negative rules never fire inside quotation marks or reported speech ("Sie sagten, ...",
+  "der Kunde meinte, ..."; see :mod:`toneprobe.quotes`), so an agent quoting the customer's
+  words is not blamed for them.
 """
 
 from __future__ import annotations
@@ -15,18 +16,11 @@ from typing import TYPE_CHECKING
 
 from toneprobe.errors import RuleError
 from toneprobe.nlp import get_nlp
+from toneprobe.quotes import inside, shielded_ranges
 from toneprobe.rules import Rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
-
-QUOTE_PAIRS = (("„", "“"), ("\u201c", "\u201d"), ("»", "«"), ('"', '"'), ("‚", "‘"))
-REPORTED_SPEECH = re.compile(
-    r"\b(Sie\s+(haben\s+)?(sag(t)?en|sagte|gesagt|meinten|schrieben|geschrieben|nannten)"
-    r"|wie\s+Sie\s+(sagen|sagten|meinten|es\s+nennen)|Ihre[rn]?\s+Worte|Zitat|zitiere)\b"
-    r"|^\s*Sie\s+meinen\s*,",  # "Sie meinen, ..." opening a sentence restates the customer
-    re.IGNORECASE,  # ASR output writes "sie sagten" and "ihre worte" in lower case
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,22 +29,6 @@ class Match:
     start: int
     end: int
     text: str
-
-
-def _quoted_ranges(text: str) -> list[tuple[int, int]]:
-    ranges: list[tuple[int, int]] = []
-    for open_q, close_q in QUOTE_PAIRS:
-        pos = 0
-        while True:
-            i = text.find(open_q, pos)
-            if i < 0:
-                break
-            j = text.find(close_q, i + 1)
-            if j < 0:
-                break
-            ranges.append((i, j + 1))
-            pos = j + 1
-    return ranges
 
 
 class RuleMatcher:
@@ -104,7 +82,7 @@ class RuleMatcher:
         if not raw:
             return []
         sents = sentence_bounds(doc)
-        quoted = _quoted_ranges(text)
+        shielded: list[tuple[int, int]] | None = None
         out: list[Match] = []
         for rule, start, end in raw:
             sent = next(((a, b) for a, b in sents if a <= start < b), (0, len(text)))
@@ -112,15 +90,24 @@ class RuleMatcher:
             if any(u.search(scope_text) for u in self._unless[rule.id]):
                 continue
             if rule.spec.polarity == "negative" and not rule.spec.allow_quoted:
-                if any(a <= start and end <= b for a, b in quoted):
-                    continue
-                if REPORTED_SPEECH.search(text[sent[0] : start]):
+                if shielded is None:
+                    shielded = shielded_doc_ranges(doc)
+                if inside(shielded, start, end):
                     continue
             out.append(Match(rule, start, end, text[start:end]))
         return _dedupe(out)
 
     def match_text(self, text: str) -> list[Match]:
         return self(self.nlp(text))
+
+
+def shielded_doc_ranges(doc: Doc) -> list[tuple[int, int]]:
+    """Quoted passages and reported speech in the doc (see :mod:`toneprobe.quotes`), cached."""
+    cached = doc.user_data.get("toneprobe_shielded")
+    if cached is None:
+        cached = shielded_ranges(doc.text, sentence_bounds(doc))
+        doc.user_data["toneprobe_shielded"] = cached
+    return cached  # type: ignore[no-any-return]
 
 
 def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:

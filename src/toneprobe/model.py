@@ -6,6 +6,7 @@ Readers build these objects; nothing changes them afterwards (derive new ones wi
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,7 +42,12 @@ class Turn:
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
-    """One call. ``ended_by`` is agent|customer|dropped|normal or None when unknown."""
+    """One call. ``ended_by`` is agent|customer|dropped|normal or None when unknown.
+
+    ``date`` is the day the call took place, where the source says so (metadata or a date in
+    the file name; see :mod:`toneprobe.dates`), else None. It is the last field, so code that
+    builds a Transcript positionally keeps working.
+    """
 
     call_id: str
     turns: tuple[Turn, ...]
@@ -50,6 +56,7 @@ class Transcript:
     ended_by: EndedBy | None = None
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    date: _dt.date | None = None
 
     def agent_turns(self) -> tuple[Turn, ...]:
         return tuple(t for t in self.turns if t.role == "agent")
@@ -64,8 +71,10 @@ class Transcript:
             "agent": self.agent,
             "customer": self.customer,
             "ended_by": self.ended_by,
-            "turns": [t.to_dict() for t in self.turns],
         }
+        if self.date is not None:
+            out["date"] = self.date.isoformat()
+        out["turns"] = [t.to_dict() for t in self.turns]
         if self.metadata:
             out["metadata"] = self.metadata
         return out

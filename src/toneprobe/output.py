@@ -22,11 +22,17 @@ CALL_COLUMNS = (
     "deescalation_score", "hangup_score", "respect_score", "empathy_component",
     "deescalation_outcome", "hangup_outcome", "disrespect",
     "empathy_opportunities", "empathy_responded", "n_turns", "positive_findings", "negative_findings",
+    "date",
 )  # fmt: skip
 AGENT_COLUMNS = (
     "agent", "calls", "empathy_score", "ci95_low", "ci95_high", "low_n",
     "deescalation", "hangup", "respect", "empathy", "disrespect_calls",
     "deescalation_achieved", "deescalation_failed", "hangup_agent", "hangup_customer",
+)  # fmt: skip
+
+TREND_COLUMNS = (
+    "agent", "period", "start", "end", "calls", "empathy_score", "ci95_low", "ci95_high",
+    "low_n", "change",
 )  # fmt: skip
 
 
@@ -49,6 +55,7 @@ def call_row(call: dict[str, Any]) -> dict[str, Any]:
         "n_turns": call["n_turns"],
         "positive_findings": sum(1 for f in call["findings"] if f["polarity"] == "positive"),
         "negative_findings": sum(1 for f in call["findings"] if f["polarity"] == "negative"),
+        "date": call.get("date"),
     }
 
 
@@ -67,6 +74,17 @@ def agent_row(agent: dict[str, Any]) -> dict[str, Any]:
         "deescalation_failed": out["deescalation"].get("failed", 0),
         "hangup_agent": out["hangup"].get("agent", 0),
         "hangup_customer": out["hangup"].get("customer", 0),
+    }
+
+
+def trend_row(point: dict[str, Any]) -> dict[str, Any]:
+    """A TrendPoint's dict (``toneprobe.trends``) as flat CSV/markdown columns."""
+    return {
+        **{k: point[k] for k in ("agent", "period", "start", "end", "calls", "empathy_score")},
+        "ci95_low": point["ci95"][0],
+        "ci95_high": point["ci95"][1],
+        "low_n": int(point["low_n"]),
+        "change": point["change"],
     }
 
 
@@ -138,6 +156,43 @@ def render_agents_table(agents: list[dict[str, Any]], stream: IO[str], title: st
             name, str(a["calls"]), _fmt(a["empathy_score"]), f"{row['ci95_low']:.0f}–{row['ci95_high']:.0f}",
             _fmt(row["deescalation"]), _fmt(row["hangup"]), _fmt(row["respect"]), _fmt(row["empathy"]),
             str(row["disrespect_calls"]), str(row["hangup_agent"]),
+        )  # fmt: skip
+    Console(file=stream, width=max(120, _width(stream))).print(table)
+
+
+def render_trends_table(
+    points: list[dict[str, Any]], stream: IO[str], period: str, low_n: int
+) -> None:
+    """One row per agent and period; few-call periods say so instead of showing a change."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Empathy score per agent and {period}",
+        title_justify="left",
+        caption=f"Change: against the agent's previous {period} with at least {low_n} calls; "
+        f"a {period} with fewer calls is marked and not compared.",
+        caption_justify="left",
+    )
+    for col, just in (
+        ("Agent", "left"), ("Period", "left"), ("From", "left"), ("Calls", "right"),
+        ("Score", "right"), ("95% CI", "right"), ("Change", "right"),
+    ):  # fmt: skip
+        table.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    previous = None
+    for p in points:
+        if previous is not None and p["agent"] != previous:
+            table.add_section()
+        previous = p["agent"]
+        if p["period"] is None:
+            change = "no date"
+        elif p["low_n"]:
+            change = "few calls"
+        else:
+            change = "–" if p["change"] is None else f"{p['change']:+.1f}"
+        table.add_row(
+            p["agent"], p["period"] or "(no date)", p["start"] or "", str(p["calls"]),
+            _fmt(p["empathy_score"]), f"{p['ci95'][0]:.0f}–{p['ci95'][1]:.0f}", change,
         )  # fmt: skip
     Console(file=stream, width=max(120, _width(stream))).print(table)
 

@@ -16,7 +16,13 @@ from typing import Any
 from toneprobe.detectors import DETECTORS, CallContext, Detector
 from toneprobe.findings import Finding
 from toneprobe.model import Transcript
-from toneprobe.scoring import Weights, component_scores, default_weights, empathy_score
+from toneprobe.scoring import (
+    Weights,
+    component_scores,
+    default_weights,
+    empathy_score,
+    saturated_weight,
+)
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -30,6 +36,8 @@ class Scorer:
     rules_dirs: Sequence[str | Path] = ()
     weights: Weights = field(default_factory=default_weights)
     use_offense_model: bool = True
+    #: house style for "du"/"Sie": mirror | Sie | du (``[respect] address``, ``--address``)
+    address: str = "mirror"
 
     @cached_property
     def backend(self):  # type: ignore[no-untyped-def]
@@ -60,15 +68,25 @@ class Scorer:
 
     @classmethod
     def from_config(
-        cls, config: Any, model: str | None = None, rules_dirs: Sequence[str | Path] = ()
+        cls,
+        config: Any,
+        model: str | None = None,
+        rules_dirs: Sequence[str | Path] = (),
+        address: str | None = None,
     ) -> Scorer:
-        """A scorer whose component weights come from ``toneprobe.toml`` where it sets them."""
+        """A scorer whose component weights and address style come from ``toneprobe.toml``
+        where it sets them; ``address`` (the ``--address`` option) overrides the file."""
         weights = default_weights()
         overrides = config.weights.as_dict()
         if overrides:
             components = weights.components.model_copy(update=overrides)
             weights = weights.model_copy(update={"components": components})
-        return cls(model=model, rules_dirs=rules_dirs, weights=weights)
+        return cls(
+            model=model,
+            rules_dirs=rules_dirs,
+            weights=weights,
+            address=address or config.respect.address,
+        )
 
     def context(self, transcript: Transcript) -> CallContext:
         from toneprobe.nlp import get_nlp
@@ -81,10 +99,16 @@ class Scorer:
             i for i, t in enumerate(transcript.turns) if t.role == "agent" and t.text.strip()
         ]
         if self.offense is not None and agent_idx:
-            probs = self.offense.predict_proba([texts[i] for i in agent_idx])
+            from toneprobe.matcher import shielded_doc_ranges
+            from toneprobe.quotes import mask
+
+            # quoted and reported words are not the agent's: the model does not read them
+            probs = self.offense.predict_proba(
+                [mask(texts[i], shielded_doc_ranges(docs[i])) for i in agent_idx]
+            )
             for i, p in zip(agent_idx, probs, strict=True):
                 offense[i] = float(p)
-        return CallContext(transcript, docs, sentiments, offense)
+        return CallContext(transcript, docs, sentiments, offense, address=self.address)
 
     def score(self, transcript: Transcript) -> dict[str, Any]:
         ctx = self.context(transcript)
@@ -106,6 +130,13 @@ def is_disrespectful(f: Finding) -> bool:
 def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
     """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
     summaries = {name: res.summary for name, res in ctx.results.items()}
+    # repeats of one rule saturate: a habit on every turn does not zero the respect component
+    negative = [(f.rule_id, f.weight) for f in ctx.findings("respect") if f.polarity == "negative"]
+    decay = weights.respect.repeat_decay
+    summaries["respect"] = {
+        **summaries["respect"],
+        "negative_weight": saturated_weight(negative, decay),
+    }
     components = component_scores(summaries, weights)
     findings = sorted(ctx.findings(), key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
     respect = dict(summaries["respect"])
@@ -121,6 +152,7 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     return {
         "call_id": transcript.call_id,
         "source": transcript.source,
+        "date": None if transcript.date is None else transcript.date.isoformat(),
         "agent": transcript.agent,
         "customer": transcript.customer,
         "ended_by": transcript.ended_by,

@@ -184,6 +184,58 @@ def histogram_chart(sink: _ChartSink, agent: str, scores: Sequence[float]) -> st
     return sink.inline(chart, f"{agent}: distribution of empathy scores")
 
 
+def trend_chart(
+    sink: _ChartSink,
+    agent: str,
+    periods: Sequence[str],
+    points: Sequence[Mapping[str, Any]],
+    period: str,
+    low_n: int,
+) -> str:
+    """One agent's mean score per period with 95% intervals on a shared period axis.
+
+    Periods with enough calls are joined by a line; periods with fewer than ``low_n`` calls
+    are hollow grey points of their own (no line leads to them, so they never read as a drop;
+    the page's stylesheet greys the second series of charts under ``.trend``).
+    """
+    import pygal
+
+    chart = pygal.Line(
+        **_base_config(
+            width=560,
+            height=260,
+            explicit_size=True,
+            range=(0, 100),
+            title=f"{agent}: empathy score per {period}",
+            legend_at_bottom=True,
+            x_label_rotation=30 if len(periods) > 6 else 0,
+            show_minor_x_labels=len(periods) <= 14,
+            x_labels_major_every=max(1, len(periods) // 8),
+            truncate_label=-1,
+        )
+    )
+    chart.x_labels = list(periods)
+    by_period = {p["period"]: p for p in points if p.get("period") is not None}
+
+    def value(p: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if p is None:
+            return None
+        lo, hi = p["ci95"]
+        return {
+            "value": float(p["empathy_score"]),
+            "ci": {"low": float(lo), "high": float(hi)},
+            "label": f"{p['calls']} calls, 95% interval {lo:.0f}–{hi:.0f}",
+        }
+
+    enough = [value(by_period.get(k)) if not by_period.get(k, {}).get("low_n") else None
+              for k in periods]  # fmt: skip
+    few = [value(by_period.get(k)) if by_period.get(k, {}).get("low_n") else None
+           for k in periods]  # fmt: skip
+    chart.add(f"mean (≥ {low_n} calls)", enough)
+    chart.add(f"fewer than {low_n} calls", few, stroke=False, dots_size=4)
+    return sink.inline(chart, f"{agent}: empathy score per {period} with 95% intervals")
+
+
 def trajectory_chart(sink: _ChartSink, call_id: str, polarities: Sequence[float]) -> str:
     import pygal
 
@@ -244,6 +296,8 @@ li.pos::marker{color:var(--pos-b)}
 li.cue::marker{color:#9a7d0a}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;background:#eee}
 .note{color:var(--muted);font-size:13px}
+.trend svg.pygal-chart .color-1{stroke:#9a9a9a;fill:#9a9a9a}
+.trend svg.pygal-chart .serie-1 .dot{fill:#fff;stroke:#6f6f6f;stroke-width:2px}
 [hidden]{display:none !important}
 """
 
@@ -322,7 +376,16 @@ def turn_view(
 ) -> str:
     """The call turn by turn: speaker, text with findings marked, sentiment."""
     if transcript is None:
-        return '<p class="note">The transcript of this call could not be read again.</p>'
+        listed = "".join(
+            f'<li class="{_polarity_css(f)}"><code>{esc(f.get("rule_id"))}</code> '
+            f"turn {esc(f.get('turn'))} ({esc(f.get('role') or '')})</li>"
+            for f in call.get("findings") or []
+        )
+        return (
+            '<p class="note">Scores read from a saved score file: the transcript is not in '
+            "it, so only the findings' rule ids and turns are listed.</p>"
+            + (f'<ul class="findings">{listed}</ul>' if listed else "")
+        )
     spans: dict[int, list[Any]] = {}
     shown = transcript
     if redaction:
@@ -407,6 +470,110 @@ def _agent_table(agents: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _trend_table(points: Sequence[Mapping[str, Any]], period: str) -> str:
+    rows = []
+    for p in points:
+        if p.get("period") is None:
+            continue
+        if p.get("low_n"):
+            change = '<span class="low">few calls</span>'
+        else:
+            change = "–" if p.get("change") is None else f"{float(p['change']):+.1f}"
+        ci = p.get("ci95") or [None, None]
+        rows.append(
+            f"<tr><td>{esc(p['period'])}</td><td>{esc(p.get('start'))}</td>"
+            f'<td class="num">{esc(p.get("calls"))}</td>'
+            f'<td class="num">{_fmt(p.get("empathy_score"))}</td>'
+            f'<td class="num">{_fmt(ci[0])} – {_fmt(ci[1])}</td><td class="num">{change}</td></tr>'
+        )
+    return (
+        f'<table class="trend"><thead><tr><th>{esc(period.capitalize())}</th><th>From</th>'
+        "<th>Calls</th><th>Score</th><th>95% interval</th><th>Change</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def trend_section(sink: _ChartSink, trends: Mapping[str, Any], agent_names: Sequence[str]) -> str:
+    """Per agent: a chart of the mean score per period with intervals, and the numbers."""
+    from toneprobe.trends import period_range
+
+    period, low_n = str(trends["period"]), int(trends["low_n"])
+    points = list(trends["points"])
+    undated = {p["agent"]: int(p["calls"]) for p in points if p.get("period") is None}
+    n_undated = sum(undated.values())
+    keys = sorted({p["period"] for p in points if p.get("period") is not None})
+    out = [f'<section id="trends"><h2>Trend per {esc(period)}</h2>']
+    if not keys:
+        out.append(
+            f'<p class="note">No call has a date, so there is no trend ({n_undated} calls '
+            "without a date). Dates come from the transcript's metadata (Contact Lens, CCAI, "
+            "Genesys, toneprobe JSON <code>date</code>), from a date in the file or folder name "
+            "(2026-11-23, 20261123, 23.11.2026), or from <code>--date</code>.</p></section>"
+        )
+        return "".join(out)
+    periods = period_range(keys[0], keys[-1], period)
+    out.append(
+        f'<p class="note">Mean empathy score per agent and {esc(period)} with its 95% '
+        f"interval. Grey points are {esc(period)}s with fewer than {low_n} calls: too few to "
+        "read as a rise or a drop, so no line leads to them and the change column skips them. "
+        + (
+            f"<b>{n_undated} calls without a date</b> are not in the charts (counted per agent)."
+            if n_undated
+            else "Every call has a date."
+        )
+        + "</p>"
+    )
+    out.append('<div class="cards trend">')
+    for name in agent_names:
+        mine = [p for p in points if p["agent"] == name and p.get("period") is not None]
+        if not mine and name not in undated:
+            continue
+        missing = (
+            f'<p class="note">{undated[name]} calls without a date not shown.</p>'
+            if name in undated
+            else ""
+        )
+        chart = (
+            trend_chart(sink, name, periods, mine, period, low_n)
+            if mine
+            else f'<p class="note">{esc(name)}: no dated calls.</p>'
+        )
+        table = (
+            f"<details><summary>{esc(period.capitalize())} by {esc(period)}</summary>"
+            f"{_trend_table(mine, period)}</details>"
+            if mine
+            else ""
+        )
+        out.append(f'<div class="card" data-agent="{esc(name)}">{chart}{missing}{table}</div>')
+    out.append("</div></section>")
+    return "".join(out)
+
+
+def slim_record(call: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`build_report` reads from a call that has no transcript (saved scores):
+    ids, score, outcomes, the customer's sentiment line and the findings' rule ids and turns.
+    A report over many thousand saved calls keeps these instead of the whole records."""
+    respect = call.get("respect") or {}
+    return {
+        "call_id": call.get("call_id"),
+        "agent": call.get("agent"),
+        "date": call.get("date"),
+        "empathy_score": call.get("empathy_score"),
+        "deescalation": {"outcome": (call.get("deescalation") or {}).get("outcome")},
+        "hangup": {"outcome": (call.get("hangup") or {}).get("outcome")},
+        "respect": {"disrespect": respect.get("disrespect")},
+        "sentiment": [
+            {"role": "customer", "polarity": s.get("polarity")}
+            for s in call.get("sentiment") or []
+            if s.get("role") == "customer"
+        ],
+        "findings": [
+            {k: f.get(k) for k in ("rule_id", "turn", "role", "polarity", "weight")}
+            for f in call.get("findings") or []
+        ],
+    }
+
+
 def build_report(
     items: Iterable[tuple[Mapping[str, Any], Transcript | None]],
     agents: Sequence[Mapping[str, Any]],
@@ -416,8 +583,15 @@ def build_report(
     n_examples: int = 10,
     title: str = "toneprobe report",
     generated: _dt.datetime | None = None,
+    trends: Mapping[str, Any] | None = None,
+    max_call_rows: int = 300,
 ) -> str:
-    """The whole report as one HTML string (see the module docstring)."""
+    """The whole report as one HTML string (see the module docstring).
+
+    ``trends`` (period, low_n and the TrendPoint dicts of :mod:`toneprobe.trends`) adds a trend
+    chart per agent. The per-call sentiment table shows at most ``max_call_rows`` calls (the
+    lowest-scoring), so a report over many thousand saved calls stays readable and small.
+    """
     pairs = list(items)
     calls = [c for c, _ in pairs]
     sink = _ChartSink()
@@ -443,6 +617,8 @@ def build_report(
         '<p class="note">Empathy score 0-100 per call, averaged per agent with a 95% interval. '
         "Components are 0-100; an empty cell means the component did not apply.</p></section>"
     )
+    if trends is not None:
+        parts.append(trend_section(sink, trends, agent_names))
     parts.append('<section id="charts"><h2>Score distribution and components</h2>')
     if calls:
         parts.append(f'<div class="card">{box_chart(sink, ordered_scores)}</div>')
@@ -481,7 +657,10 @@ def build_report(
         parts.append("</section>")
 
     rows = []
-    for call, _ in sorted(pairs, key=lambda p: str(p[0].get("call_id"))):
+    shown = pairs
+    if len(pairs) > max_call_rows:
+        shown = [p for p in scored[:max_call_rows]]
+    for call, _ in sorted(shown, key=lambda p: str(p[0].get("call_id"))):
         polarities = [
             float(s.get("polarity") or 0.0)
             for s in call.get("sentiment") or []
@@ -502,7 +681,13 @@ def build_report(
     parts.append(
         '<section id="calls"><h2>Customer sentiment per call</h2>'
         '<p class="note">Each line is the customer\'s sentiment turn by turn, from -1 '
-        "(negative) to +1 (positive); the 0 guide is neutral.</p>"
+        "(negative) to +1 (positive); the 0 guide is neutral."
+        + (
+            f" Showing the {len(shown)} lowest-scoring of {len(pairs)} calls."
+            if len(shown) < len(pairs)
+            else ""
+        )
+        + "</p>"
         "<table><thead><tr><th>Call</th><th>Agent</th><th>Score</th><th>De-escalation</th>"
         f"<th>Hang-up</th><th>Customer sentiment</th></tr></thead><tbody>{''.join(rows)}"
         "</tbody></table></section></main>"

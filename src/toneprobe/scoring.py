@@ -5,6 +5,7 @@ per-agent aggregation with running sums (memory stays flat however many calls st
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -34,6 +35,8 @@ class RespectWeights(_Strict):
     courtesy: float
     apology_bonus: float
     per_negative_weight: float
+    #: each further finding of the same rule in a call counts this share of the one before
+    repeat_decay: float = Field(ge=0.0, le=1.0)
 
 
 class DeescalationWeights(_Strict):
@@ -77,6 +80,20 @@ def parse_weights(data: Any, path: str) -> Weights:
 def default_weights() -> Weights:
     text = (resources.files("toneprobe") / "data" / "weights.yaml").read_text(encoding="utf-8")
     return parse_weights(yaml.safe_load(text), "data/weights.yaml")
+
+
+def saturated_weight(findings: Iterable[tuple[str, float]], decay: float) -> float:
+    """Total weight of ``(rule_id, weight)`` findings where repeats of one rule saturate: per
+    rule, heaviest first, the k-th finding counts ``decay ** k`` of its weight (decay 1: plain
+    sum; 0: each rule counts once). One habit on every turn (e.g. "du") then weighs at most
+    ``w / (1 - decay)`` instead of growing with the length of the call."""
+    by_rule: dict[str, list[float]] = {}
+    for rule_id, weight in findings:
+        by_rule.setdefault(rule_id, []).append(weight)
+    total = 0.0
+    for weights in by_rule.values():
+        total += sum(w * decay**k for k, w in enumerate(sorted(weights, reverse=True)))
+    return round(total, 3)
 
 
 def _clamp(x: float) -> float:

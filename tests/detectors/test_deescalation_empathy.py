@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.detectors.conftest import dialogue
 
 GREET = "A: Guten Tag, Stadtwerke Lindenau, mein Name ist Jana Krüger. Was kann ich für Sie tun?"
@@ -67,3 +69,50 @@ def test_empathy_acknowledging_agent_beats_solution_only_agent(scorer):
     assert warm["empathy"]["opportunities"] == 1
     assert warm["empathy"]["score"] > cold["empathy"]["score"] > hostile["empathy"]["score"]
     assert warm["empathy_score"] > cold["empathy_score"] > hostile["empathy_score"]
+
+
+@pytest.mark.parametrize(
+    ("soothing", "telling_off"),
+    [
+        (
+            "A: Atmen Sie erst einmal in Ruhe durch, wir gehen das jetzt ganz ruhig zusammen an.",
+            "A: Atmen Sie mal tief durch, dann reden wir weiter.",
+        ),
+        (
+            "A: Lassen Sie sich ruhig Zeit, ich bin da. Bleiben Sie ruhig dran, ich suche die Buchung.",
+            "A: Ganz ruhig, Frau Petrović. Bleiben Sie mal sachlich.",
+        ),
+    ],
+)
+def test_issue_13_soothing_is_not_telling_someone_to_calm_down(scorer, soothing, telling_off):
+    def call(agent_line):
+        return scorer.score(
+            dialogue(
+                GREET,
+                "K: Das ist eine Frechheit! Mir wurde der Strom abgestellt, ich bin völlig verzweifelt!!",
+                agent_line,
+                "K: Na gut. Und wann ist der Strom wieder da?",
+            )
+        )
+
+    calm, rough = call(soothing), call(telling_off)
+    escalate = "deescalation.escalate.calm_down.v2"
+    assert escalate not in {f["rule_id"] for f in calm["findings"]}, calm["findings"]
+    assert calm["deescalation"]["escalating_turns"] == []
+    assert 2 in calm["deescalation"]["credited_turns"]  # inviting a breath and time calms
+    assert escalate in {f["rule_id"] for f in rough["findings"]}
+    assert rough["deescalation"]["escalating_turns"] == [2]
+
+
+def test_issue_13_quoted_capitals_are_not_the_agent_shouting(scorer):
+    call = scorer.score(
+        dialogue(
+            GREET,
+            "K: ICH WILL SOFORT MEIN GELD ZURÜCK, das ist eine Frechheit!!",
+            "A: Sie schrieben „SOFORT GELD ZURÜCK“ in Ihrer Mail, das verstehe ich gut. "
+            "Ich habe Ihnen die Gutschrift eben veranlasst.",
+            "K: Okay, danke, das ist nett.",
+        )
+    )
+    assert call["deescalation"]["escalating_turns"] == []
+    assert not [f for f in call["findings"] if f["role"] == "agent" and f["polarity"] == "negative"]

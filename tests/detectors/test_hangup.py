@@ -119,3 +119,37 @@ def test_hangup_cut_off_turns(text, cut):
 def test_hangup_endings_in_context(scorer, lines, expected):
     call = scorer.score(dialogue(*lines))
     assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "A: Ich höre Sie leider nicht mehr, ich beende jetzt die Verbindung. Rufen Sie gern wieder an.",
+        "A: Hallo? Die Leitung ist ganz schlecht, ich lege jetzt auf und rufe Sie sofort zurück.",
+        "A: Frau Kaya, falls Sie mich hören: Ich trenne jetzt die Verbindung, bitte wählen Sie neu.",
+    ],
+)
+def test_issue_13_closing_a_broken_line_is_a_dropped_line_not_an_agent_hangup(scorer, closing):
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Ich rufe wegen meiner Rechnung an, da ist ein Betrag, den ich",
+            "A: Entschuldigung, Sie sind kaum zu verstehen. Sind Sie noch da?",
+            closing,
+        )
+    )
+    assert call["hangup"]["outcome"] == "dropped", call["hangup"]["evidence"]
+    assert not [f for f in call["findings"] if f["kind"] == "agent"], call["findings"]
+
+
+def test_issue_13_hanging_up_on_an_angry_customer_is_still_an_agent_hangup(scorer):
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Das ist eine Frechheit, ich will sofort mein Geld zurück!",
+            "A: So rede ich nicht mit Ihnen, ich lege jetzt auf. Rufen Sie wieder an, wenn Sie "
+            "sich beruhigt haben.",
+        )
+    )
+    assert call["hangup"]["outcome"] == "agent"
+    assert "hangup.agent.announce.v2" in {f["rule_id"] for f in call["findings"]}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.detectors.conftest import dialogue
@@ -32,7 +34,7 @@ def test_respect_courteous_call_scores_high_without_disrespect(scorer):
         ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v1"),
         ("Da kann ich nichts machen. Das ist nicht mein Problem.", "respect.dismissal.v1"),
         ("Wie ich Ihnen bereits dreimal erklärt habe, ist die Frist vorbei.", "respect.sarcasm.v1"),
-        ("Jetzt hören Sie mir mal zu.", "respect.command.v1"),
+        ("Jetzt hören Sie mir mal zu.", "respect.command.v2"),
     ],
 )
 def test_respect_disrespectful_agent_turn_is_flagged(scorer, agent_line, rule):
@@ -103,3 +105,169 @@ def test_respect_sentence_initial_sie_is_not_counted_as_formal_address(scorer):
         dialogue("K: Wo ist meine Rechnung?", "A: Die Rechnung? Sie ist gestern rausgegangen.")
     )
     assert "respect.formal_address.v1" not in rule_ids(call)
+
+
+# --- issue 13: quotes and reported speech, house style, sympathy, warm farewells, saturation
+
+UPSET_OPENING = (
+    "A: Guten Tag, Stadtwerke Lindenau, was kann ich für Sie tun?",
+    "K: Ihr seid doch alle Idioten und Betrüger, dreimal habe ich schon angerufen!",
+)
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        "Herr Yıldız, 'Idioten' lasse ich so nicht stehen, ich helfe Ihnen aber gern weiter.",
+        "Wie geht's weiter? Erst mal: „Betrüger“ sind wir nicht, ich schaue mir das jetzt an.",
+        "Sie sagten ’Idioten‘ zu uns, das hab' ich gehört, trotzdem kümmere ich mich darum.",
+        "Sie haben gesagt, wir seien Idioten und Betrüger, aber ich helfe Ihnen trotzdem gern.",
+        "Mein Kollege meinte, das sei Ihr Problem - das sehe ich anders, ich kümmere mich darum.",
+    ],
+)
+def test_issue_13_quoted_and_reported_words_are_not_the_agents(scorer, agent_line):
+    call = scorer.score(dialogue(*UPSET_OPENING, f"A: {agent_line}"))
+    assert not [f for f in call["findings"] if f["polarity"] == "negative"], call["findings"]
+    assert not call["respect"]["disrespect"]
+
+
+def test_issue_13_the_agents_own_insult_next_to_a_quote_still_fires(scorer):
+    call = scorer.score(
+        dialogue(*UPSET_OPENING, "A: Sie sagten 'Idioten', aber Sie sind doch selbst ein Idiot.")
+    )
+    insults = [f for f in call["findings"] if f["rule_id"] == "respect.insult.v2"]
+    assert [f["text"] for f in insults] == ["Idiot"]
+    assert call["respect"]["disrespect"]
+
+
+def test_issue_13_offense_model_does_not_read_quoted_words():
+    from toneprobe.pipeline import Scorer
+
+    with_model = Scorer(model="fake", use_offense_model=True)
+    quoted = with_model.score(
+        dialogue(
+            *UPSET_OPENING,
+            "A: Sie haben gesagt, wir seien dumme Idioten und Verbrecher, aber ich helfe Ihnen "
+            "trotzdem gern.",
+        )
+    )
+    own = with_model.score(dialogue(*UPSET_OPENING, "A: Sie sind ein Idiot."))
+    model_rule = "respect.offensive_model.v1"
+    assert model_rule not in rule_ids(quoted)
+    assert not quoted["respect"]["disrespect"]
+    assert "respect.insult.v2" in rule_ids(own)  # the rule catches it; the model corroborates
+
+
+SIE_CUSTOMER_DU_AGENT = (
+    "A: Hallo und willkommen bei Radhaus Nord, hier ist Mia. Wie kann ich dir helfen?",
+    "K: Guten Tag. Können Sie mir sagen, wann mein Lastenrad fertig ist?",
+    "A: Klar, schau mal in deine Mail von gestern, da steht der Termin. Danke dir fürs Warten!",
+    "K: Danke, das ist nett von Ihnen.",
+    "A: Gern, mach's gut und komm gut heim!",
+)
+DU_CUSTOMER_DU_AGENT = (
+    "A: Hallo und willkommen bei Radhaus Nord, hier ist Mia. Wie kann ich dir helfen?",
+    "K: Hi, kannst du mir sagen, wann mein Lastenrad fertig ist?",
+    "A: Klar, schau mal in deine Mail von gestern, da steht der Termin. Danke dir fürs Warten!",
+)
+
+
+@pytest.mark.parametrize(
+    ("address", "du_with_sie_customer", "du_with_du_customer"),
+    [("mirror", True, False), ("Sie", True, True), ("du", False, False)],
+)
+def test_respect_address_style_decides_when_du_is_a_finding(
+    scorer, address, du_with_sie_customer, du_with_du_customer
+):
+    styled = dataclasses.replace(scorer, address=address)
+    sie_call = styled.score(dialogue(*SIE_CUSTOMER_DU_AGENT))
+    du_call = styled.score(dialogue(*DU_CUSTOMER_DU_AGENT))
+    assert ("respect.du_switch.v1" in rule_ids(sie_call)) is du_with_sie_customer
+    assert ("respect.du_switch.v1" in rule_ids(du_call)) is du_with_du_customer
+    assert sie_call["respect"]["disrespect"] is du_with_sie_customer
+
+
+def test_respect_du_house_style_does_not_expect_sie_in_the_courtesy_share(scorer):
+    mirror = scorer.score(dialogue(*DU_CUSTOMER_DU_AGENT, "A: Gern, mach's gut und komm gut heim!"))
+    du = dataclasses.replace(scorer, address="du").score(
+        dialogue(*DU_CUSTOMER_DU_AGENT, "A: Gern, mach's gut und komm gut heim!")
+    )
+    # greeting, farewell and bitte/danke are there; Sie is not, and no Herr/Frau name
+    assert mirror["respect"]["courtesy_elements"] == du["respect"]["courtesy_elements"]
+    assert set(du["respect"]["courtesy_elements"]) == {"courtesy", "farewell", "greeting"}
+    assert mirror["respect"]["courtesy"] == pytest.approx(3 / 5, abs=0.001)
+    assert du["respect"]["courtesy"] == pytest.approx(3 / 4, abs=0.001)
+    assert du["components"]["respect"] > mirror["components"]["respect"]
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        "Oh je, das ist ja echt blöd, was da mit Ihrer Lieferung schiefgegangen ist.",
+        "Das ist wirklich lächerlich, wie lange Sie auf den Techniker warten mussten, das tut mir leid.",
+        "Entschuldigung, das war dumm von mir, ich hatte die falsche Rechnung offen.",
+    ],
+)
+def test_issue_13_a_rough_word_in_sympathy_is_no_insult(scorer, agent_line):
+    call = scorer.score(
+        dialogue(
+            "A: Guten Tag, Versandhaus Kranich, was kann ich für Sie tun?",
+            "K: Mein Paket ist seit drei Wochen nicht angekommen, ich bin total frustriert.",
+            f"A: {agent_line}",
+        )
+    )
+    assert not [f for f in call["findings"] if f["kind"] == "insult"], call["findings"]
+    assert not call["respect"]["disrespect"]
+
+
+@pytest.mark.parametrize(
+    "farewell",
+    [
+        "Sehr gern, Frau Wendt. Kommen Sie gut durch den Winter!",
+        "Dann bleiben Sie gesund, Frau Wendt.",
+        "Lassen Sie es sich gut gehen, Frau Wendt, und passen Sie gut auf sich auf.",
+    ],
+)
+def test_issue_13_a_warm_imperative_farewell_is_a_farewell_not_a_command(scorer, farewell):
+    call = scorer.score(
+        dialogue(
+            "A: Guten Tag, Stadtwerke Lindenau, mein Name ist Jonas Ried. Was kann ich für Sie tun?",
+            "K: Ich wollte nur den Zählerstand durchgeben, 4 8 1 5.",
+            "A: Danke, ist eingetragen. Kann ich sonst noch etwas für Sie tun?",
+            "K: Nein, das war alles, danke.",
+            f"A: {farewell}",
+        )
+    )
+    assert not [f for f in call["findings"] if f["polarity"] == "negative"], call["findings"]
+    assert "farewell" in call["respect"]["courtesy_elements"]
+    assert call["hangup"]["outcome"] == "none" and call["hangup"]["proper_close"]
+
+
+def test_issue_13_one_habit_on_every_turn_does_not_zero_the_respect_component(scorer):
+    call = scorer.score(
+        dialogue(
+            "A: Guten Tag, hier ist Mia von Radhaus Nord, was kann ich für dich tun?",
+            "K: Guten Tag. Können Sie mir sagen, wann mein Lastenrad fertig ist?",
+            "A: Danke, dass du anrufst! Dein Rad ist morgen fertig.",
+            "K: Schön. Und was kostet die Reparatur bei Ihnen?",
+            "A: Für dich sind das neunzig Euro, ich schicke dir die Rechnung bitte per Mail.",
+            "K: Gut, danke schön.",
+            "A: Gern, dir noch einen schönen Tag und tschüss!",
+        )
+    )
+    du = [f for f in call["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+    assert len(du) >= 5
+    w = scorer.weights.respect
+    decay = w.repeat_decay
+    assert call["respect"]["negative_weight"] == pytest.approx(
+        sum(0.7 * decay**k for k in range(len(du))), abs=0.001
+    )
+    assert call["respect"]["negative_weight"] < 0.7 / (1 - decay)
+    expected = (
+        w.base
+        + w.courtesy * call["respect"]["courtesy"]
+        - w.per_negative_weight * call["respect"]["negative_weight"]
+    )
+    assert call["components"]["respect"] == pytest.approx(max(0.0, expected), abs=0.1)
+    assert call["components"]["respect"] > 0  # the plain sum (>= 3.5) would have zeroed it
+    assert call["respect"]["disrespect"]  # saturation changes the score, not the verdict

@@ -64,14 +64,15 @@ def test_roles_outbound_call_customer_speaks_first():
 
 
 def test_roles_no_cues_falls_back_to_first_speaker_with_low_confidence():
-    roles, info = infer_roles({"A": ["Ja."], "B": ["Nein."]})
+    # ("Ja." alone as the call's first turn is a callee answering the phone: a cue)
+    roles, info = infer_roles({"A": ["Na gut."], "B": ["Nein."]})
     assert roles == {"A": "agent", "B": "customer"}
     assert info["method"] == "first_speaker"
     assert info["confidence"] < 0.6
 
 
 def test_roles_channel_prior_breaks_ties():
-    roles, info = infer_roles({"ch_0": ["Ja."], "ch_1": ["Nein."]}, {"ch_1": 1.0})
+    roles, info = infer_roles({"ch_0": ["Na gut."], "ch_1": ["Nein."]}, {"ch_1": 1.0})
     assert roles["ch_1"] == "agent"
     assert info["method"] == "channel_prior"
 

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+from toneprobe.errors import ConfigError
 from toneprobe.scoring import (
     AgentAggregator,
     component_scores,
     default_weights,
     empathy_score,
     mean_ci95,
+    parse_weights,
+    saturated_weight,
 )
 
 W = default_weights()
@@ -88,3 +91,24 @@ def test_scoring_surname_aliases(names, expected):
     from toneprobe.scoring import surname_aliases
 
     assert surname_aliases(names) == expected
+
+
+def test_scoring_repeats_of_one_rule_saturate():
+    du = [("respect.du_switch.v1", 0.7)] * 6
+    assert saturated_weight(du, 1.0) == pytest.approx(4.2)  # decay 1: the plain sum
+    assert saturated_weight(du, 0.0) == pytest.approx(0.7)  # decay 0: each rule once
+    half = saturated_weight(du, 0.5)
+    assert half == pytest.approx(0.7 * (1 + 0.5 + 0.25 + 0.125 + 0.0625 + 0.03125), abs=0.001)
+    assert half < 2 * 0.7  # bounded by w / (1 - decay), however long the call
+    # different rules do not saturate each other; the heaviest finding of a rule counts fully
+    mixed = [("respect.blame.v1", 0.8), ("respect.sarcasm.v1", 0.6), ("respect.blame.v1", 0.4)]
+    assert saturated_weight(mixed, 0.5) == pytest.approx(0.8 + 0.6 + 0.2)
+    assert saturated_weight([], 0.5) == 0.0
+
+
+def test_scoring_repeat_decay_is_read_and_checked_from_weights_yaml():
+    assert 0.0 <= W.respect.repeat_decay <= 1.0
+    data = W.model_dump()
+    data["respect"]["repeat_decay"] = 1.5
+    with pytest.raises(ConfigError, match=r"weights.yaml: respect.repeat_decay"):
+        parse_weights(data, "weights.yaml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import logging
 import sys
 import time
@@ -22,6 +23,7 @@ from toneprobe.errors import ConfigError, InputError
 from toneprobe.output import (
     AGENT_COLUMNS,
     CALL_COLUMNS,
+    TREND_COLUMNS,
     CsvStream,
     agent_row,
     atomic_output,
@@ -30,6 +32,8 @@ from toneprobe.output import (
     render_calls_table,
     render_json,
     render_markdown,
+    render_trends_table,
+    trend_row,
     write_jsonl,
 )
 from toneprobe.pipeline import SCHEMA_VERSION, Scorer
@@ -109,24 +113,34 @@ def run_score(
     scheduler: str | None = None,
     resume: bool = False,
     config_path: str | None = None,
+    period: str | None = None,
+    date: _dt.date | None = None,
 ) -> int:
     """Score every call; stream JSONL/CSV rows as calls finish. Returns the exit code.
 
     Rows come out in input order whatever the number of workers. On SIGINT/SIGTERM the run
     stops between files: JSONL/CSV keep every whole row written so far, an aggregated output
     (json, table, markdown) is not written at all, and the exit code is 130/143.
+
+    Saved score files (JSONL call records, detected from their content) are read first, as
+    they are, without scoring. ``period`` (week|month) gives per-agent trend rows instead of
+    the agent table; ``date`` sets every call's date.
     """
     from toneprobe.config import load_config
+    from toneprobe.trends import TrendAggregator, _read_saved_calls, is_saved_scores
 
     config = load_config(config_path)
-    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs, options.address)
     options = dataclasses.replace(
         options,
         agent_words=config.roles.agent,
         customer_words=config.roles.customer,
         weights=scorer.weights,  # worker processes build their own scorer
+        address=scorer.address,
     )
-    by = by or ("call" if fmt in ("jsonl", "csv") else "agent")
+    by = by or ("call" if fmt in ("jsonl", "csv") and not period else "agent")
+    if period and by != "agent":
+        raise ConfigError("--period gives per-agent trends: use it with --by agent")
     stream_rows = by == "call" and fmt in ("jsonl", "csv")
     if resume:
         if not (fmt == "jsonl" and stream_rows and output is not None):
@@ -144,6 +158,13 @@ def run_score(
     if not files:
         raise InputError("no transcript files found", " ".join(paths))
     single = len(files) == 1
+    saved = [f for f in files if is_saved_scores(f)]
+    files = [f for f in files if f not in saved]
+    if saved and resume:
+        raise ConfigError("--resume scores transcripts; saved score files cannot be resumed")
+    trend = TrendAggregator(period, scorer.weights.agents.low_n) if period else None
+    day = None if date is None else date.isoformat()
+    saved_calls = 0
     out_fh = None
     if stream_rows and output is not None:
         mode = "a" if resume else "w"
@@ -151,26 +172,42 @@ def run_score(
     target = out_fh or sys.stdout
     csv_stream = CsvStream(target, CALL_COLUMNS) if stream_rows and fmt == "csv" else None
     progress = _Progress(len(files), enabled=not quiet and len(files) > 1 and sys.stderr.isatty())
+
+    def take(call: dict[str, Any]) -> None:
+        call["agent"] = config.canonical_agent(call["agent"])
+        if day is not None:
+            call["date"] = day
+        agg.add(call)
+        if trend is not None:
+            trend.add(call)
+        if keep_calls:
+            calls.append(call)
+        if csv_stream is not None:
+            csv_stream.write(call_row(call))
+        elif stream_rows:
+            write_jsonl(target, call)
+
     try:
         with StopOnSignal() as stop:
+            for path in saved:  # a bad line: the error (one input) or skipped and counted
+                for call in _read_saved_calls(path, None if single else errors):
+                    saved_calls += 1
+                    take(call)
+                    if stop.signum is not None:
+                        break
+            for e in errors:
+                if not quiet:
+                    progress.say(f"skipped: {describe_error(e)}")
+            saved_skipped = len(errors)
             batch = iter_outcomes(
                 plan_sources(files), scorer, options, tally,
                 engine=engine, workers=workers, scheduler=scheduler, stop=stop,
-            )  # fmt: skip
+            ) if files and stop.signum is None else iter(())  # fmt: skip
             for _source, outcomes in batch:
                 for outcome in outcomes:
                     _take(outcome, progress, errors, single, quiet)
-                    call = outcome.call
-                    if call is None:
-                        continue
-                    call["agent"] = config.canonical_agent(call["agent"])
-                    agg.add(call)
-                    if keep_calls:
-                        calls.append(call)
-                    if csv_stream is not None:
-                        csv_stream.write(call_row(call))
-                    elif stream_rows:
-                        write_jsonl(target, call)
+                    if outcome.call is not None:
+                        take(outcome.call)
                 progress.advance(tally)
     finally:
         progress.close()
@@ -181,20 +218,47 @@ def run_score(
         what = "rows so far are kept" if stream_rows else "no output written"
         _say(f"interrupted: {progress.summary(tally)}; {what}")
         return stop.exit_code
-    if tally.calls == 0 and errors:
+    if tally.calls == 0 and saved_calls == 0 and errors:
+        if single:  # a single input whose only calls were skipped: the reason is the answer
+            e = errors[0]
+            raise InputError(f"call {e['call_id']}: {e['message']}", e["source"])
         if not quiet:
             _say(tally.line())
-        raise InputError("no call could be scored")
+        raise InputError("no call could be scored" if files else "no saved call could be read")
+    if single and not quiet:
+        for e in errors:  # skipped calls of a single input that also had calls to score
+            progress.say(f"skipped: {describe_error(e)}")
     agents = agg.agents()
+    summary: dict[str, Any] = tally.to_dict()
+    if saved:
+        summary.update(
+            saved_files=len(saved), saved_calls=saved_calls, saved_lines_skipped=saved_skipped
+        )
+    trends = None
+    if trend is not None:
+        trends = {
+            "period": trend.period,
+            "low_n": trend.low_n,
+            "points": [p.to_dict() for p in trend.points()],
+        }
     if not stream_rows:
         with atomic_output(output, sys.stdout) as fh:
-            _render(fmt, by, fh, calls, agents, errors, tally)
+            _render(fmt, by, fh, calls, agents, errors, summary, trends)
     if not quiet:
-        _say(progress.summary(tally))
-        if tally.files_skipped or tally.calls_failed:
+        if saved:
+            _say(
+                f"read {saved_calls} saved calls from {len(saved)} score file(s), not scored again"
+                f" ({saved_skipped} bad line(s) skipped)"
+            )
+        if files:
+            _say(progress.summary(tally))
+        if tally.files_skipped or tally.calls_failed or tally.calls_skipped or saved_skipped:
+            skipped = f", {tally.calls_skipped} call(s) skipped" if tally.calls_skipped else ""
+            lines = f", {saved_skipped} saved line(s) skipped" if saved_skipped else ""
             _say(
                 f"warning: {tally.files_skipped} file(s) skipped, {tally.calls_failed} call(s) "
-                "failed (listed above" + (" and in errors)" if fmt == "json" else ")")
+                f"failed{skipped}{lines} (listed above"
+                + (" and in errors)" if fmt == "json" else ")")
             )
     if errors and strict:
         return 2
@@ -212,21 +276,26 @@ def _take(
         return
     e = outcome.error
     errors.append(e)
+    if single and e.get("skipped"):
+        return  # reported at the end: the only answer if nothing else could be scored
     if single:  # one input: its error is the whole answer, one line, exit 2
         raise InputError(e["message"], e["source"], e.get("line"))
     progress.say(f"skipped: {describe_error(e)}")
 
 
-def _render(fmt: str, by: str, fh, calls, agents, errors, tally: Tally) -> None:  # type: ignore[no-untyped-def]
+def _render(fmt: str, by: str, fh, calls, agents, errors, summary, trends) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
         doc = {
             "schema_version": SCHEMA_VERSION,
             "calls": calls,
             "agents": agents,
+            **({"trends": trends} if trends is not None else {}),
             "errors": errors,
-            "summary": tally.to_dict(),
+            "summary": summary,
         }
         render_json(doc, fh)
+    elif trends is not None:
+        _render_trends(fmt, fh, trends)
     elif fmt == "jsonl":  # by agent
         for a in agents:
             write_jsonl(fh, a)
@@ -245,12 +314,27 @@ def _render(fmt: str, by: str, fh, calls, agents, errors, tally: Tally) -> None:
         render_agents_table(agents, fh)
 
 
+def _render_trends(fmt: str, fh: Any, trends: dict[str, Any]) -> None:
+    points = trends["points"]
+    if fmt == "jsonl":
+        for p in points:
+            write_jsonl(fh, p)
+    elif fmt == "csv":
+        stream = CsvStream(fh, TREND_COLUMNS)
+        for p in points:
+            stream.write(trend_row(p))
+    elif fmt == "markdown":
+        render_markdown([trend_row(p) for p in points], TREND_COLUMNS, fh)
+    else:
+        render_trends_table(points, fh, trends["period"], trends["low_n"])
+
+
 def run_explain(
     path: str, *, options: BatchOptions, call_id: str | None = None, config_path: str | None = None
 ) -> None:
     """Print one call turn by turn with sentiment, highlighted findings and the score breakdown.
 
-    The configuration (weights, aliases, roles) applies as in ``score``, so the breakdown adds
+    The configuration (weights, aliases, roles, address style) applies as in ``score``, so the breakdown adds
     up to the score that ``score`` reports for the same call.
     """
     from toneprobe.config import load_config
@@ -266,7 +350,7 @@ def run_explain(
         transcripts = [t for t in transcripts if t.call_id == call_id]
         if not transcripts:
             raise InputError(f"no call with id {call_id!r} in this file", path)
-    scorer = Scorer.from_config(config, options.model, options.rules_dirs)
+    scorer = Scorer.from_config(config, options.model, options.rules_dirs, options.address)
     for w in result.warnings:
         _say(f"warning: {w}")
     for transcript in transcripts:

@@ -4,12 +4,14 @@ Each reads the inputs, scores every call once (keeping the Transcript next to it
 record, since examples and the report show turn text), calls the pure function
 (:mod:`toneprobe.evaluate`, :mod:`toneprobe.coaching`, :mod:`toneprobe.report`) and
 renders the result. Data goes to stdout (or the ``--output`` file); messages go to stderr.
+``report`` also takes saved scores (JSONL call records), which it reads without scoring.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as _dt
 import json
 import logging
 import sys
@@ -43,12 +45,15 @@ class ScoreOptions:
     config_path: str | None = None
     quiet: bool = False
     workers: int = 1
+    #: house style for "du"/"Sie" (``--address``); None: ``[respect] address`` or mirror
+    address: str | None = None
+    threads: int | None = None  # per scoring process (None: $TONEPROBE_THREADS or 1)
 
 
 def _scorer(config: Config, options: ScoreOptions) -> Any:
     from toneprobe.pipeline import Scorer
 
-    return Scorer.from_config(config, options.model, options.rules_dirs)
+    return Scorer.from_config(config, options.model, options.rules_dirs, options.address)
 
 
 def iter_scored(
@@ -77,7 +82,9 @@ def iter_scored(
         agent_words=config.roles.agent,
         customer_words=config.roles.customer,
         weights=scorer.weights,
+        address=scorer.address,
         keep_transcripts=True,
+        threads=options.threads,
     )
     tally = Tally()
     for _source, outcomes in iter_outcomes(
@@ -89,8 +96,9 @@ def iter_scored(
                     _say(f"warning: {warning}")
             if outcome.error is not None:
                 e = outcome.error
-                if single:
-                    raise InputError(e["message"], e["source"], e.get("line"))
+                if single and not (e.get("skipped") and tally.calls):
+                    which = f"call {e['call_id']}: " if e.get("skipped") else ""
+                    raise InputError(which + e["message"], e["source"], e.get("line"))
                 if not options.quiet:
                     _say(f"skipped: {describe_error(e)}")
                 continue
@@ -107,7 +115,8 @@ def iter_scored(
     if not options.quiet:
         _say(
             f"scored {tally.calls} calls ({tally.turns} turns) from {tally.files_read} files "
-            f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed)"
+            f"({tally.files_skipped} skipped, {tally.calls_failed} calls failed"
+            + (f", {tally.calls_skipped} calls skipped)" if tally.calls_skipped else ")")
         )
 
 
@@ -391,6 +400,41 @@ def _parent(path: Path) -> None:
         raise InputError(f"cannot create the folder: {err.strerror}", str(path.parent)) from None
 
 
+def _split_saved(files: Sequence[Path | str]) -> tuple[list[Path | str], list[Path | str]]:
+    """Saved score files (JSONL call records, known by their content) and the rest."""
+    from toneprobe.trends import is_saved_scores
+
+    saved = [f for f in files if is_saved_scores(f)]
+    return saved, [f for f in files if f not in saved]
+
+
+def _iter_saved(
+    saved: Sequence[Path | str], *, single: bool, config: Config, quiet: bool
+) -> Iterator[dict[str, Any]]:
+    """The records of saved score files as they are, agent names through the aliases. A bad
+    line is the error when it is the only input, else it is skipped, named and counted."""
+    from toneprobe.batch import describe_error
+    from toneprobe.trends import _read_saved_calls
+
+    errors: list[dict[str, Any]] = []
+    n = 0
+    for path in saved:
+        for call in _read_saved_calls(path, None if single else errors):
+            call["agent"] = config.canonical_agent(call.get("agent"))
+            n += 1
+            yield call
+    if not quiet:
+        for e in errors:
+            _say(f"skipped: {describe_error(e)}")
+        if saved:
+            _say(
+                f"read {n} saved calls from {len(saved)} score file(s), not scored again "
+                f"({len(errors)} bad line(s) skipped)"
+            )
+    if saved and not n:
+        raise InputError("no saved call could be read", str(saved[0]))
+
+
 def run_report(
     paths: Sequence[str],
     *,
@@ -398,22 +442,67 @@ def run_report(
     redaction: bool = True,
     n_examples: int = 10,
     options: ScoreOptions = ScoreOptions(),
+    period: str | None = None,
+    date: _dt.date | None = None,
 ) -> None:
-    """Score the inputs and write the HTML report to ``output`` atomically."""
+    """Score the inputs and write the HTML report to ``output`` atomically.
+
+    Saved score files (JSONL call records) are read as they are, without scoring; the
+    transcripts among the inputs are scored. ``period`` (week|month, default: chosen from the
+    span of the dates) sets the trend charts; ``date`` sets every call's date.
+    """
     from toneprobe.output import atomic_output
-    from toneprobe.report import build_report
-    from toneprobe.scoring import aggregate_agents
+    from toneprobe.readers import iter_input_files
+    from toneprobe.report import build_report, slim_record
+    from toneprobe.scoring import AgentAggregator
+    from toneprobe.trends import PERIODS, TrendAggregator, auto_period, call_day
 
     config = load_config(options.config_path)
     _parent(Path(output))  # before the scoring, so a bad path fails fast
-    items, scorer = score_inputs(paths, options, config)
-    agents = aggregate_agents([c for c, _ in items], scorer.weights)
+    files = iter_input_files(list(paths))
+    if not files:
+        raise InputError("no transcript files found", " ".join(paths))
+    saved, rest = _split_saved(files)
+    weights = _scorer(config, options).weights  # the configured weights; no model is loaded
+    agg = AgentAggregator(weights)
+    trend_by = {
+        p: TrendAggregator(p, weights.agents.low_n) for p in ([period] if period else PERIODS)
+    }
+    span: list[_dt.date] = []
+    items: list[tuple[dict[str, Any], Transcript | None]] = []
+
+    def take(call: dict[str, Any], transcript: Transcript | None) -> None:
+        if date is not None:
+            call["date"] = date.isoformat()
+        agg.add(call)
+        for trend in trend_by.values():
+            trend.add(call)
+        if (day := call_day(call)) is not None:
+            span[:] = [min(span[0], day), max(span[1], day)] if span else [day, day]
+        # without a transcript only a few fields are shown: keep those (memory stays small)
+        items.append((call if transcript is not None else slim_record(call), transcript))
+
+    for call in _iter_saved(saved, single=len(files) == 1, config=config, quiet=options.quiet):
+        take(call, None)
+    if rest:
+        for call, transcript in iter_scored(
+            [str(f) for f in rest], options, config, _scorer(config, options)
+        ):
+            take(call, transcript)
+    agents = agg.agents()
+    trend = trend_by[period or auto_period(span)]
+    trends = {
+        "period": trend.period,
+        "low_n": trend.low_n,
+        "points": [p.to_dict() for p in trend.points()],
+    }
     html_text = build_report(
         items,
         agents,
         redaction=redaction and config.redaction.enabled,
         redact_options=config.redaction.options(),
         n_examples=n_examples,
+        trends=trends,
     )
     with atomic_output(Path(output), sys.stdout) as fh:
         fh.write(html_text)

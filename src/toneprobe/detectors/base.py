@@ -9,8 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from toneprobe.findings import Finding
-from toneprobe.matcher import Match, RuleMatcher
+from toneprobe.matcher import Match, RuleMatcher, shielded_doc_ranges
 from toneprobe.model import Transcript, Turn
+from toneprobe.quotes import inside
 from toneprobe.rules import Rule, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +41,8 @@ class CallContext:
     sentiments: Sequence[Sentiment]
     offense: Sequence[float | None]
     results: dict[str, DetectorResult] = field(default_factory=dict)
+    #: house style for "du"/"Sie": mirror | Sie | du (see ``toneprobe.config.AddressStyle``)
+    address: str = "mirror"
 
     def findings(self, detector: str | None = None) -> list[Finding]:
         out: list[Finding] = []
@@ -47,6 +50,18 @@ class CallContext:
             if detector is None or name == detector:
                 out.extend(res.findings)
         return out
+
+    @cached_property
+    def _docs_by_turn(self) -> dict[int, Doc]:
+        return {t.index: d for t, d in zip(self.transcript.turns, self.docs, strict=True)}
+
+    def is_shielded(self, finding: Finding) -> bool:
+        """The finding lies in quoted or reported words (see :mod:`toneprobe.quotes`): not the
+        speaker's own, so never a negative finding against them."""
+        doc = self._docs_by_turn.get(finding.turn)
+        if doc is None:
+            return False
+        return inside(shielded_doc_ranges(doc), finding.start, finding.end)
 
     @cached_property
     def customer_uses_sie(self) -> bool:

@@ -65,9 +65,14 @@ class DeEscalation(Detector):
             for f in ctx.findings("empathy")
             if f.kind == "opportunity" and f.rule_id.startswith("empathy.opportunity.feeling")
         ]
-        # the agent shouting (capitals, "!!") is an escalating move, not a customer cue
+        # the agent shouting (capitals, "!!") is an escalating move, not a customer cue - unless
+        # the capitals quote the customer ("Sie schrieben „SOFORT KÜNDIGEN“, das verstehe ich")
         agent_own = [f for f in own if f.role == "agent" and f.polarity != "cue"]
-        agent_own += [_as_escalating(f) for f in own if f.role == "agent" and f.kind == "upset"]
+        agent_own += [
+            _as_escalating(f)
+            for f in own
+            if f.role == "agent" and f.kind == "upset" and not ctx.is_shielded(f)
+        ]
         levels = upset_levels(ctx, cues)
         summary = self._decide(ctx, levels, cues, agent_own)
         findings = [f for f in cues if f.detector == self.name] + [

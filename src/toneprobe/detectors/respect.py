@@ -29,17 +29,18 @@ class Respect(Detector):
         agent_turns = [t for t in ctx.transcript.turns if t.role == "agent"]
         first_agent = agent_turns[0].index if agent_turns else -1
         last_agents = {t.index for t in agent_turns[-2:]}
+        du_counts = du_is_finding(ctx)
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
-            if kind == "du_switch" and not ctx.customer_uses_sie:
-                continue  # "du" is only disrespectful when the customer keeps the formal "Sie"
+            if kind == "du_switch" and not du_counts:
+                continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
                 continue  # a greeting counts where calls open
             if kind == "farewell" and turn.index not in last_agents:
                 continue
             findings.append(match_to_finding(self.name, match, turn))
         findings.extend(self._classifier_insults(ctx, findings))
-        return DetectorResult(self.name, tuple(findings), self._summary(findings))
+        return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx.address))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
         """Agent turns the offensive-language model rates as clearly offensive, not yet flagged."""
@@ -76,16 +77,35 @@ class Respect(Detector):
         return out
 
     @staticmethod
-    def _summary(findings: list[Finding]) -> dict[str, object]:
+    def _summary(findings: list[Finding], address: str = "mirror") -> dict[str, object]:
         pos = [f for f in findings if f.polarity == "positive"]
         neg = [f for f in findings if f.polarity == "negative"]
         kinds = {f.kind for f in pos}
-        courtesy = sum(1 for k in COURTESY_KINDS if k in kinds) / len(COURTESY_KINDS)
+        expected = courtesy_kinds(address)
+        courtesy = sum(1 for k in expected if k in kinds) / len(expected)
         return {
             "positive": len(pos),
             "negative": len(neg),
             "courtesy": round(courtesy, 3),
-            "courtesy_elements": sorted(k for k in kinds if k in COURTESY_KINDS),
+            "courtesy_elements": sorted(k for k in kinds if k in expected),
             "apology": "apology" in kinds,
+            # the plain sum; the call record reports it saturated (scoring.saturated_weight)
             "negative_weight": round(sum(f.weight for f in neg), 3),
         }
+
+
+def du_is_finding(ctx: CallContext) -> bool:
+    """Whether the agent's "du" is a finding in this call, by the house style: always (``Sie``),
+    never (``du``), or only when the customer keeps the formal "Sie" (``mirror``)."""
+    if ctx.address == "Sie":
+        return True
+    if ctx.address == "du":
+        return False
+    return ctx.customer_uses_sie
+
+
+def courtesy_kinds(address: str) -> tuple[str, ...]:
+    """The courtesy elements expected in a call; a "du" house style does not expect "Sie"."""
+    if address == "du":
+        return tuple(k for k in COURTESY_KINDS if k != "formal_address")
+    return COURTESY_KINDS

@@ -12,9 +12,10 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from toneprobe.dates import date_from_name
 from toneprobe.errors import ConfigError, InputError
 from toneprobe.model import Transcript
 from toneprobe.readers.aws import AwsTranscribeReader
@@ -26,8 +27,10 @@ from toneprobe.readers.base import (
     json_error,
     jsonl_rows,
     looks_like_json,
+    require_json,
 )
 from toneprobe.readers.contact_lens import ContactLensReader
+from toneprobe.readers.diarisation import check_diarisation
 from toneprobe.readers.genesys import GenesysReader
 from toneprobe.readers.google import GoogleReader
 from toneprobe.readers.plaintext import PlainTextReader
@@ -84,6 +87,9 @@ class ReadResult:
     transcripts: list[Transcript] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unplaced_lines: list[int] = field(default_factory=list)
+    #: (call id, reason) of calls left out because they cannot be scored as they are
+    #: (undiarised: one speaker label, or none, for both parties)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def n_turns(self) -> int:
@@ -101,8 +107,6 @@ def combine_calls(transcripts: list[Transcript]) -> tuple[list[Transcript], list
     * Genesys writes one file per communication: merge a conversation's files in time order.
     Calls without a ``source_call_id`` pass through unchanged, in their order.
     """
-    from dataclasses import replace
-
     groups: dict[tuple[str, str], list[int]] = {}
     for i, t in enumerate(transcripts):
         fmt, sid = t.metadata.get("format"), t.metadata.get("source_call_id")
@@ -196,18 +200,24 @@ def read_related(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Read a group from :func:`group_related_files` and combine it (:func:`combine_calls`).
 
     A part that cannot be read becomes a warning; InputError only if no part could be read.
     """
+    opts = {
+        "input_format": input_format,
+        "agent_speaker": agent_speaker,
+        "allow_skipped": allow_skipped,
+    }
     if len(paths) == 1:
-        return read_path(paths[0], input_format=input_format, agent_speaker=agent_speaker)
+        return read_path(paths[0], **opts)  # type: ignore[arg-type]
     results: list[ReadResult] = []
     errors: list[InputError] = []
     for p in paths:
         try:
-            results.append(read_path(p, input_format=input_format, agent_speaker=agent_speaker))
+            results.append(read_path(p, **opts))  # type: ignore[arg-type]
         except InputError as err:
             errors.append(err)
     if not results:
@@ -217,6 +227,7 @@ def read_related(
     for r in results:
         out.warnings.extend(r.warnings)
         out.unplaced_lines.extend(r.unplaced_lines)
+        out.skipped.extend(r.skipped)
     out.warnings.extend(f"skipped part of this contact: {err}" for err in errors)
     out.warnings.extend(notes)
     return out
@@ -233,7 +244,12 @@ def get_reader(name: str) -> Reader:
 
 
 def detect_reader(text: str, path: str | None = None) -> Reader:
-    """The reader whose ``sniff`` is most certain; InputError if none recognises the text."""
+    """The reader whose ``sniff`` is most certain; InputError if none recognises the text.
+
+    A text that opens like JSON but does not parse (and is not JSON lines) is never read as
+    plain text: the InputError names the JSON error with its line and column.
+    """
+    require_json(text, path)
     best: Reader | None = None
     best_score = 0.0
     for reader in READERS:
@@ -250,6 +266,15 @@ def detect_reader(text: str, path: str | None = None) -> Reader:
             first = first_jsonl_object(text)
             if first is not None and "\n" in text.strip():
                 jsonl_rows(text, path)  # names the first broken line, if any
+                from toneprobe.trends import is_call_record
+
+                if is_call_record(first):
+                    raise InputError(
+                        "saved scores, not transcripts: `score` and `report` read them (as a "
+                        "file, not stdin) without scoring; other commands need the transcripts",
+                        path,
+                        1,
+                    )
                 keys = ", ".join(list(first)[:6])
                 raise InputError(f"JSON lines of unknown shape (first keys: {keys})", path, 1)
             raise json_error(text, path)
@@ -272,8 +297,14 @@ def read_text(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
-    """Read decoded text. ``path`` names the source in messages and gives the default call id."""
+    """Read decoded text. ``path`` names the source in messages and gives the default call id.
+
+    An undiarised call that cannot be split by what is said is left out and listed in
+    ``skipped``; if no call is left, InputError gives the reason, unless ``allow_skipped``
+    (the batch reports skipped calls itself).
+    """
     from toneprobe.roles import finalize  # roles imports readers.base; import late
 
     text = normalize_text(text)
@@ -285,12 +316,22 @@ def read_text(
     try:
         raw_calls: list[RawCall] = reader.parse(text, path, _stem(path))
         for raw in raw_calls:
-            transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
+            undiarised = check_diarisation(raw, agent_speaker=agent_speaker, source=path)
+            if undiarised is not None and undiarised.transcript is None:
+                result.skipped.append((raw.call_id, undiarised.reason))
+                result.unplaced_lines.extend(raw.unplaced_lines)
+                continue
+            if undiarised is not None:
+                transcript, warnings = undiarised.transcript, list(undiarised.warnings)
+            else:
+                transcript, warnings = finalize(raw, agent_speaker=agent_speaker, source=path)
             result.warnings.extend(prefix + w for w in warnings)
             result.unplaced_lines.extend(raw.unplaced_lines)
             if transcript is None:
                 result.warnings.append(f"{prefix}call {raw.call_id}: no turns left; skipped")
                 continue
+            if transcript.date is None and (named := date_from_name(path)) is not None:
+                transcript = replace(transcript, date=named)
             result.transcripts.append(transcript)
     except InputError:
         raise
@@ -300,7 +341,12 @@ def read_text(
         raise InputError(
             f"cannot read as {reader.name}: {type(err).__name__}: {err}", path
         ) from None
-    if not result.transcripts:
+    if result.skipped and not allow_skipped:
+        if not result.transcripts:
+            cid, reason = result.skipped[0]
+            raise InputError(f"call {cid}: {reason}", path)
+        result.warnings.extend(f"{prefix}call {cid}: skipped: {why}" for cid, why in result.skipped)
+    if not result.transcripts and not result.skipped:
         raise InputError(f"no recognisable turns ({reader.name})", path)
     return result
 
@@ -311,10 +357,17 @@ def read_bytes(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Decode (UTF-8/UTF-16/cp1252, BOM, CRLF) and read; every failure is an InputError."""
     text = decode_bytes(data, path)
-    return read_text(text, path, input_format=input_format, agent_speaker=agent_speaker)
+    return read_text(
+        text,
+        path,
+        input_format=input_format,
+        agent_speaker=agent_speaker,
+        allow_skipped=allow_skipped,
+    )
 
 
 def read_path(
@@ -322,6 +375,7 @@ def read_path(
     *,
     input_format: str | None = None,
     agent_speaker: str | None = None,
+    allow_skipped: bool = False,
 ) -> ReadResult:
     """Read one file (or ``"-"`` for stdin) into a :class:`ReadResult`."""
     name = str(path)
@@ -336,7 +390,13 @@ def read_path(
             raise InputError("is a directory", name) from None
         except OSError as err:
             raise InputError(f"cannot read file: {err.strerror or err}", name) from None
-    return read_bytes(data, name, input_format=input_format, agent_speaker=agent_speaker)
+    return read_bytes(
+        data,
+        name,
+        input_format=input_format,
+        agent_speaker=agent_speaker,
+        allow_skipped=allow_skipped,
+    )
 
 
 def _wanted(path: Path, root: Path) -> bool:

@@ -27,7 +27,7 @@ _TAG = re.compile(
 )
 _ASS = re.compile(r"\{\\[^}]*\}")
 _PREFIX = re.compile(
-    r"^\s*(?:>>\s*)?\[?(?P<label>[^:<>\[\]\n]{1,60}?)\]?\s*:(?!\d)\s*(?P<text>.*)$", re.S
+    r"^\s*(?:>>\s*)?\[?(?P<label>[^:<>\[\]\n]{1,60}?)\]?\s*:(?!\d|//)\s*(?P<text>.*)$", re.S
 )
 _DASH = re.compile(r"^\s*[-–]\s+")
 
@@ -96,7 +96,22 @@ class CueSpeakers:
         for cue in cues:
             for label in _label_candidates(cue):
                 self.counts[label] += 1
+        # lower-case display names ("anna m:") count only where they recur and start a fair
+        # share of the cues, so a phrase that happens to end in a colon twice stays speech
+        display = [
+            lab
+            for lab, n in self.counts.items()
+            if n >= 2 and (p := classify_label(lab)) is not None and p.kind == "display"
+        ]
         names = [lab for lab in self.counts if is_person_name(lab)]
+        others = [
+            lab
+            for lab in self.counts
+            if (p := classify_label(lab)) is not None and p.kind not in ("name", "display")
+        ]
+        fair_share = 3 * sum(self.counts[d] for d in display) >= len(cues)
+        many = len(set(display) | {n for n in names if self.counts[n] >= 2}) >= 2
+        self.display = set(display) if fair_share and many and not others else set()
         if len(names) >= 2 and 2 * sum(self.counts[n] for n in names) >= len(cues):
             for name in names:  # a short file where every name speaks once
                 self.counts[name] = max(self.counts[name], 2)
@@ -106,6 +121,8 @@ class CueSpeakers:
         if prefix is None:
             return None
         if prefix.kind == "name" and self.counts[label] < 2 and label not in self.known:
+            return None
+        if prefix.kind == "display" and label not in self.display:
             return None
         self.known.setdefault(prefix.speaker, prefix.role)
         return prefix.speaker, prefix.role or self.known.get(prefix.speaker)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from toneprobe.dates import date_from_name
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -21,6 +22,7 @@ from toneprobe.readers.base import (
     group_words,
     json_document,
     parse_time,
+    require_json,
 )
 
 
@@ -51,7 +53,7 @@ class AwsTranscribeReader(Reader):
         return 1.0 if res is not None and ("items" in res or "audio_segments" in res) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         res = _results(doc)
         if res is None:
             raise InputError("not AWS Transcribe JSON (no results.items)", path)
@@ -61,7 +63,13 @@ class AwsTranscribeReader(Reader):
         metadata = {"format": self.name}
         if as_text(doc.get("jobName")):
             metadata["source_call_id"] = as_text(doc.get("jobName"))
-        raw = RawCall(call_id=call_id, segments=segments, metadata=metadata)
+        # the output file has no date of its own; a job name often carries one
+        raw = RawCall(
+            call_id=call_id,
+            segments=segments,
+            metadata=metadata,
+            date=date_from_name(as_text(doc.get("jobName")).replace("/", "_")),
+        )
         if doc.get("status") not in (None, "COMPLETED"):
             raw.warnings.append(f"job status is {doc.get('status')!r}")
         labels = {s.speaker for s in segments}

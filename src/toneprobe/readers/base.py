@@ -7,6 +7,7 @@ into turns and builds the frozen :class:`~toneprobe.model.Transcript`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import re
@@ -50,6 +51,8 @@ class RawCall:
     unplaced_lines: list[int] = field(default_factory=list)
     # toneprobe's own JSON is already final: keep its turns exactly as they are.
     keep_turns: bool = False
+    # the day of the call, where the source's metadata gives it (toneprobe.dates)
+    date: _dt.date | None = None
 
 
 class Reader(ABC):
@@ -74,9 +77,38 @@ _INVALID = object()
 _json_cache: tuple[str, Any] | None = None
 
 
+# a line that opens with a bracketed speaker label or time and goes on with speech is plain
+# text, not a JSON array: "[SPEAKER_01]: Hallo", "[Agent] Guten Tag", "[00:00:02] Kunde: ..."
+_BRACKET_LINE = re.compile(r"^\[[^\]\[{}\"\n]{1,80}\]\s*:?\s*[^\s,\]}:]")
+# a bracketed note or time alone on its line ("[Musik]", "[00:00:02]"): plain text too
+_BRACKET_NOTE = re.compile(r"^\[[^\]\[{}\",\n]{1,80}\]\s*$")
+_JSON_VALUE_START = re.compile(r"""^(?:$|[{\["'\]\d-]|(?:true|false|null)\b)""")
+
+
 def looks_like_json(text: str) -> bool:
-    head = text.lstrip()[:1]
-    return head in ("{", "[")
+    """True if ``text`` opens like a JSON document (``{"``, ``[{``, ``[1`` ...), and not like
+    a transcript line that starts with a bracket (``[SPEAKER_01]: Hallo``, ``[Musik]``,
+    ``[00:00:02] Kunde: ...``) or an annotation in braces (``{Musik}``)."""
+    stripped = text.lstrip()
+    head = stripped[:1]
+    rest = stripped[1:].lstrip()
+    if head == "{":
+        return rest[:1] in ("", '"', "'", "}")
+    if head != "[":
+        return False
+    first = stripped.split("\n", 1)[0]
+    if _BRACKET_LINE.match(first) or _BRACKET_NOTE.match(first):
+        return False
+    return _JSON_VALUE_START.match(rest) is not None
+
+
+def require_json(text: str, path: str | None) -> Any:
+    """The parsed JSON document of ``text``; for a JSON-looking text that does not parse (and
+    is not JSON lines), an InputError naming the JSON error with its line and column."""
+    doc = json_document(text)
+    if doc is None and looks_like_json(text) and first_jsonl_object(text) is None:
+        raise json_error(text, path)
+    return doc
 
 
 def json_document(text: str) -> Any:

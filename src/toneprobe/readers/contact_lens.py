@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import date_from_iso_time, date_from_name
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -21,6 +22,7 @@ from toneprobe.readers.base import (
     iso_timestamp,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import ended_by_from, role_from_word
 
@@ -63,7 +65,7 @@ class ContactLensReader(Reader):
         return 1.0 if ok else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         turns = _turns(doc)
         if turns is None:
             raise InputError("not Contact Lens JSON (no Transcript list)", path)
@@ -122,5 +124,11 @@ class ContactLensReader(Reader):
             metadata["redacted"] = True
         raw = RawCall(
             call_id=call_id, segments=segments, ended_by=_disconnect(doc), metadata=metadata
+        )
+        # chat analysis has wall-clock times; voice files only the recording's S3 path
+        # (.../CallRecordings/2026/11/23/...), else the file name decides (readers.read_text)
+        first_time = next((t["AbsoluteTime"] for t in turns if "AbsoluteTime" in t), None)
+        raw.date = date_from_iso_time(first_time) or date_from_name(
+            as_text(meta.get("InputS3Uri")) or None
         )
         return [raw]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import date_from_epoch
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -20,6 +21,7 @@ from toneprobe.readers.base import (
     as_text,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import role_from_word
 
@@ -85,7 +87,7 @@ class GenesysReader(Reader):
         return 1.0 if _is_genesys(json_document(text)) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         if not _is_genesys(doc):
             raise InputError("not Genesys transcript JSON (no transcripts[].phrases)", path)
         participants = as_list(doc.get("participants"))
@@ -147,6 +149,9 @@ class GenesysReader(Reader):
                 metadata[key] = doc[key]
         raw = RawCall(
             call_id=call_id, segments=segments, ended_by=_ended_by(participants), metadata=metadata
+        )
+        raw.date = date_from_epoch(doc.get("conversationStartTime"), scale=0.001) or (
+            date_from_epoch(min(starts), scale=0.001) if starts else None
         )
         for purp, _, _, p in spans:
             if purp in _HUMAN_AGENT:

@@ -7,8 +7,10 @@ bot (left out of agent turns). Entry timestamps are µs since the epoch: made re
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
+from toneprobe.dates import date_from_epoch, date_from_iso_time
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -22,6 +24,7 @@ from toneprobe.readers.base import (
     iso_timestamp,
     json_document,
     parse_time,
+    require_json,
 )
 from toneprobe.roles import role_from_word
 
@@ -68,7 +71,7 @@ class GoogleReader(Reader):
         return 1.0 if _shape(json_document(text)) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         shape = _shape(doc)
         if shape == "entries":
             segments = _entries(doc["entries"], path)
@@ -90,7 +93,7 @@ class GoogleReader(Reader):
         ]
         if any(cats):
             metadata["categories"] = [c for c in cats if c]
-        raw = RawCall(call_id=call_id, segments=segments, metadata=metadata)
+        raw = RawCall(call_id=call_id, segments=segments, metadata=metadata, date=_date(doc, shape))
         agent_id = as_text(doc.get("agentId")) or as_text(
             as_dict(doc.get("agent_info")).get("agent_id")
         )
@@ -104,6 +107,22 @@ class GoogleReader(Reader):
         if isinstance(cust_ch, int):
             raw.channel_roles[f"ch_{cust_ch}"] = "customer"
         return [raw]
+
+
+def _date(doc: dict[str, Any], shape: str) -> _dt.date | None:
+    """Upload entries: the first epoch-µs timestamp (UTC day); exported conversations: their
+    ``startTime`` (or ``createTime``, else the first ``messageTime``). Speech-to-Text: none."""
+    if shape == "entries":
+        stamps = [as_dict(e).get("start_timestamp_usec") for e in as_list(doc.get("entries"))]
+        days = [d for d in (date_from_epoch(s, scale=1e-6) for s in stamps) if d is not None]
+        return min(days) if days else None
+    if shape == "segments":
+        segs = as_dict(doc.get("transcript")).get("transcriptSegments")
+        first = as_dict((as_list(segs) or as_list(doc.get("transcriptSegments")) or [{}])[0])
+        for value in (doc.get("startTime"), doc.get("createTime"), first.get("messageTime")):
+            if (day := date_from_iso_time(value)) is not None:
+                return day
+    return None
 
 
 def _entries(entries: list[Any], path: str | None) -> list[Segment]:

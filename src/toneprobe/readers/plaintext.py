@@ -22,7 +22,7 @@ _LINE = re.compile(
     rf"(?:[\[(](?P<bts>[^\])]{{1,40}})[\])]\s*(?:-\s+)?|(?P<ts>{_TS})\s+(?:-\s+)?)?"
     r"(?P<label>[^:\n\[\]]{1,60}?)"
     rf"(?:\s*[\[(](?P<ats>{_TS})[\])])?"
-    r"\s*(?:\*\*)?(?P<sep>:(?!\d)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
+    r"\s*(?:\*\*)?(?P<sep>:(?!\d|//)|\s[-–]\s)\s*(?:\*\*)?(?P<text>.*)$"
 )
 # speaker header lines of Otter/Teams-style exports; the speech follows on the next lines:
 # "Jana Krüger  0:02" / "Speaker 1 (00:01:05)" / "[00:00:02] Kunde"
@@ -30,10 +30,16 @@ _HEADER = re.compile(
     rf"^\s*(?:(?P<label>[^:\d\[\]()]{{1,60}}?)\s+[\[(]?(?P<ts>{_TS})[\])]?"
     rf"|[\[(]?(?P<ts2>{_TS})[\])]?\s+(?P<label2>[^:\d\[\]]{{1,60}}?)\s*:?)\s*$"
 )
-# "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..."
+# "[Agent] Guten Tag" / "<Kunde>: Hallo" / "00:01:23 [Kundin] ..." / WhisperX and
+# whisper-ctranslate2 .txt: "[SPEAKER_01]: Hallo" (also with a "[00:01.000 --> 00:03.000]" time
+# before it) / QA exports: "[turn=3 | 00:00:14 | AGENT]: ..." (fields split at "|") / saved
+# meeting captions: "[anna m] 10:15:32 Hallo ..." (a clock time with seconds after the label)
 _BRACKET_LABEL = re.compile(
-    rf"^\s*(?:[\[(]?(?P<ts>{_TS})[\])]?\s+)?[\[<](?P<label>[^\]>\d]{{1,40}})[\]>]\s*:?\s*(?P<text>\S.*)$"
+    rf"^\s*(?:[\[(]?(?P<ts>{_TS})(?:\s*(?:-->|–|-)\s*{_TS})?[\])]?\s+)?"
+    r"[\[<](?P<label>[^\]>\n]{1,60})[\]>]\s*:?\s*"
+    r"(?:(?P<ts2>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)\s+)?(?P<text>\S.*)$"
 )
+_TURN_FIELD = re.compile(r"^(?:turn|nr|no|#|zeile|seq)\s*[=:#.]?\s*\d+$|^\d+$", re.IGNORECASE)
 _TS_RANGE = re.compile(rf"^\s*(?P<a>{_TS})\s*(?:(?:-->|–|-|bis)\s*(?P<b>{_TS}))?\s*$")
 _NAME_ROLE = re.compile(r"^(?P<a>.+?)\s*[(\[]\s*(?P<b>[^)\]]+?)\s*[)\]]$")
 _CALL_ID = re.compile(
@@ -134,7 +140,41 @@ def classify_label(label: str) -> _Prefix | None:
         return _Prefix(label, None, "generic")
     if is_person_name(label):
         return _Prefix(label, None, "name")
+    if is_display_name(label):
+        return _Prefix(label, None, "display")
     return None
+
+
+# words that make a lower-case prefix speech rather than a display name ("also ich:", "the end:")
+_FUNCTION_WORDS = _wordset(
+    "der die das den dem des ein eine einen einem einer und oder aber ich du er sie es wir ihr "
+    "mein meine dein sein ihre unser ist sind war bin hat habe mit für auf bei von zu zum zur "
+    "im am an in aus nach vor über unter nicht kein keine noch schon nur auch dann wenn weil "
+    "dass so wie was wo wer hier da jetzt heute ganz sehr mal the and or a an of to is are i "
+    "you we he she it my your this that"
+)
+_DISPLAY_WORD = re.compile(r"[^\W\d_]+(?:[-'’.][^\W\d_]*)*\.?")
+
+
+def is_display_name(label: str) -> bool:
+    """A display name as people type it in meeting tools, in any case: ``anna m``,
+    ``jörg weber``, ``MARIA K.``. Only the shape; a prefix in this shape counts as a speaker
+    only when it recurs (see the readers), so ``hinweis: ...`` once stays speech."""
+    words = label.split()
+    if not 1 <= len(words) <= 4 or len(label) > 40:
+        return False
+    if label.casefold() in _STOP_LABELS or any(w.casefold() in _FUNCTION_WORDS for w in words):
+        return False
+    if words[0].casefold() in ("http", "https", "www", "mailto", "ftp", "tel"):
+        return False
+    return all(_DISPLAY_WORD.fullmatch(w) for w in words) and len(words[0].strip(".")) >= 2
+
+
+_NAMES = ("name", "display")  # prefixes that are speakers only when they recur
+
+
+def nonblank_lines(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.strip())
 
 
 @dataclass(slots=True)
@@ -155,15 +195,14 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
         line = _COLON_GENDER.sub(r"\1(\2)", line, count=1)  # "Mitarbeiter:in:" gender colon
     b = _BRACKET_LABEL.match(line)
     if b:
-        prefix = classify_label(b.group("label"))
-        if prefix is not None:
-            at = clock_seconds(b.group("ts")) if b.group("ts") else None
-            return _Line(lineno, at, prefix, b.group("text"), b.group("ts") is not None)
+        got = _bracket_fields(b.group("label"), b.group("ts") or b.group("ts2"))
+        if got is not None:
+            return _Line(lineno, got[1], got[0], b.group("text"), got[2])
     m = _LINE.match(line)
     if not m:
         return _match_header(line, lineno)
     prefix = classify_label(m.group("label"))
-    if prefix is None or (prefix.kind == "name" and m.group("sep") != ":"):
+    if prefix is None or (prefix.kind in _NAMES and m.group("sep") != ":"):
         return None
     start: float | None = None
     has_ts = False
@@ -177,6 +216,30 @@ def _match(line: str, lineno: int, path: str | None) -> _Line | None:
                 return None  # "(Kundin) Agent:" style: not a timestamp, not a turn prefix
             raise InputError(f"malformed timestamp {raw_ts!r}", path, lineno)
     return _Line(lineno, start, prefix, m.group("text"), has_ts)
+
+
+def _bracket_fields(label: str, ts: str | None) -> tuple[_Prefix, float | None, bool] | None:
+    """The speaker (and time) of a bracketed label: ``SPEAKER_01``, ``Kundin``, or fields
+    such as ``turn=3 | 00:00:14 | AGENT`` (a turn number, a time, a speaker)."""
+    at = clock_seconds(ts) if ts else None
+    has_ts = ts is not None
+    if "|" not in label:
+        if clock_seconds(label) is not None:
+            return None  # "[00:00:02] Kunde: ..." is a time, not a speaker
+        prefix = classify_label(label)
+        return None if prefix is None else (prefix, at, has_ts)
+    prefix = None
+    for field in (f.strip() for f in label.split("|")):
+        if not field or _TURN_FIELD.match(field):
+            continue
+        if (clock := clock_seconds(field)) is not None:
+            at, has_ts = (clock, True) if at is None else (at, has_ts)
+            continue
+        got = classify_label(field)
+        if got is None:
+            return None  # a field that is neither number, time nor speaker: not a marker
+        prefix = got
+    return None if prefix is None else (prefix, at, has_ts)
 
 
 def _match_header(line: str, lineno: int) -> _Line | None:
@@ -209,7 +272,20 @@ def parse_dialogue(
     nonblank = sum(1 for line in lines if line.strip())
     headers = sum(1 for h in matched if h is not None and h.header)
     name_lines = [h for h in matched if h and h.prefix and h.prefix.kind == "name"]
-    other = any(h and h.prefix and h.prefix.kind != "name" for h in matched)
+    other = any(h and h.prefix and h.prefix.kind not in _NAMES for h in matched)
+    # lower-case display names ("anna m:") count only where they recur and label a fair share
+    # of the lines, so a phrase that happens to end in a colon twice stays speech
+    display = Counter(
+        h.prefix.speaker for h in matched if h and h.prefix and h.prefix.kind == "display"
+    )
+    recurring = {d for d, n in display.items() if n >= 2}
+    names_seen = {h.prefix.speaker for h in name_lines if h.prefix}
+    if (
+        other  # role words or speaker ids label this file: "kurz gesagt:" is speech
+        or len(recurring | names_seen) < 2
+        or 3 * sum(display[d] for d in recurring) < nonblank_lines(lines)
+    ):
+        recurring = set()
     distinct = {h.prefix.speaker for h in name_lines if h.prefix}
     if not other and len(distinct) >= 2 and 2 * len(name_lines) >= nonblank:
         for name in distinct:  # a short call where every name speaks once
@@ -226,7 +302,9 @@ def parse_dialogue(
         accepted = False
         if hit is not None and hit.prefix is not None:
             p = hit.prefix
-            if p.kind == "name":
+            if p.kind == "display":
+                accepted = p.speaker in recurring
+            elif p.kind == "name":
                 p.role = named.get(p.speaker)
                 accepted = (
                     p.role is not None
@@ -272,7 +350,10 @@ def parse_dialogue(
 class PlainTextReader(Reader):
     name = "text"
     aliases = ("plain", "plaintext", "txt")
-    description = "Plain text: '[00:01:23] Kundin: ...', 'Jana Krüger (Agent): ...' line prefixes"
+    description = (
+        "Plain text: '[00:01:23] Kundin: ...', 'Jana Krüger (Agent): ...', "
+        "'[SPEAKER_01]: ...' (WhisperX .txt) line prefixes"
+    )
     example = "call_0042.txt"
 
     def sniff(self, text: str, path: str | None = None) -> float:
@@ -284,7 +365,7 @@ class PlainTextReader(Reader):
                 hit = _match(line, n + 1, path)
             except InputError:
                 return 0.3  # a turn prefix with a broken timestamp: ours to report
-            if hit is not None and hit.prefix is not None and hit.prefix.kind != "name":
+            if hit is not None and hit.prefix is not None and hit.prefix.kind not in _NAMES:
                 return 0.3
             if hit is not None:
                 hits += 1

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from toneprobe.dates import parse_day
 from toneprobe.errors import InputError
 from toneprobe.readers.base import (
     RawCall,
@@ -24,6 +25,7 @@ from toneprobe.readers.base import (
     json_document,
     jsonl_rows,
     parse_time,
+    require_json,
 )
 from toneprobe.readers.plaintext import parse_dialogue
 from toneprobe.roles import ended_by_from, role_from_word
@@ -78,6 +80,10 @@ ALIASES: dict[str, frozenset[str]] = {
         "agent agent_id agent_name Mitarbeiter Mitarbeiterin Bearbeiter Berater Sachbearbeiter"
     ),
     "customer": _keys("customer customer_name kunde kundin kundenname"),
+    "date": _keys(
+        "date call_date calldate datum anrufdatum gesprächsdatum started_at call_start "
+        "conversation_date"
+    ),
     "text": _keys(
         "text utterance transcript content message DisplayText Äußerung Aeusserung Inhalt Satz "
         "Nachricht body phrase sentence Transkript transcription Wortlaut"
@@ -128,13 +134,17 @@ def _row_like(obj: Any) -> bool:
     if not isinstance(obj, dict) or "turns" in obj:
         return False
     keys = {column_key(str(k)) for k in obj}
-    return bool(keys & _TEXT_KEYS) and bool(keys & _WHO_KEYS)
+    # a row names who speaks, or the call (QA exports: the whole call in one text field)
+    return bool(keys & _TEXT_KEYS) and bool(keys & (_WHO_KEYS | ALIASES["call_id"]))
 
 
 class TableReader(Reader):
     name = "table"
     aliases = ("csv", "tsv", "jsonl")
-    description = "CSV/TSV/JSONL rows: call_id, role/speaker, text, start (aliases, ; or , or tab)"
+    description = (
+        "CSV/TSV/JSONL rows: call_id, role/speaker, text, start (aliases, ; or , or tab); "
+        "Whisper TSV; a whole call in one cell"
+    )
     example = "export.csv"
 
     def sniff(self, text: str, path: str | None = None) -> float:
@@ -155,7 +165,7 @@ class TableReader(Reader):
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
         rows: list[tuple[int | None, dict[str, Any]]]
-        doc = json_document(text)
+        doc = require_json(text, path)
         if doc is not None:
             if not isinstance(doc, list):
                 raise InputError("expected a JSON list of rows", path)
@@ -249,7 +259,9 @@ def _calls_from_rows(
     has_who = any(k in cols for k in ("role", "speaker", "channel"))
     calls: dict[str, RawCall] = {}
     order_keys: dict[str, list[tuple[Any, ...]]] = {}
-    big_times = False
+    unitless: set[str] = set()  # calls with times from plain numbers in unit-less columns
+    cells: dict[str, dict[str, int | None]] = {}  # per call: dialogue cells/timed turns seen
+    repeats: dict[str, list[int | None]] = {}  # per call: lines of rows that repeat one
     for n, (line, row) in enumerate(rows):
         cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
         cid = cid or default_id
@@ -267,22 +279,47 @@ def _calls_from_rows(
                     raise InputError(f"unknown role {raw_role!r}", path, line)
         start = _time(row, cols, "start", path, line)
         end = _time(row, cols, "end", path, line)
-        if "start_ms" not in cols and start is not None and start > 10_000:
-            big_times = True
+        if _unitless(row, cols):
+            unitless.add(cid)
         for field in ("agent", "customer"):
             if field in cols and getattr(call, field) is None:
                 value = as_text(row.get(cols[field])).strip()
                 if value and role_from_word(value) is None:
                     setattr(call, field, value)
+        if "date" in cols and call.date is None:
+            value = as_text(row.get(cols["date"])).strip()
+            if value:
+                call.date = parse_day(value)
+                if call.date is None:
+                    raise InputError(f"malformed date {value!r}", path, line)
         if "ended_by" in cols and call.ended_by is None:
             call.ended_by = ended_by_from(as_text(row.get(cols["ended_by"])))
+        if not has_who and _INLINE_MARKER.search(text):
+            text = _INLINE_MARKER.sub("\n", text)  # "... [turn=2 | 00:00:06 | CUSTOMER]: ..."
         if not has_who and "\n" in text.strip():
+            key = " ".join(text.split())
+            if key in cells.setdefault(cid, {}):
+                repeats.setdefault(cid, []).append(line)
+                continue  # the same call again (one row per QA question): read it once
+            cells[cid][key] = line
             segs, info = parse_dialogue(text, path, line or 1)
+            if not segs:  # no speaker markers: one segment per line, roles decided later
+                segs = [
+                    Segment(text=ln.strip(), line=(line or 1) + i)
+                    for i, ln in enumerate(text.split("\n"))
+                    if ln.strip()
+                ]
             if segs:
                 call.segments.extend(segs)
                 order_keys[cid].extend((n, i) for i in range(len(segs)))
                 continue
         speaker = _speaker_of(row, cols)
+        if start is not None or end is not None:
+            key = "\t".join(str(x) for x in (speaker, role, start, end, " ".join(text.split())))
+            if key in cells.setdefault(cid, {}):
+                repeats.setdefault(cid, []).append(line)
+                continue  # the same turn at the same time again
+            cells[cid][key] = line
         if role is None and speaker is not None:
             role = role_from_word(speaker)  # a speaker column holding "Agent" / "Kunde"
         call.segments.append(
@@ -299,8 +336,15 @@ def _calls_from_rows(
         order_keys[cid].append((turn_no, n))
     for cid, call in calls.items():
         _sort(call, order_keys[cid])
-        if big_times:
-            call.warnings.append("times above 10000 look like milliseconds; read as seconds")
+        if cid in unitless:
+            _settle_unit(call)
+        if cid in repeats:
+            lines = [str(x) for x in repeats[cid] if x is not None]
+            at = f" (line(s) {', '.join(lines[:10])})" if lines else ""
+            call.warnings.append(
+                f"{len(repeats[cid])} row(s) repeat a transcript already read{at}, e.g. one row "
+                "per QA question; each transcript read once"
+            )
     return list(calls.values())
 
 
@@ -322,3 +366,61 @@ def _sort(call: RawCall, keys: list[tuple[Any, ...]]) -> None:
     else:
         return
     call.segments = [segs[i] for i in order]
+
+
+# a speaker marker with "|"-separated fields inside one line of a cell: split the cell there
+_INLINE_MARKER = re.compile(r"(?<=\S)[ \t]+(?=\[[^\]\n|]{0,40}\|[^\]\n]{1,80}\]:)")
+_PLAIN_NUMBER = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
+
+
+def _unitless(row: dict[str, Any], cols: dict[str, str]) -> bool:
+    """Times given as plain numbers in columns whose name says no unit (``start``, not
+    ``start_ms``): seconds or milliseconds, to be settled from the evidence."""
+    if "start_ms" in cols or "end_ms" in cols:
+        return False
+    values = [row.get(cols[k]) for k in ("start", "end") if k in cols]
+    return any(
+        isinstance(v, int | float)
+        and not isinstance(v, bool)
+        or isinstance(v, str)
+        and _PLAIN_NUMBER.match(v) is not None
+        for v in values
+    )
+
+
+def _speech_rate(segments: list[Segment]) -> tuple[float, float] | None:
+    """(characters of text per time unit, span of the call) from unit-less times."""
+    times = [t for s in segments for t in (s.start, s.end) if t is not None]
+    if len(times) < 2:
+        return None
+    span = max(times) - min(times)
+    chars = sum(len(s.text.strip()) for s in segments)
+    return (chars / span, span) if span > 0 and chars else None
+
+
+def _settle_unit(call: RawCall) -> None:
+    """Unit-less times: seconds or milliseconds, from how fast the call would be spoken.
+
+    People say about 10-20 characters a second. Read as seconds, Whisper's TSV (``start end
+    text`` in ms) gives a hundredth of a character a second and a 34-second call 9 hours long;
+    read as milliseconds, a normal rate. Large numbers alone decide nothing (a long recording).
+    """
+    got = _speech_rate(call.segments)
+    if got is None:
+        if max((s.start or 0.0) for s in call.segments) > 10_000:
+            call.warnings.append(
+                "times above 10000 may be milliseconds; read as seconds (too little text to "
+                "tell; name the column start_ms to read milliseconds)"
+            )
+        return
+    rate, span = got
+    if rate >= 1.0 or rate * 1000 > 100:
+        return  # a plausible rate in seconds (or implausible in ms too): seconds
+    for seg in call.segments:
+        seg.start = None if seg.start is None else round(seg.start / 1000, 3)
+        seg.end = None if seg.end is None else round(seg.end / 1000, 3)
+    call.warnings.append(
+        f"times read as milliseconds: as seconds the call would last {span / 3600:.1f} h at "
+        f"{rate:.2f} characters per second, as milliseconds {span / 1000:.1f} s at "
+        f"{rate * 1000:.1f} (name the column start_ms to say so)"
+    )

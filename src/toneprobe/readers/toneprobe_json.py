@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toneprobe.dates import parse_date
 from toneprobe.errors import InputError
 from toneprobe.model import ENDED_BY
 from toneprobe.readers.base import (
@@ -18,7 +19,19 @@ from toneprobe.readers.base import (
 )
 from toneprobe.roles import role_from_word
 
-_TOP_KEYS = frozenset({"call_id", "agent", "customer", "ended_by", "turns", "metadata", "source"})
+_TOP_KEYS = frozenset(
+    {
+        "call_id",
+        "agent",
+        "customer",
+        "ended_by",
+        "turns",
+        "metadata",
+        "source",
+        "date",
+        "started_at",
+    }
+)
 
 
 def _is_call(obj: Any) -> bool:
@@ -99,6 +112,10 @@ def _read_call(
     if not isinstance(metadata, dict):
         raise InputError(f"{where}'metadata' must be an object", path, line)
     segments = []
+    # a near miss without "role": the speaker says it ("AGENT", "Kunde") or, for every turn
+    # without one, roles are inferred from what the speakers say like for any labelled source
+    no_roles = all(isinstance(t, dict) and t.get("role") is None for t in turns)
+    from_speaker = 0
     for i, turn in enumerate(turns):
         at = f"{where}turn {i}: "
         if not isinstance(turn, dict):
@@ -106,21 +123,33 @@ def _read_call(
         text = turn.get("text")
         if not isinstance(text, str):
             raise InputError(f"{at}'text' must be a string", path, line)
+        speaker = turn.get("speaker")
+        if speaker is not None and not isinstance(speaker, str):
+            speaker = str(speaker) if isinstance(speaker, int) else None
         raw_role = turn.get("role")
         role = raw_role if raw_role in ("agent", "customer") else None
         if role is None:
             role = role_from_word(raw_role) if isinstance(raw_role, str) else None
-        if role is None:
+        if role is None and raw_role is None and speaker is not None:
+            role = role_from_word(speaker)
+            from_speaker += role is not None
+        if role is None and not (no_roles and speaker):
             raise InputError(f"{at}unknown role {raw_role!r} (agent or customer)", path, line)
-        speaker = turn.get("speaker")
-        if speaker is not None and not isinstance(speaker, str):
-            speaker = str(speaker) if isinstance(speaker, int) else None
         start = parse_time(turn.get("start"), path=path, line=line, what=f"{at}start")
         end = parse_time(turn.get("end"), path=path, line=line, what=f"{at}end")
         segments.append(
             Segment(text=text, speaker=speaker, role=role, start=start, end=end, line=line)
         )
+    day = None
+    for key in ("date", "started_at"):  # "2026-11-23" or an ISO time ("...T09:15:00+01:00")
+        if obj.get(key) is not None:
+            try:
+                day = parse_date(obj[key])
+            except ValueError as err:
+                raise InputError(f"{where}{key!r}: {err}", path, line) from None
+            break
     extra = {k: v for k, v in obj.items() if k not in _TOP_KEYS}
+    inferred = any(seg.role is None for seg in segments)
     raw = RawCall(
         call_id=str(cid),
         segments=segments,
@@ -128,8 +157,15 @@ def _read_call(
         customer=names["customer"],
         ended_by=ended,
         metadata=dict(metadata),
-        keep_turns=True,
+        keep_turns=not inferred,
+        date=day,
     )
+    if inferred:
+        raw.warnings.append("no 'role' in the turns; roles inferred from the speakers' words")
+    elif from_speaker:
+        raw.warnings.append(
+            f"no 'role' in {from_speaker} turn(s); taken from 'speaker' (AGENT, CUSTOMER ...)"
+        )
     if extra:
         raw.warnings.append(f"ignored unknown top-level field(s): {', '.join(sorted(extra))}")
     return raw

@@ -19,6 +19,7 @@ from toneprobe.readers.base import (
     group_words,
     json_document,
     parse_time,
+    require_json,
 )
 
 
@@ -53,7 +54,7 @@ class WhisperReader(Reader):
         return 0.95 if "text" in first and ("start" in first or "words" in first) else 0.0
 
     def parse(self, text: str, path: str | None, call_id: str) -> list[RawCall]:
-        doc = json_document(text)
+        doc = require_json(text, path)
         segs = _segments(doc)
         if segs is None:
             raise InputError("not Whisper JSON (no segments list)", path)

@@ -166,7 +166,10 @@ class HFDirectoryBackend(SentimentBackend):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         transformers.utils.logging.disable_progress_bar()
-        torch.set_num_threads(self.threads or _cpu_count())
+        from toneprobe.threads import current_limit
+
+        # a scoring process has its limit (one thread per worker by default); else all cores
+        torch.set_num_threads(self.threads or current_limit() or _cpu_count())
         try:
             tokenizer = AutoTokenizer.from_pretrained(
                 self.path, local_files_only=True, trust_remote_code=False
