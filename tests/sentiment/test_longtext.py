@@ -22,12 +22,22 @@ NEUTRAL = 2
     [
         (
             "Die Lieferung kam pünktlich. Leider war der Deckel kaputt! Trotzdem: gern wieder.",
-            ["Die Lieferung kam pünktlich.", "Leider war der Deckel kaputt!", "Trotzdem: gern wieder."],
+            [
+                "Die Lieferung kam pünktlich.",
+                "Leider war der Deckel kaputt!",
+                "Trotzdem: gern wieder.",
+            ],
         ),
         ("Wir haben z. B. am 3. Mai angerufen.", ["Wir haben z. B. am 3. Mai angerufen."]),
         ("erste zeile\nzweite zeile", ["erste zeile", "zweite zeile"]),
-        ("Was? Schon wieder? Das glaube ich nicht.", ["Was?", "Schon wieder?", "Das glaube ich nicht."]),
-        ("ohne punkt und komma wie asr das schreibt", ["ohne punkt und komma wie asr das schreibt"]),
+        (
+            "Was? Schon wieder? Das glaube ich nicht.",
+            ["Was?", "Schon wieder?", "Das glaube ich nicht."],
+        ),
+        (
+            "ohne punkt und komma wie asr das schreibt",
+            ["ohne punkt und komma wie asr das schreibt"],
+        ),
     ],
 )
 def test_longtext_splits_german_sentences(text: str, expected: list[str]) -> None:
@@ -45,7 +55,9 @@ def _logits(p: list[float]) -> np.ndarray:
 def test_longtext_polar_sentences_outweigh_neutral_ones() -> None:
     # the whole text reads neutral; two of three sentences are clearly positive
     whole = _logits([0.3, 0.1, 0.6])
-    sents = np.stack([_logits([0.05, 0.05, 0.9]), _logits([0.9, 0.05, 0.05]), _logits([0.85, 0.05, 0.1])])
+    sents = np.stack(
+        [_logits([0.05, 0.05, 0.9]), _logits([0.9, 0.05, 0.05]), _logits([0.85, 0.05, 0.1])]
+    )
     z = combine(whole, sents, NEUTRAL, LongText(whole_weight=0.3))
     assert int(np.argmax(z)) == 0
 

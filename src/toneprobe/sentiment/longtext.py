@@ -31,8 +31,45 @@ _BOUNDARY = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+(?=[\"'„“»«(]?[A
 _WORD = re.compile(r"\w+")
 _LAST_WORD = re.compile(r"(\w+)\.[\"'“”»«)]*\s*$")
 _ABBREVIATIONS = frozenset(
-    "bzw ca dr fr hr nr str tel usw vgl evtl ggf inkl zb bspw etc abs abt mio mrd prof st max min"
-    " sog jan feb mär apr jun jul aug sep sept okt nov dez".split()
+    [
+        "bzw",
+        "ca",
+        "dr",
+        "fr",
+        "hr",
+        "nr",
+        "str",
+        "tel",
+        "usw",
+        "vgl",
+        "evtl",
+        "ggf",
+        "inkl",
+        "zb",
+        "bspw",
+        "etc",
+        "abs",
+        "abt",
+        "mio",
+        "mrd",
+        "prof",
+        "st",
+        "max",
+        "min",
+        "sog",
+        "jan",
+        "feb",
+        "mär",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "okt",
+        "nov",
+        "dez",
+    ]
 )
 
 
@@ -87,9 +124,7 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
-def combine(
-    whole: np.ndarray, sentences: np.ndarray, neutral: int, params: LongText
-) -> np.ndarray:
+def combine(whole: np.ndarray, sentences: np.ndarray, neutral: int, params: LongText) -> np.ndarray:
     """Logits of one long text from its whole-text logits (k,) and its sentences' (n, k).
 
     Each sentence's log-probabilities are weighted by ``1 - p_neutral`` (how polar it is) and
