@@ -52,7 +52,9 @@ def _write(tmp_path: Path, scored: Path, bad_line: str, at: int = 1) -> Path:
         ('{"call_id": "x", "agent": ', "not valid JSON"),
         ("[1, 2]", "expected a call record (a JSON object), got a list"),
         ('{"agent": "Jana Krüger", "calls": 8, "empathy_score": 84.1}', "an agent record"),
-        ('{"call_id": "c9", "source": "a.json"}', "not a call record: no 'agent'"),
+        ('{"call_id": "c9", "source": "a.json"}', "not a toneprobe call record: no 'agent'"),
+        ('{"call_id": "c9", "turns": []}', "a transcript, not a call record"),
+        ('{"schema_version": 1, "calls": []}', "a --format json document"),
     ],
 )
 def test_records_bad_line_names_file_and_line(scored, tmp_path, bad_line, message):
@@ -73,11 +75,34 @@ def test_records_a_call_record_with_a_broken_field_is_refused(scored, tmp_path):
         list(iter_call_records(path))
 
 
+def test_records_bad_date_and_score_are_refused(scored, tmp_path):
+    rec = json.loads(scored.read_text().splitlines()[0])
+    path = _write(tmp_path, scored, json.dumps({**rec, "date": "morgen"}), at=2)
+    with pytest.raises(InputError, match=r"broken.jsonl:3: 'date' must be YYYY-MM-DD"):
+        list(iter_call_records(path))
+    path = _write(tmp_path, scored, json.dumps({**rec, "empathy_score": None}), at=2)
+    with pytest.raises(InputError, match=r"broken.jsonl:3: 'empathy_score' must be a number"):
+        list(iter_call_records(path))
+
+
+def test_records_with_an_errors_list_skip_and_record_bad_lines(scored, tmp_path):
+    path = _write(tmp_path, scored, "[1, 2]", at=1)
+    errors: list[dict] = []
+    assert [r["call_id"] for r in iter_call_records(path, errors)] == ["call_001", "call_002"]
+    assert errors == [
+        {
+            "source": str(path),
+            "line": 2,
+            "message": "expected a call record (a JSON object), got a list",
+        }
+    ]
+
+
 def test_records_half_written_last_line_is_named(scored, tmp_path):
     path = tmp_path / "cut.jsonl"
     text = scored.read_text(encoding="utf-8")
     path.write_text(text + text.splitlines()[0][:40], encoding="utf-8")
-    with pytest.raises(InputError, match=r"cut.jsonl:3: not valid JSON \(a half-written last"):
+    with pytest.raises(InputError, match=r"cut.jsonl:3: incomplete last line \(an interrupted"):
         list(iter_call_records(path))
 
 

@@ -216,11 +216,11 @@ def test_a_bad_saved_line_is_the_error_for_one_file(saved_samples, tmp_path):
     proc = run_toneprobe("score", str(broken), "--by", "agent", *FAKE)
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"Error: {broken}:3: invalid JSON line")
+    assert len(err) == 1 and err[0].startswith(f"Error: {broken}:3: not valid JSON")
     assert "Traceback" not in proc.stderr
     report = run_toneprobe("report", str(broken), "--output", str(tmp_path / "r.html"))
     assert report.returncode == 2
-    assert report.stderr.strip().startswith(f"Error: {broken}:3: invalid JSON line")
+    assert report.stderr.strip().startswith(f"Error: {broken}:3: not valid JSON")
 
 
 def test_bad_saved_lines_are_skipped_and_counted_in_a_batch(saved_samples, tmp_path):

@@ -1,13 +1,18 @@
-"""Read saved score records: the output of ``toneprobe score --format jsonl`` (by call).
+"""Read and check saved score records: the output of ``toneprobe score --format jsonl``.
 
-:func:`iter_call_records` yields one call record (a dict, schema_version 1 as in README) per
-line and checks each line as it goes, so a broken file stops with one line naming the file and
-the line: ``scores.jsonl:17: not valid JSON (...)``. Blank lines are skipped. The records are
-not changed; only the fields that commands read from saved scores are checked.
+The one home of reading saved call records (``diff``, and ``score``/``report`` when given
+saved score files). :func:`iter_call_records` yields one call record (a dict, schema_version 1
+as in README) per line and checks each line as it goes (:func:`check_call_record`), so a
+broken file stops with one line naming the file and the line:
+``scores.jsonl:17: not valid JSON (...)``; with an ``errors`` list (a batch) a bad line is
+recorded there and skipped instead. Blank lines and a BOM are skipped. The records are not
+changed; only the fields that commands read from saved scores are checked.
+:func:`is_saved_scores` tells a saved score file from transcripts by its first line.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +20,18 @@ from typing import Any
 
 from toneprobe.errors import InputError
 
-#: field -> the JSON types it may have (a number may be an int or a float; None: null allowed)
-_REQUIRED: dict[str, tuple[type | None, ...]] = {
-    "call_id": (str, int),
-    "source": (str, None),
-    "agent": (str, None),
-    "empathy_score": (int, float, None),
-    "components": (dict,),
-    "deescalation": (dict,),
-    "hangup": (dict,),
-    "respect": (dict,),
-    "findings": (list,),
+#: field -> the JSON types it may have (None: null allowed), and how a message names them.
+#: bool is never accepted (it is an int to Python).
+_REQUIRED: dict[str, tuple[tuple[type | None, ...], str]] = {
+    "call_id": ((str, int), "a string or a number"),
+    "source": ((str, None), "a string or null"),
+    "agent": ((str, None), "a string or null"),
+    "empathy_score": ((int, float), "a number"),
+    "components": ((dict,), "an object"),
+    "deescalation": ((dict,), "an object"),
+    "hangup": ((dict,), "an object"),
+    "respect": ((dict,), "an object"),
+    "findings": ((list,), "a list"),
 }
 _FINDING_FIELDS = ("rule_id", "turn")
 
@@ -36,21 +42,53 @@ def _type_name(value: Any) -> str:
     )
 
 
+def call_day(call: dict[str, Any]) -> _dt.date | None:
+    """The ``date`` of a call record as a date (None when missing or not a date)."""
+    value = call.get("date")
+    if not isinstance(value, str):
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def is_call_record(obj: Any) -> bool:
+    """A toneprobe CALL record (score output), as opposed to a transcript or a turn row.
+
+    A quick look at the keys (to recognise saved scores); :func:`check_call_record` checks."""
+    return (
+        isinstance(obj, dict)
+        and "turns" not in obj
+        and all(key in obj for key in ("call_id", "empathy_score", "components"))
+    )
+
+
 def check_call_record(rec: Any) -> str | None:
     """What is wrong with ``rec`` as a call record, or None when it is one."""
     if not isinstance(rec, dict):
         return f"expected a call record (a JSON object), got {_type_name(rec)}"
-    if "call_id" not in rec and "calls" in rec and "agent" in rec:
-        return "an agent record, not a call record (save scores with --by call)"
+    if "turns" in rec:
+        return "a transcript, not a call record (give transcripts and score files separately)"
+    if "call_id" not in rec and "calls" in rec and ("agent" in rec or "ci95" in rec):
+        return (
+            "an agent record (score --by agent), not a call record: "
+            "save calls with --format jsonl --by call"
+        )
     if "schema_version" in rec and "calls" in rec:
         return "a --format json document, not JSON lines (save scores with --format jsonl)"
-    for key, types in _REQUIRED.items():
+    for key, (types, wanted) in _REQUIRED.items():
         if key not in rec:
-            return f"not a call record: no {key!r}"
+            return f"not a toneprobe call record: no {key!r}"
         value = rec[key]
         ok = any(value is None if t is None else isinstance(value, t) for t in types)
         if not ok or isinstance(value, bool):
-            return f"{key}: unexpected {_type_name(value)}"
+            return f"{key!r} must be {wanted} (got {_type_name(value)})"
+    if not 0 <= rec["empathy_score"] <= 100:
+        return f"'empathy_score' must be 0-100 (got {rec['empathy_score']!r})"
+    date = rec.get("date")
+    if date is not None and (not isinstance(date, str) or call_day(rec) is None):
+        return f"'date' must be YYYY-MM-DD or null (got {date!r})"
     for det in ("deescalation", "hangup"):
         if not isinstance(rec[det].get("outcome"), str):
             return f"{det}.outcome: missing or not a string"
@@ -59,18 +97,25 @@ def check_call_record(rec: Any) -> str | None:
     for i, f in enumerate(rec["findings"]):
         if not isinstance(f, dict) or any(k not in f for k in _FINDING_FIELDS):
             return f"findings[{i}]: not a finding (needs {', '.join(_FINDING_FIELDS)})"
+        if not isinstance(f["rule_id"], str):
+            return f"findings[{i}].rule_id: not a string (got {_type_name(f['rule_id'])})"
     return None
 
 
-def iter_call_records(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield each call record of a ``score --format jsonl`` file, checking every line.
+def iter_call_records(
+    path: str | Path, errors: list[dict[str, Any]] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield each call record of a ``score --format jsonl`` file, in file order, checking
+    every line.
 
-    Raises :class:`~toneprobe.errors.InputError` naming the file and line for a line that is
-    not JSON or not a call record, and naming the file when it cannot be read.
+    A line that is not UTF-8, not JSON or not a call record raises
+    :class:`~toneprobe.errors.InputError` naming ``path:line``, or, with an ``errors`` list (a
+    batch), is recorded there as ``{"source", "line", "message"}`` and skipped. A file that
+    cannot be read raises InputError naming the file (also with ``errors``).
     """
     name = str(path)
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; a generator keeps it open
+        fh = open(name, "rb")  # noqa: SIM115 - closed below; a generator keeps it open
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror or err}", name) from None
     with fh:
@@ -79,16 +124,54 @@ def iter_call_records(path: str | Path) -> Iterator[dict[str, Any]]:
                 raw = raw[3:]
             if not raw.strip():
                 continue
+            rec: Any = None
             try:
-                text = raw.decode("utf-8")
+                line = raw.decode("utf-8")
+                rec = json.loads(line)
+                problem = check_call_record(rec)
             except UnicodeDecodeError:
-                raise InputError("not UTF-8 text", name, lineno) from None
-            try:
-                rec = json.loads(text)
-            except ValueError as err:
-                cut = "" if raw.endswith(b"\n") else " (a half-written last line?)"
-                raise InputError(f"not valid JSON{cut}: {err}", name, lineno) from None
-            problem = check_call_record(rec)
-            if problem is not None:
+                problem = "not UTF-8 text"
+            except json.JSONDecodeError as err:
+                cut = not raw.endswith(b"\n") and (
+                    err.pos >= len(line.rstrip()) - 1 or err.msg.startswith("Unterminated")
+                )
+                problem = (
+                    "incomplete last line (an interrupted run?)"
+                    if cut
+                    else f"not valid JSON: {err}"
+                )
+            except ValueError as err:  # e.g. a number too long to convert
+                problem = f"not valid JSON: {err}"
+            except RecursionError:
+                problem = "JSON nested too deeply"
+            if problem is None:
+                yield rec
+            elif errors is None:
                 raise InputError(problem, name, lineno)
-            yield rec
+            else:
+                errors.append({"source": name, "line": lineno, "message": problem})
+
+
+def _first_line(path: Path) -> str:
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                return raw.decode("utf-8-sig", errors="replace")
+    return ""
+
+
+def is_saved_scores(path: Path | str) -> bool:
+    """Whether a file is saved scores: its first line is a call record (read from content)."""
+    p = Path(str(path))
+    if str(path) == "-":
+        return False  # stdin is read once, by the readers
+    try:
+        first = _first_line(p)
+    except OSError:
+        return False  # the reader reports it
+    if not first.lstrip().startswith("{"):
+        return False
+    try:
+        return is_call_record(json.loads(first))
+    except (ValueError, RecursionError):
+        return False

@@ -8,20 +8,19 @@ table's ``low_n`` is marked as such and never counted as a drop: its ``change`` 
 the next period is compared with the last period that had enough calls. Calls without a date
 are counted per agent in a point whose ``period`` is None.
 
-The module also reads saved score files (the JSONL that ``score --format jsonl`` writes), so
-``report`` and ``score --by agent`` can follow agents over months without scoring again.
+Saved score files (the JSONL that ``score --format jsonl`` writes) are read and checked by
+:mod:`toneprobe.records`, so ``report`` and ``score --by agent`` can follow agents over months
+without scoring again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from toneprobe.errors import InputError
+from toneprobe.records import call_day
 from toneprobe.scoring import mean_ci95, surname_aliases
 
 PERIODS: tuple[str, ...] = ("week", "month")
@@ -103,17 +102,6 @@ class TrendPoint:
         }
 
 
-def call_day(call: dict[str, Any]) -> _dt.date | None:
-    """The ``date`` of a call record as a date (None when missing or not a date)."""
-    value = call.get("date")
-    if not isinstance(value, str):
-        return None
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 class TrendAggregator:
     """Running sums per (agent, period); ``add(call)`` per call record, ``points()`` at the end."""
 
@@ -181,124 +169,3 @@ def trend_points(calls: Iterable[dict[str, Any]], period: str, low_n: int) -> li
     for call in calls:
         agg.add(call)
     return agg.points()
-
-
-# --------------------------------------------------------------------------- saved scores
-
-_NEEDED: tuple[tuple[str, type | tuple[type, ...]], ...] = (
-    ("call_id", (str, int)),
-    ("empathy_score", (int, float)),
-    ("components", dict),
-    ("deescalation", dict),
-    ("hangup", dict),
-    ("respect", dict),
-    ("findings", list),
-)
-
-
-def is_call_record(obj: Any) -> bool:
-    """A toneprobe CALL record (score output), as opposed to a transcript or a turn row."""
-    return (
-        isinstance(obj, dict)
-        and "turns" not in obj
-        and all(key in obj for key in ("call_id", "empathy_score", "components"))
-    )
-
-
-def _first_line(path: Path) -> str:
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if raw.strip():
-                return raw.decode("utf-8-sig", errors="replace")
-    return ""
-
-
-def is_saved_scores(path: Path | str) -> bool:
-    """Whether a file is saved scores: its first line is a call record (read from content)."""
-    p = Path(str(path))
-    if str(path) == "-":
-        return False  # stdin is read once, by the readers
-    try:
-        first = _first_line(p)
-    except OSError:
-        return False  # the reader reports it
-    if not first.lstrip().startswith("{"):
-        return False
-    try:
-        return is_call_record(json.loads(first))
-    except (ValueError, RecursionError):
-        return False
-
-
-def _check(obj: Any) -> str | None:
-    """What is wrong with a saved call record, or None."""
-    if not isinstance(obj, dict):
-        return f"expected a call record (JSON object), got {type(obj).__name__}"
-    if "turns" in obj:
-        return "a transcript, not a call record (give transcripts and score files separately)"
-    if "call_id" not in obj and "calls" in obj and "ci95" in obj:
-        return "a per-agent summary (score --by agent); save calls with --format jsonl --by call"
-    for key, kind in _NEEDED:
-        if key not in obj:
-            return f"not a toneprobe call record: no {key!r}"
-        value = obj[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
-            return f"{key!r} has the wrong type ({type(value).__name__})"
-    if not 0 <= obj["empathy_score"] <= 100:
-        return f"'empathy_score' must be 0-100 (got {obj['empathy_score']!r})"
-    if obj.get("agent") is not None and not isinstance(obj["agent"], str):
-        return "'agent' must be a string or null"
-    date = obj.get("date")
-    if date is not None and (not isinstance(date, str) or call_day(obj) is None):
-        return f"'date' must be YYYY-MM-DD or null (got {date!r})"
-    for det in ("deescalation", "hangup"):
-        if not isinstance(obj[det].get("outcome"), str):
-            return f"'{det}.outcome' is missing"
-    if "disrespect" not in obj["respect"]:
-        return "'respect.disrespect' is missing"
-    if not all(isinstance(f, dict) and isinstance(f.get("rule_id"), str) for f in obj["findings"]):
-        return "every finding needs a 'rule_id'"
-    return None
-
-
-def _read_saved_calls(
-    path: Path | str, errors: list[dict[str, Any]] | None = None
-) -> Iterator[dict[str, Any]]:
-    """The call records of a saved JSONL score file, in file order, without scoring.
-
-    A bad line raises InputError naming ``path:line``, or, with an ``errors`` list (a batch),
-    is recorded there as ``{"source", "line", "message"}`` and skipped.
-    """
-    name = str(path)
-    try:
-        fh = open(name, "rb")  # noqa: SIM115 - closed below
-    except OSError as err:
-        raise InputError(f"cannot read file: {err.strerror or err}", name) from None
-    with fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            obj: Any = None
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                obj = json.loads(line)
-                problem = _check(obj)
-            except UnicodeDecodeError:
-                problem = "not UTF-8 text"
-            except json.JSONDecodeError as err:
-                cut = not raw.endswith(b"\n") and (
-                    err.pos >= len(line.rstrip()) - 1 or err.msg.startswith("Unterminated")
-                )
-                problem = (
-                    "incomplete last line (an interrupted run?)"
-                    if cut
-                    else f"invalid JSON line: {err.msg}"
-                )
-            except RecursionError:
-                problem = "JSON nested too deeply"
-            if problem is None:
-                yield obj
-            elif errors is None:
-                raise InputError(problem, name, lineno)
-            else:
-                errors.append({"source": name, "line": lineno, "message": problem})

@@ -127,7 +127,8 @@ def run_score(
     the agent table; ``date`` sets every call's date.
     """
     from toneprobe.config import load_config
-    from toneprobe.trends import TrendAggregator, _read_saved_calls, is_saved_scores
+    from toneprobe.records import is_saved_scores, iter_call_records
+    from toneprobe.trends import TrendAggregator
 
     config = load_config(config_path)
     scorer = Scorer.from_config(config, options.model, options.rules_dirs, options.address)
@@ -190,7 +191,7 @@ def run_score(
     try:
         with StopOnSignal() as stop:
             for path in saved:  # a bad line: the error (one input) or skipped and counted
-                for call in _read_saved_calls(path, None if single else errors):
+                for call in iter_call_records(path, None if single else errors):
                     saved_calls += 1
                     take(call)
                     if stop.signum is not None:

@@ -402,7 +402,7 @@ def _parent(path: Path) -> None:
 
 def _split_saved(files: Sequence[Path | str]) -> tuple[list[Path | str], list[Path | str]]:
     """Saved score files (JSONL call records, known by their content) and the rest."""
-    from toneprobe.trends import is_saved_scores
+    from toneprobe.records import is_saved_scores
 
     saved = [f for f in files if is_saved_scores(f)]
     return saved, [f for f in files if f not in saved]
@@ -414,12 +414,12 @@ def _iter_saved(
     """The records of saved score files as they are, agent names through the aliases. A bad
     line is the error when it is the only input, else it is skipped, named and counted."""
     from toneprobe.batch import describe_error
-    from toneprobe.trends import _read_saved_calls
+    from toneprobe.records import iter_call_records
 
     errors: list[dict[str, Any]] = []
     n = 0
     for path in saved:
-        for call in _read_saved_calls(path, None if single else errors):
+        for call in iter_call_records(path, None if single else errors):
             call["agent"] = config.canonical_agent(call.get("agent"))
             n += 1
             yield call
@@ -453,9 +453,10 @@ def run_report(
     """
     from toneprobe.output import atomic_output
     from toneprobe.readers import iter_input_files
+    from toneprobe.records import call_day
     from toneprobe.report import build_report, slim_record
     from toneprobe.scoring import AgentAggregator
-    from toneprobe.trends import PERIODS, TrendAggregator, auto_period, call_day
+    from toneprobe.trends import PERIODS, TrendAggregator, auto_period
 
     config = load_config(options.config_path)
     _parent(Path(output))  # before the scoring, so a bad path fails fast

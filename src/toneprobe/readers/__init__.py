@@ -266,7 +266,7 @@ def detect_reader(text: str, path: str | None = None) -> Reader:
             first = first_jsonl_object(text)
             if first is not None and "\n" in text.strip():
                 jsonl_rows(text, path)  # names the first broken line, if any
-                from toneprobe.trends import is_call_record
+                from toneprobe.records import is_call_record
 
                 if is_call_record(first):
                     raise InputError(
