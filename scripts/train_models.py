@@ -40,7 +40,7 @@ SENTIMENT_GRID = [
 # --candidate (issue 12, not shipped): the call-center rows also trained in ASR form (lower
 # case, no punctuation, half weight) and data/callcenter/candidates.tsv added (137 lines for
 # failure modes on German the project did not write; its "Gut." replaces the neutral one).
-# Measured 2026-12-04 against the shipped model (both with the long-text reading): product
+# Measured 2026-12-04 against the shipped model (both with the long-text reading, min_words 25, whole_weight 0.5): product
 # reviews 0.717 -> 0.739, subtitles 0.432 -> 0.443, news 0.458 -> 0.464, dialogue 0.454 ->
 # 0.454; dev SB10k 0.698 -> 0.695, PotTS 0.658 -> 0.646, GermEval 2017 (cross-fitted) 0.554
 # -> 0.543, call-center 0.826 -> 0.836; behavioural suite MFT 0.76 -> 0.82, INV 0.88 -> 0.85,
@@ -55,7 +55,14 @@ CANDIDATE_GRID = [
         asr_copies=("callcenter",),
     ),
 ]
-SENTIMENT_LONG_TEXT = LongText(min_words=25, whole_weight=0.5, last_weight=2.0)
+# Reading long multi-sentence texts sentence by sentence (longtext.py) is an option of the
+# model format, off in the shipped model. Measured 2026-12-04 (models re-derived with this
+# script): min_words 25, whole_weight 0.5, last_weight 2.0 raised product reviews (binary)
+# 0.704 -> 0.717 and kept SB10k, PotTS, call-center dev and the other out-of-domain sets within
+# 0.003, but lowered GermEval 2017 (cross-fitted; 41 % of its texts have 25+ words) 0.554 ->
+# 0.544, under its 0.55 bar. whole_weight 0.7 with last_weight 1.0 keeps the review gain and
+# costs GermEval less in-sample; not yet measured cross-fitted.
+SENTIMENT_LONG_TEXT: LongText | None = None
 # Option, off: a word-vector table that also covers the N most frequent words of German
 # (`pip install wordfreq`), not only the training vocabulary. In a linear-only comparison on
 # 2026-12-04 (50,000 words, with the candidate's data) it moved the dev and out-of-domain sets
