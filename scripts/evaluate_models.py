@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--record",
         action="store_true",
-        help="write the --extra results into the model's metrics.json and regenerate its card",
+        help="write the --extra and --ood results into the model's metrics.json and regenerate "
+        "its card",
     )
     ap.add_argument(
         "--checklist-only",
@@ -258,7 +259,25 @@ def _dev_sets(args: argparse.Namespace, be: EmbeddedBackend, sent_dir: Path) -> 
         bar_s = f"{bar:.2f}" if bar is not None else "-"
         print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
     if args.ood is not None:
-        _print_ood(args.ood, _score_ood_dir(be, args.ood) if args.ood.is_dir() else None)
+        ood = _score_ood_dir(be, args.ood) if args.ood.is_dir() else None
+        _print_ood(args.ood, ood)
+        if args.record and ood:
+            m = recorded["sentiment"]
+            m["ood_eval"] = {
+                name: {
+                    "rows": o.rows,
+                    "binary": o.binary,
+                    "macro_f1": round(o.macro_f1, 4),
+                    "ci95": [round(v, 4) for v in o.ci95],
+                    "ece": round(o.ece, 4),
+                    "neutral_rate": round(o.neutral_rate, 4),
+                }
+                for name, o in ood
+            }
+            (sent_dir / "metrics.json").write_text(
+                json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            refresh_card(sent_dir)
     return failed
 
 

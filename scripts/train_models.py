@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from toneprobe.sentiment.longtext import LongText  # noqa: E402
 from toneprobe.sentiment.train import Hyper, train_offense, train_sentiment  # noqa: E402
 
 SEED = 13
@@ -35,7 +37,65 @@ _SENTIMENT_BASE = {"C": 1.0, "nb_mix": 0.5, "source_boost": {"callcenter": 2.0},
 SENTIMENT_GRID = [
     Hyper(**_SENTIMENT_BASE, pooling=("mean", "max", "min"), emb_weight=2.0, experts=True),
 ]
+# --candidate (issue 12, not shipped): the call-center rows also trained in ASR form (lower
+# case, no punctuation, half weight) and data/callcenter/candidates.tsv added (137 lines for
+# failure modes on German the project did not write; its "Gut." replaces the neutral one).
+# Measured 2026-12-04 against the shipped configuration re-derived by this script, both with
+# the long-text reading (min_words 25, whole_weight 0.5, last_weight 2.0): product reviews
+# 0.717 -> 0.739, subtitles 0.432 -> 0.443, news 0.458 -> 0.464, dialogue 0.454 -> 0.454; dev
+# SB10k 0.702 -> 0.695, PotTS 0.658 -> 0.646, GermEval 2017 (cross-fitted) 0.544 -> 0.543,
+# call-center 0.830 -> 0.836; behavioural suite MFT 0.76 -> 0.82, INV 0.88 -> 0.85, DIR 0.78 ->
+# 0.70. With re-anchored detector thresholds it raised de-escalation F1 on every labelled call
+# set but dev2's per-agent Spearman fell to 0.754 (< 0.8): not shipped.
+CANDIDATE_GRID = [
+    Hyper(
+        **_SENTIMENT_BASE,
+        pooling=("mean", "max", "min"),
+        emb_weight=2.0,
+        experts=True,
+        asr_copies=("callcenter",),
+    ),
+]
+# Reading long multi-sentence texts sentence by sentence (longtext.py) is an option of the
+# model format, off in the shipped model. Measured 2026-12-04 (models re-derived with this
+# script): min_words 25, whole_weight 0.5, last_weight 2.0 raised product reviews (binary)
+# 0.704 -> 0.717 and kept SB10k, PotTS, call-center dev and the other out-of-domain sets within
+# 0.003, but lowered GermEval 2017 (cross-fitted; 41 % of its texts have 25+ words) 0.554 ->
+# 0.544, under its 0.55 bar. whole_weight 0.7 with last_weight 1.0 keeps the review gain and
+# costs GermEval less in-sample; not yet measured cross-fitted.
+SENTIMENT_LONG_TEXT: LongText | None = None
+# Option, off: a word-vector table that also covers the N most frequent words of German
+# (`pip install wordfreq`), not only the training vocabulary. In a linear-only comparison on
+# 2026-12-04 (50,000 words, with the candidate's data) it moved the dev and out-of-domain sets
+# by -0.009 to +0.007: no gain worth the larger table.
+SENTIMENT_EXTRA_WORDS = 0
 OFFENSE_GRID = [Hyper(C=c) for c in (2.0, 4.0, 8.0)] + [Hyper(C=4.0, nb_mix=0.5)]
+
+
+def _with_candidates(cc: Path, out: Path) -> Path:
+    """train.tsv plus candidates.tsv as one call-center file (a candidate's text replaces a
+    training line with the same words, e.g. the relabelled "Gut.")."""
+
+    def key(line: str) -> str:
+        return " ".join(re.findall(r"\w+", line.split("\t", 1)[-1].lower()))
+
+    train = (cc / "train.tsv").read_text(encoding="utf-8").splitlines()
+    extra = (cc / "candidates.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    replaced = {key(line) for line in extra}
+    rows = [train[0]] + [line for line in train[1:] if key(line) not in replaced] + extra
+    path = out / "candidate" / "callcenter" / "train.tsv"  # source name "callcenter"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _frequent_german_words(n: int) -> list[str]:
+    """The ``n`` most frequent German words (wordfreq's list; empty for n = 0)."""
+    if not n:
+        return []
+    from wordfreq import top_n_list
+
+    return top_n_list("de", n)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["sentiment", "offense"])
     ap.add_argument("--cv-folds", type=int, default=SENTIMENT_CV_FOLDS, help="sentiment CV folds")
     ap.add_argument("--emb-dim", type=int, default=SENTIMENT_EMB_DIM, help="word-vector size")
+    ap.add_argument(
+        "--candidate",
+        action="store_true",
+        help="train the issue-12 candidate (ASR copies, data/callcenter/candidates.tsv)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     log = logging.getLogger("train_models")
@@ -59,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             "potts_dev": data / "potts_dev.tsv",
             "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
         }
-        if (cc / "train.tsv").is_file():
+        if args.candidate:
+            train.append(_with_candidates(cc, args.out))
+        elif (cc / "train.tsv").is_file():
             train.append(cc / "train.tsv")
         else:
             log.warning("no call-center training data at %s", cc / "train.tsv")
@@ -70,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
             dev,
             args.out / "sentiment-de",
             seed=SEED,
-            grid=SENTIMENT_GRID,
+            grid=CANDIDATE_GRID if args.candidate else SENTIMENT_GRID,
             emb_dim=args.emb_dim,
             cv_folds=args.cv_folds,
+            extra_words=_frequent_german_words(SENTIMENT_EXTRA_WORDS),
+            long_text=SENTIMENT_LONG_TEXT,
         )
         log.info("sentiment dev: %s", json.dumps(m["dev"]))
 

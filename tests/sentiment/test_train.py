@@ -255,3 +255,54 @@ def test_train_macro_f1_ci_brackets_the_figure_and_narrows_with_more_rows() -> N
     lo4, hi4 = macro_f1_ci(np.tile(y, 4), np.tile(pred, 4), 3)
     assert 0.35 < (hi4 - lo4) / (hi - lo) < 0.65
     assert macro_f1_ci([0, 1, 2] * 30, [0, 1, 2] * 30, 3) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Sehr gut, danke!", "sehr gut danke"),
+        ("Na super... schon WIEDER?!", "na super schon wieder"),
+        ("Kunden-Nr. 4471, ok :-)", "kunden nr 4471 ok"),
+    ],
+)
+def test_train_asr_form_drops_case_and_punctuation(text: str, expected: str) -> None:
+    from toneprobe.sentiment.train import asr_form
+
+    assert asr_form(text) == expected
+
+
+def test_train_asr_copies_only_for_named_sources_with_their_weight() -> None:
+    from toneprobe.sentiment.train import _with_asr_copies
+
+    texts = ["Sehr gut, danke!", "schon gut", "Das ist ärgerlich.", "Toll!"]
+    y = np.array([0, 0, 1, 0])
+    src = ["callcenter", "callcenter", "callcenter", "sb10k"]
+    w = np.array([1.0, 2.0, 4.0, 8.0])
+    hp = Hyper(asr_copies=("callcenter",), asr_weight=0.5)
+    t2, y2, s2, w2 = _with_asr_copies(texts, y, src, w, hp)
+    # "schon gut" is already in ASR form; sb10k rows get no copy
+    assert t2[4:] == ["sehr gut danke", "das ist ärgerlich"]
+    assert y2.tolist() == [0, 0, 1, 0, 0, 1]
+    assert s2[4:] == ["callcenter", "callcenter"]
+    assert w2.tolist() == [1.0, 2.0, 4.0, 8.0, 0.5, 2.0]
+
+
+def test_train_asr_copies_bring_spoken_and_written_forms_together() -> None:
+    """Trained with ASR copies, a sentence and its lower-case, comma-less form get closer
+    probabilities than without them (half the distance or less on these sentences)."""
+    from toneprobe.sentiment.embedded import softmax
+    from toneprobe.sentiment.train import asr_form, fit_linear
+
+    texts = [t for _, t in TINY]
+    labels = ("positive", "negative", "neutral")
+    y = np.array([labels.index(lab) for lab, _ in TINY])
+
+    def gap(hp: Hyper) -> float:
+        model = fit_linear(texts, y, ["tiny"] * len(texts), labels, hp, 13)
+        written = softmax(model.logits(texts))
+        spoken = softmax(model.logits([asr_form(t) for t in texts]))
+        return float(np.abs(written - spoken).sum(axis=1).mean())
+
+    without = gap(Hyper(C=10.0, min_df=1))
+    with_copies = gap(Hyper(C=10.0, min_df=1, asr_copies=("tiny",)))
+    assert with_copies <= 0.6 * without

@@ -21,6 +21,7 @@ from toneprobe.errors import ModelError
 from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer
 from toneprobe.sentiment.head import Head, surface_features
+from toneprobe.sentiment.longtext import LongText, long_text_logits
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ class LinearModel:
     # sources with an expert model: coef/intercept then hold, after the model's own columns,
     # each expert's class logits and a gate over these sources (read by the head only)
     experts: tuple[str, ...] = ()
+    # long multi-sentence texts: sentence scores combined with the whole text's (longtext.py)
+    long_text: LongText | None = None
     meta: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -132,8 +135,17 @@ class LinearModel:
             z = z + self.bias
         return z
 
+    def text_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`final_logits`, with long multi-sentence texts read sentence by sentence."""
+        z = self.final_logits(texts)
+        if self.long_text is not None and "neutral" in self.labels:
+            z = long_text_logits(
+                texts, z, self.final_logits, self.labels.index("neutral"), self.long_text
+            )
+        return z
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return softmax(self.final_logits(texts))
+        return softmax(self.text_logits(texts))
 
 
 def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
@@ -178,6 +190,7 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
             np.asarray(config["bias"], dtype=np.float64) if config.get("bias") else None,
             Head.from_arrays(arrays),
             tuple(config.get("experts", ())),
+            LongText.from_dict(config.get("long_text")),  # type: ignore[arg-type]
         )
         if coef.shape[1] != model.n_outputs or model.intercept.shape != (model.n_outputs,):
             raise ModelError(
