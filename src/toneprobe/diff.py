@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toneprobe.errors import ConfigError
-from toneprobe.scoring import _T95, mean_ci95, surname_aliases
+from toneprobe.scoring import mean_ci95, surname_aliases, t95_half_width
 
 DETECTORS = ("deescalation", "hangup", "disrespect")
 #: the outcomes each detector can give, in table order (others found in the data are appended)
@@ -234,8 +234,7 @@ def mean_interval(values: list[float]) -> tuple[float, tuple[float, float] | Non
     if n < 2:
         return mean, None
     var = sum((v - mean) ** 2 for v in values) / (n - 1)
-    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
-    half = t * math.sqrt(var / n)
+    half = t95_half_width(n, var)
     return mean, (mean - half, mean + half)
 
 

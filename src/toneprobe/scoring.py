@@ -144,6 +144,13 @@ _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
 
 
+def t95_half_width(n: int, var: float) -> float:
+    """Half the width of the two-sided 95% t interval of a mean of ``n`` >= 2 values whose
+    sample variance is ``var``."""
+    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
+    return t * math.sqrt(var / n)
+
+
 def mean_ci95(n: int, total: float, total_sq: float) -> tuple[float, float, float] | None:
     """Mean and 95% t interval from running sums (clamped to 0..100)."""
     if n == 0:
@@ -152,8 +159,7 @@ def mean_ci95(n: int, total: float, total_sq: float) -> tuple[float, float, floa
     if n == 1:
         return mean, 0.0, 100.0
     var = max(0.0, (total_sq - n * mean * mean) / (n - 1))
-    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
-    half = t * math.sqrt(var / n)
+    half = t95_half_width(n, var)
     return mean, max(0.0, mean - half), min(100.0, mean + half)
 
 
