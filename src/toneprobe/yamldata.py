@@ -6,6 +6,7 @@ names the file, the item (its ``id`` or ``capability``) and the field.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -52,3 +53,14 @@ def validation_message(path: str, data: Any, err: ValidationError) -> str:
         break
     field = ".".join(str(p) for p in loc) or (where.pop() if where else "(file)")
     return f"{path}: {': '.join([*where, field])}: {first['msg']}"
+
+
+def check_regexes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values`` unchanged when every pattern compiles (a pydantic field validator's body);
+    else ValueError naming the pattern."""
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"regex {value!r} does not compile: {err}") from err
+    return values

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toneprobe.errors import RuleError
-from toneprobe.yamldata import load_yaml, validation_message
+from toneprobe.yamldata import check_regexes, load_yaml, validation_message
 
 CUE_ID = re.compile(r"^roles\.(?:agent|customer)\.[a-z][a-z0-9_]*\.v[0-9]+$")
 CUES_PATH = "rules/roles.yaml"
@@ -51,12 +51,7 @@ class CueSpec(BaseModel):
     @field_validator("regex")
     @classmethod
     def _check_regex(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            try:
-                re.compile(value)
-            except re.error as err:
-                raise ValueError(f"regex {value!r} does not compile: {err}") from err
-        return values
+        return check_regexes(values)
 
 
 class DecisionSpec(BaseModel):

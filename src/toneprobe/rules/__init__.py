@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toneprobe.errors import RuleError
-from toneprobe.yamldata import load_yaml, validation_message
+from toneprobe.yamldata import check_regexes, load_yaml, validation_message
 
 RULE_ID = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
 Polarity = Literal["positive", "negative", "cue"]
@@ -54,12 +54,7 @@ class RuleSpec(BaseModel):
     @field_validator("regex", "unless")
     @classmethod
     def _check_regex(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            try:
-                re.compile(value)
-            except re.error as err:
-                raise ValueError(f"regex {value!r} does not compile: {err}") from err
-        return values
+        return check_regexes(values)
 
 
 class RuleFile(BaseModel):
