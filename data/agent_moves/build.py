@@ -53,28 +53,17 @@ CODES = {
         "N": "none",
     },
 }
-VOICES = {
-    "agent_moves": [
-        "phone_formal",
-        "phone_casual",
-        "asr",
-        "chat_formal",
-        "chat_casual",
-        "regional",
-        "written_email",
-        "long_turn",
-    ],
-    "customer_states": [
-        "phone_formal",
-        "phone_casual",
-        "asr",
-        "chat_formal",
-        "chat_casual",
-        "regional",
-        "written_email",
-        "long_turn",
-    ],
-}
+_VOICES = [
+    "phone_formal",
+    "phone_casual",
+    "asr",
+    "chat_formal",
+    "chat_casual",
+    "regional",
+    "written_email",
+    "long_turn",
+]
+VOICES = {"agent_moves": _VOICES, "customer_states": _VOICES}
 PREFIX = {"agent_moves": "am", "customer_states": "cs"}
 DEV_SLOTS = (3, 9, 16)
 
