@@ -1,6 +1,8 @@
 """Check data/dev2: every call loads, labels match files 1:1, label values are valid.
 
-Usage: python data/dev2/validate.py [DIR]   (DIR defaults to this script's folder)
+Usage: python data/dev2/validate.py [DIR] [--turns MIN-MAX]
+DIR defaults to this script's folder; --turns is the allowed number of turns per call
+(default 8-18, dev2's calls; data/chat's chats use 10-30).
 Exit code 1 and one line per problem if anything is wrong; prints label counts otherwise.
 """
 
@@ -19,7 +21,7 @@ VALUES = {
 }
 
 
-def main(root: Path) -> int:
+def main(root: Path, turns_range: tuple[int, int] = (8, 18)) -> int:
     problems: list[str] = []
     calls = {}
     for path in sorted((root / "calls").glob("*.json")):
@@ -55,8 +57,10 @@ def main(root: Path) -> int:
         if customer is not None and not customer.startswith(("Herr ", "Frau ")):
             problems.append(f"{cid}: customer {customer!r} is not 'Herr/Frau X' or null")
         turns = call.get("turns", [])
-        if not 8 <= len(turns) <= 18:
-            problems.append(f"{cid}: {len(turns)} turns, expected 8-18")
+        if not turns_range[0] <= len(turns) <= turns_range[1]:
+            problems.append(
+                f"{cid}: {len(turns)} turns, expected {turns_range[0]}-{turns_range[1]}"
+            )
         for i, turn in enumerate(turns):
             if (
                 turn.get("role") not in ("agent", "customer")
@@ -74,5 +78,15 @@ def main(root: Path) -> int:
     return 0
 
 
+def _cli(argv: list[str]) -> int:
+    turns_range = (8, 18)
+    if "--turns" in argv:
+        i = argv.index("--turns")
+        low, _, high = argv[i + 1].partition("-")
+        turns_range = (int(low), int(high))
+        argv = argv[:i] + argv[i + 2 :]
+    return main(Path(argv[0]) if argv else Path(__file__).parent, turns_range)
+
+
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent))
+    sys.exit(_cli(sys.argv[1:]))
