@@ -87,8 +87,7 @@ class CustomerStateClassifier:
         model, config = load_linear(self.path)
         if config.get("task") != TASK or set(model.labels) != set(STATES):
             raise ModelError(
-                f"{self.path}: not a customer-state model "
-                f"(labels found: {', '.join(model.labels)})"
+                f"{self.path}: not a customer-state model (labels found: {', '.join(model.labels)})"
             )
         self._order = [model.labels.index(s) for s in STATES]
         self._model = model
