@@ -38,6 +38,7 @@ from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds  # 
 from toneprobe.evaluate import evaluate, load_labels  # noqa: E402
 from toneprobe.pipeline import Scorer, build_record  # noqa: E402
 from toneprobe.readers import iter_input_files, read_path  # noqa: E402
+from toneprobe.sentiment import states  # noqa: E402
 
 SETS = [
     ("sample_transcripts", "sample_transcripts/labels.csv"),
@@ -63,6 +64,7 @@ def _grid(lo: float, hi: float, step: float) -> list[float]:
 
 GRIDS: dict[str, list[float]] = {
     "worry_weight": _grid(0.0, 1.0, 0.25),
+    "relief_pull": _grid(0.0, 1.0, 0.25),
     "upset": _grid(0.4, 0.9, 0.05),
     "sustained": _grid(0.3, 0.8, 0.05),
     "calm": _grid(0.1, 0.5, 0.05),
@@ -134,6 +136,25 @@ def objective(figures: dict[str, dict[str, float | None]]) -> float:
     return total / len(figures)
 
 
+def search(scorer: Scorer, data, rounds: int) -> tuple[UpsetThresholds, float]:
+    """Coordinate search from the sentiment-era thresholds (see the module docstring)."""
+    current = FROM_SENTIMENT
+    best = objective(measure(scorer, data, current))
+    print(f"start {best:.4f} {current}")
+    for rnd in range(rounds):
+        changed = False
+        for field, grid in GRIDS.items():
+            for value in grid:
+                cand = dataclasses.replace(current, **{field: value})
+                score = objective(measure(scorer, data, cand))
+                if score > best + 1e-9:
+                    best, current, changed = score, cand, True
+            print(f"round {rnd + 1} {field}: {getattr(current, field)} -> {best:.4f}", flush=True)
+        if not changed:
+            break
+    return current, best
+
+
 def _table(title: str, figures: dict[str, dict[str, float | None]]) -> str:
     lines = [title, f"{'set':<22}" + "".join(f"{m:>18}" for m in BARS)]
     for name, fig in figures.items():
@@ -148,38 +169,40 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--write", action="store_true", help="write src/toneprobe/data/upset.json")
+    ap.add_argument(
+        "--max-share",
+        type=float,
+        nargs="*",
+        default=None,
+        help="compare turn aggregations (states.MAX_SHARE values); the shipped one by default",
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
 
     before_scorer = Scorer(use_state_model=False)
     before = measure(before_scorer, load_calls(before_scorer), FROM_SENTIMENT)
     print(_table("before (upset from sentiment, no state model)", before))
+    print(f"objective before: {objective(before):.4f}")
 
-    scorer = Scorer()
-    if scorer.state_model is None:
-        print("the customer-state model is unavailable", file=sys.stderr)
-        return 2
-    data = load_calls(scorer)
-    print(
-        f"scored {sum(len(c) for c, _ in data.values())} calls in {time.perf_counter() - t0:.0f}s"
-    )
-    current = FROM_SENTIMENT
-    best = objective(measure(scorer, data, current))
-    print(f"start {best:.4f} {current}")
-    for rnd in range(args.rounds):
-        changed = False
-        for field, grid in GRIDS.items():
-            for value in grid:
-                cand = dataclasses.replace(current, **{field: value})
-                score = objective(measure(scorer, data, cand))
-                if score > best + 1e-9:
-                    best, current, changed = score, cand, True
-            print(f"round {rnd + 1} {field}: {getattr(current, field)} -> {best:.4f}", flush=True)
-        if not changed:
-            break
-    after = measure(scorer, data, current)
-    print(_table("after (upset from the customer-state model, fitted thresholds)", after))
-    print(f"thresholds: {dataclasses.asdict(current)}  ({time.perf_counter() - t0:.0f}s)")
+    shipped = states.MAX_SHARE
+    shares = args.max_share or [shipped]
+    for share in shares:
+        states.MAX_SHARE = share
+        scorer = Scorer()
+        if scorer.state_model is None:
+            print("the customer-state model is unavailable", file=sys.stderr)
+            return 2
+        data = load_calls(scorer)
+        n = sum(len(c) for c, _ in data.values())
+        print(f"max_share {share}: scored {n} calls ({time.perf_counter() - t0:.0f}s)")
+        current, best = search(scorer, data, args.rounds)
+        after = measure(scorer, data, current)
+        print(_table(f"after (state model, max_share {share}, fitted thresholds)", after))
+        print(f"objective {best:.4f}, thresholds: {dataclasses.asdict(current)}")
+        print(f"({time.perf_counter() - t0:.0f}s)")
+    if shares != [shipped]:
+        print(f"compared aggregations; the shipped one is MAX_SHARE = {shipped}: nothing written")
+        return 0
     if args.write:
         doc = {
             "version": 1,

@@ -127,7 +127,9 @@ class Scorer:
         if self.state_model is not None:
             # customer turns, sentence by sentence, in one batch per call
             cust = [i for i, t in enumerate(transcript.turns) if t.role == "customer"]
-            sents = [[s.text for s in docs[i].sents if s.text.strip()] for i in cust]
+            from toneprobe.sentiment.states import turn_sentences
+
+            sents = [turn_sentences(docs[i]) for i in cust]
             states = [None] * len(texts)
             for i, ss, st in zip(cust, sents, self.state_model.turn_states(sents), strict=True):
                 states[i] = st if ss else None

@@ -29,6 +29,7 @@ class UpsetThresholds:
     sustained: float = 0.5  # two customer turns at this level also make a clearly upset customer
     calm: float = 0.35  # the end level at or below which the customer counts as calm
     worry_weight: float = 0.5  # worry counts this much of anger (state model only)
+    relief_pull: float = 0.0  # relief subtracts this much of its probability (state model only)
     hangup_upset_end: float = 0.5  # hang-up: a customer this upset at the end is still upset
     hangup_upset_leave: float = 0.4  # hang-up: a customer this upset who says goodbye breaks off
     empathy_state: float = 0.5  # empathy: anger + worry at which a turn is an opportunity
@@ -72,14 +73,19 @@ CREDIT_KINDS = (
 )  # fmt: skip
 
 
-def state_level(ctx: CallContext, turn: int, worry_weight: float) -> float | None:
-    """The customer's upset from the state model: anger plus ``worry_weight`` times worry
-    (None where the turn has no state)."""
+def state_level(
+    ctx: CallContext, turn: int, worry_weight: float, relief_pull: float = 0.0
+) -> float | None:
+    """The customer's upset from the state model: anger plus ``worry_weight`` times worry,
+    less ``relief_pull`` times relief (None where the turn has no state)."""
     state = ctx.states[turn] if turn < len(ctx.states) else None
     if state is None:
         return None
     s = state.scores
-    return min(1.0, s["anger_frustration"] + worry_weight * s["worry"])
+    level = (
+        s["anger_frustration"] + worry_weight * s["worry"] - relief_pull * s["relief_satisfaction"]
+    )
+    return min(1.0, max(0.0, level))
 
 
 def upset_levels(
@@ -96,7 +102,7 @@ def upset_levels(
     for pos, (turn, sent) in enumerate(zip(ctx.transcript.turns, ctx.sentiments, strict=True)):
         if turn.role != "customer" or sent.empty:
             continue
-        state = state_level(ctx, pos, th.worry_weight)
+        state = state_level(ctx, pos, th.worry_weight, th.relief_pull)
         if state is not None:
             level = state
         else:

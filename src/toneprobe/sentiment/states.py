@@ -6,11 +6,13 @@ Five states (``data/customer_states/GUIDE.md``): ``anger_frustration``, ``worry`
 (``embedded.py``, ``toneprobe-linear``), a softmax over the five states; shipped in
 ``models/customer-states-de`` and loaded lazily on the first ``predict_proba``.
 
-The pipeline runs it on each sentence of every customer turn; a turn's state is the
-aggregate of its sentences (:func:`turn_state`): each state's probability is its highest
-over the sentences (one angry sentence makes an angry turn), ``none`` its lowest (a turn is
-``none`` only when every sentence is), and the turn's label is the state with the highest
-aggregated probability.
+The pipeline runs it on each sentence of every customer turn (:func:`turn_sentences`: a
+sentence longer than ``MAX_WORDS`` words, as speech recognition writes a whole turn without
+punctuation, is read in pieces of ``CHUNK_WORDS`` words). A turn's state is the aggregate of
+its sentences (:func:`turn_state`): each state's probability is ``MAX_SHARE`` times its
+highest over the sentences (one angry sentence makes an angry turn) plus the rest times its
+mean weighted by the sentences' words (a one-word "Wirklich?" weighs little), and the turn's
+label is the state with the highest aggregated probability.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from toneprobe.errors import ModelError
 from toneprobe.sentiment.embedded import LinearModel, default_model_path, load_linear
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,30 @@ SHORT = {
 }
 
 
+MAX_WORDS = 30  # a longer sentence is read in pieces
+CHUNK_WORDS = 15
+MAX_SHARE = 0.5  # a turn's state: this share from its strongest sentence, the rest the mean
+
+
+def turn_sentences(doc: Doc) -> list[str]:
+    """The pieces of a turn the model reads: its sentences, long ones cut into chunks."""
+    out: list[str] = []
+    for sent in doc.sents:
+        words = [t for t in sent if not t.is_space]
+        if not sent.text.strip():
+            continue
+        n_words = sum(1 for t in words if not t.is_punct)
+        if n_words <= MAX_WORDS:
+            out.append(sent.text.strip())
+            continue
+        n_chunks = -(-n_words // CHUNK_WORDS)
+        size = -(-len(words) // n_chunks)
+        for i in range(0, len(words), size):
+            piece = words[i : i + size]
+            out.append(doc[piece[0].i : piece[-1].i + 1].text)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class TurnState:
     """A customer turn's state: the aggregated probability of each state and the label."""
@@ -57,15 +87,19 @@ class TurnState:
         return {"label": self.label, "scores": {k: round(v, 3) for k, v in self.scores.items()}}
 
 
-def turn_state(sentence_probs: np.ndarray) -> TurnState:
-    """Aggregate the (n_sentences, 5) probabilities of one turn's sentences (STATES order):
-    max over sentences per state, min for ``none``; the label is the highest of these."""
+def turn_state(sentence_probs: np.ndarray, words: Sequence[int] | None = None) -> TurnState:
+    """Aggregate the (n_sentences, 5) probabilities of one turn's sentences (STATES order)
+    with their word counts: ``MAX_SHARE`` of the highest plus the rest of the word-weighted
+    mean per state (for ``none`` the lowest instead of the highest); the label is the state
+    with the highest aggregate."""
     probs = np.asarray(sentence_probs, dtype=np.float64).reshape(-1, len(STATES))
     if len(probs) == 0:
         return TurnState("none", {s: (1.0 if s == "none" else 0.0) for s in STATES})
-    agg = probs.max(axis=0)
+    w = np.ones(len(probs)) if words is None else np.maximum(np.asarray(words, float), 1.0)
+    peak = probs.max(axis=0)
     none = STATES.index("none")
-    agg[none] = probs[:, none].min()
+    peak[none] = probs[:, none].min()
+    agg = MAX_SHARE * peak + (1.0 - MAX_SHARE) * (w @ probs) / w.sum()
     scores = {s: float(v) for s, v in zip(STATES, agg, strict=True)}
     return TurnState(STATES[int(agg.argmax())], scores)
 
@@ -113,7 +147,8 @@ class CustomerStateClassifier:
         out: list[TurnState] = []
         pos = 0
         for sents in turns:
-            out.append(turn_state(probs[pos : pos + len(sents)]))
+            words = [len(s.split()) for s in sents]
+            out.append(turn_state(probs[pos : pos + len(sents)], words))
             pos += len(sents)
         return out
 
