@@ -358,6 +358,7 @@ def write_card(out_dir: Path, m: dict[str, object]) -> None:
     """``MODEL_CARD.md`` from the metrics (figures are the training run's)."""
     hp = m["hyper"]
     assert isinstance(hp, dict)
+    size_mb = int(m["size_bytes"]) / 1e6  # type: ignore[call-overload]
     dev = m.get("dev") or {}
     assert isinstance(dev, dict)
     lines = [
@@ -420,7 +421,7 @@ def write_card(out_dir: Path, m: dict[str, object]) -> None:
         "",
         "## Size and speed",
         "",
-        f"{m['size_bytes'] / 1e6:.1f} MB on disk, loads in {m['load_seconds']} s, "
+        f"{size_mb:.1f} MB on disk, loads in {m['load_seconds']} s, "
         f"about {m['sentences_per_second']:,} sentences per second on one core "
         "(numpy only, no download).",
         "",
