@@ -92,8 +92,10 @@ class StateHyper:
     emb_weight: float = 1.0
     class_balance: bool = True
     #: weak rows from the sentiment corpora: {source file stem: weight}; their negative rows
-    #: become anger_frustration, their positive rows relief_satisfaction, neutral ones none
+    #: become anger_frustration (and, unless ``weak_negative_only``, their positive rows
+    #: relief_satisfaction, neutral ones none)
     weak: dict[str, float] = field(default_factory=dict)
+    weak_negative_only: bool = True
 
 
 def expand(
@@ -123,7 +125,9 @@ def expand(
 _WEAK_MAP = {"negative": "anger_frustration", "positive": "relief_satisfaction", "neutral": "none"}
 
 
-def weak_rows(data: Path, weak: dict[str, float]) -> tuple[list[str], np.ndarray, np.ndarray]:
+def weak_rows(
+    data: Path, weak: dict[str, float], negative_only: bool = True
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Sentiment-corpus rows as weak state rows (see :class:`StateHyper`), weighted."""
     texts: list[str] = []
     ys: list[int] = []
@@ -131,6 +135,8 @@ def weak_rows(data: Path, weak: dict[str, float]) -> tuple[list[str], np.ndarray
     for stem, w in sorted(weak.items()):
         ds = read_tsv(data / f"{stem}.tsv")
         for t, lab in zip(ds.texts, ds.labels, strict=True):
+            if negative_only and lab != "negative":
+                continue
             texts.append(t)
             ys.append(STATES.index(_WEAK_MAP[lab]))
             ws.append(w)
@@ -276,7 +282,11 @@ def train_states(
     for hp in grid:
         if hp.embedding and table is None:
             raise InputError("a word-vector table needs the sentiment model", str(train_file))
-        weak = weak_rows(data, hp.weak) if hp.weak and data is not None else None
+        weak = (
+            weak_rows(data, hp.weak, hp.weak_negative_only)
+            if hp.weak and data is not None
+            else None
+        )
         m, oof, y = cross_validate(rows, hp, seed, cv_folds, table, weak)
         cv_report.append({"hyper": dict(vars(hp)), **m})
         log.info("CV %s -> %s", vars(hp), m["macro_f1"])
@@ -287,7 +297,7 @@ def train_states(
     temperature = fit_temperature(oof, y_oof)
     texts, y, w, _ = expand(rows, hp)
     if hp.weak and data is not None:
-        wt, wy, ww = weak_rows(data, hp.weak)
+        wt, wy, ww = weak_rows(data, hp.weak, hp.weak_negative_only)
         texts, y, w = texts + wt, np.concatenate([y, wy]), np.concatenate([w, ww])
     model = fit(texts, y, w, hp, seed, table)
     model.temperature = temperature
@@ -367,7 +377,8 @@ def write_card(out_dir: Path, m: dict[str, object]) -> None:
         "What state a customer sentence shows: `anger_frustration`, `worry`, `problem_report`",
         "(a calm description of what is broken), `relief_satisfaction` or `none` (see",
         "`data/customer_states/GUIDE.md`). Used by the de-escalation detector: upset starts at",
-        "anger (and, weighted less, worry), not at negative sentiment.",
+        "anger (with the weight `src/toneprobe/data/upset.json` gives worry), not at negative",
+        "sentiment.",
         "",
         "## Training",
         "",
@@ -383,7 +394,12 @@ def write_card(out_dir: Path, m: dict[str, object]) -> None:
         "- Weak rows from sentiment corpora: "
         + (
             ", ".join(f"{k} at weight {v}" for k, v in hp["weak"].items())
-            + " (negative -> anger_frustration, positive -> relief_satisfaction, neutral -> none)"
+            + (
+                " (negative rows as anger_frustration)"
+                if hp.get("weak_negative_only", True)
+                else " (negative -> anger_frustration, positive -> relief_satisfaction, "
+                "neutral -> none)"
+            )
             if hp["weak"]
             else "none."
         ),
