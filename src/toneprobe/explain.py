@@ -1,5 +1,6 @@
-"""``toneprobe explain``: one call turn by turn, each turn's sentiment, the findings with their
-words highlighted, and how the score was reached."""
+"""``toneprobe explain``: one call turn by turn, each turn's sentiment (and, for the customer,
+the state the customer-state model reads and the upset level de-escalation uses), the
+findings with their words highlighted, and how the score was reached."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from toneprobe.model import Transcript
 from toneprobe.scoring import Weights
 
 STYLE = {"positive": "bold green", "negative": "bold red", "cue": "bold yellow"}
+
+
+STATE_STYLE = {"anger_frustration": "red", "worry": "yellow", "relief_satisfaction": "green"}
+
+
+def customer_state_text(point: dict[str, Any]) -> str:
+    """``state: anger 0.93, upset 0.95`` for a trajectory entry with the customer's state."""
+    from toneprobe.sentiment.states import SHORT
+
+    label = str(point["state"])
+    prob = float((point.get("states") or {}).get(label, 0.0))
+    return f"state: {SHORT.get(label, label)} {prob:.2f}, upset {float(point['upset']):.2f}  "
 
 
 def render_explanation(
@@ -24,6 +37,7 @@ def render_explanation(
             style="bold",
         )
     )
+    states = {int(p["turn"]): p for p in (call.get("deescalation") or {}).get("trajectory") or []}
     by_turn: dict[int, list[dict[str, Any]]] = {}
     for f in call["findings"]:
         by_turn.setdefault(f["turn"], []).append(f)
@@ -33,6 +47,9 @@ def render_explanation(
             style="cyan" if turn.role == "agent" else "magenta",
         )
         head.append(f"{sent['label']:<8} {sent['polarity']:+.2f}  ", style="dim")
+        point = states.get(turn.index)
+        if turn.role == "customer" and point is not None and point.get("state"):
+            head.append(customer_state_text(point), style=STATE_STYLE.get(point["state"], ""))
         body = Text(turn.text)
         for f in by_turn.get(turn.index, []):
             if f["end"] > f["start"]:

@@ -36,6 +36,7 @@ class Scorer:
     rules_dirs: Sequence[str | Path] = ()
     weights: Weights = field(default_factory=default_weights)
     use_offense_model: bool = True
+    use_state_model: bool = True
     #: house style for "du"/"Sie": mirror | Sie | du (``[respect] address``, ``--address``)
     address: str = "mirror"
 
@@ -64,6 +65,20 @@ class Scorer:
             return clf
         except Exception as err:  # noqa: BLE001 - the rules still work without the model
             log.warning("offensive-language model unavailable (%s); insults from rules only", err)
+            return None
+
+    @cached_property
+    def state_model(self):  # type: ignore[no-untyped-def]
+        if not self.use_state_model:
+            return None
+        try:
+            from toneprobe.sentiment.states import load_state_classifier
+
+            clf = load_state_classifier()
+            clf.load()
+            return clf
+        except Exception as err:  # noqa: BLE001 - de-escalation falls back to sentiment
+            log.warning("customer-state model unavailable (%s); upset from sentiment", err)
             return None
 
     @classmethod
@@ -108,7 +123,19 @@ class Scorer:
             )
             for i, p in zip(agent_idx, probs, strict=True):
                 offense[i] = float(p)
-        return CallContext(transcript, docs, sentiments, offense, address=self.address)
+        states: list[Any] = []
+        if self.state_model is not None:
+            # customer turns, sentence by sentence, in one batch per call
+            cust = [i for i, t in enumerate(transcript.turns) if t.role == "customer"]
+            from toneprobe.sentiment.states import turn_sentences
+
+            sents = [turn_sentences(docs[i]) for i in cust]
+            states = [None] * len(texts)
+            for i, ss, st in zip(cust, sents, self.state_model.turn_states(sents), strict=True):
+                states[i] = st if ss else None
+        return CallContext(
+            transcript, docs, sentiments, offense, address=self.address, states=states
+        )
 
     def score(self, transcript: Transcript) -> dict[str, Any]:
         ctx = self.context(transcript)

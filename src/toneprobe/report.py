@@ -237,6 +237,7 @@ def trend_chart(
 
 
 def trajectory_chart(sink: _ChartSink, call_id: str, polarities: Sequence[float]) -> str:
+    """The customer's sentiment by turn (-1..+1): for records without customer states."""
     import pygal
 
     chart = pygal.Line(
@@ -257,6 +258,59 @@ def trajectory_chart(sink: _ChartSink, call_id: str, polarities: Sequence[float]
     )
     chart.add("customer", [round(float(p), 3) for p in polarities])
     return sink.inline(chart, f"Call {call_id}: customer sentiment by turn (-1 to +1)")
+
+
+#: the states drawn as lines in the state chart, in the palette's first three colours (blue,
+#: orange, green; the state words below the chart use the same); problem reports and "none"
+#: are not drawn
+STATE_LINES = (
+    ("anger_frustration", "anger"),
+    ("worry", "worry"),
+    ("relief_satisfaction", "relief"),
+)
+
+
+def customer_states(call: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The customer turns of the de-escalation trajectory that carry the customer's state."""
+    trajectory = (call.get("deescalation") or {}).get("trajectory") or []
+    return [p for p in trajectory if isinstance(p, Mapping) and p.get("state")]
+
+
+def state_chart(sink: _ChartSink, call_id: str, points: Sequence[Mapping[str, Any]]) -> str:
+    """The customer's state by turn: anger, worry and relief (probability 0..1) per turn."""
+    import pygal
+
+    chart = pygal.Line(
+        **_base_config(
+            width=280,
+            height=70,
+            explicit_size=True,
+            margin=4,
+            show_legend=False,
+            show_x_labels=False,
+            show_y_labels=True,
+            show_dots=len(points) <= 1,
+            range=(0, 1),
+            y_labels=[0, 1],
+            show_y_guides=True,
+            show_x_guides=False,
+        )
+    )
+    for key, name in STATE_LINES:
+        chart.add(name, [round(float((p.get("states") or {}).get(key, 0.0)), 3) for p in points])
+    return sink.inline(chart, f"Call {call_id}: customer state by turn (anger, worry, relief)")
+
+
+def state_line(points: Sequence[Mapping[str, Any]]) -> str:
+    """The customer's state turn by turn as words: ``problem → anger → relief``."""
+    from toneprobe.sentiment.states import SHORT
+
+    words = [
+        f'<span class="st {esc(p["state"])}" title="turn {esc(p.get("turn"))}">'
+        f"{esc(SHORT.get(str(p['state']), p['state']))}</span>"
+        for p in points
+    ]
+    return f'<div class="stateline">{" → ".join(words)}</div>'
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -295,6 +349,11 @@ li.neg::marker{color:var(--neg-b)}
 li.pos::marker{color:var(--pos-b)}
 li.cue::marker{color:#9a7d0a}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:12px;background:#eee}
+.stateline{font-size:12px;max-width:280px}
+.st.anger_frustration{color:#0072B2;font-weight:600}
+.st.worry{color:#b07800;font-weight:600}
+.st.relief_satisfaction{color:#009E73;font-weight:600}
+.st.problem_report,.st.none{color:var(--muted)}
 .note{color:var(--muted);font-size:13px}
 .trend svg.pygal-chart .color-1{stroke:#9a9a9a;fill:#9a9a9a}
 .trend svg.pygal-chart .serie-1 .dot{fill:#fff;stroke:#6f6f6f;stroke-width:2px}
@@ -374,7 +433,8 @@ def turn_view(
     redaction: bool,
     options: RedactOptions | None,
 ) -> str:
-    """The call turn by turn: speaker, text with findings marked, sentiment."""
+    """The call turn by turn: speaker, text with findings marked, sentiment and, for the
+    customer, the state."""
     if transcript is None:
         listed = "".join(
             f'<li class="{_polarity_css(f)}"><code>{esc(f.get("rule_id"))}</code> '
@@ -397,6 +457,7 @@ def turn_view(
     sentiment = {
         int(s["turn"]): s for s in call.get("sentiment") or [] if s.get("turn") is not None
     }
+    states = {int(p["turn"]): p for p in customer_states(call)}
     rows = []
     for turn in shown.turns:
         marks = []
@@ -419,6 +480,9 @@ def turn_view(
             if s
             else ""
         )
+        point = states.get(turn.index)
+        if point is not None:
+            sent += f"<br>{state_line([point])}"
         who = esc(turn.speaker or turn.role)
         findings_html = f'<ul class="findings">{"".join(items)}</ul>' if items else ""
         rows.append(
@@ -429,7 +493,7 @@ def turn_view(
         )
     return (
         '<table class="turns"><thead><tr><th>#</th><th>Speaker</th><th>Text</th>'
-        f"<th>Sentiment</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>Sentiment / state</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -551,7 +615,8 @@ def trend_section(sink: _ChartSink, trends: Mapping[str, Any], agent_names: Sequ
 
 def slim_record(call: Mapping[str, Any]) -> dict[str, Any]:
     """What :func:`build_report` reads from a call that has no transcript (saved scores):
-    ids, score, outcomes, the customer's sentiment line and the findings' rule ids and turns.
+    ids, score, outcomes, the customer's state (or sentiment) line and the findings' rule ids
+    and turns.
     A report over many thousand saved calls keeps these instead of the whole records."""
     respect = call.get("respect") or {}
     return {
@@ -559,7 +624,13 @@ def slim_record(call: Mapping[str, Any]) -> dict[str, Any]:
         "agent": call.get("agent"),
         "date": call.get("date"),
         "empathy_score": call.get("empathy_score"),
-        "deescalation": {"outcome": (call.get("deescalation") or {}).get("outcome")},
+        "deescalation": {
+            "outcome": (call.get("deescalation") or {}).get("outcome"),
+            "trajectory": [
+                {k: p.get(k) for k in ("turn", "upset", "state", "states")}
+                for p in customer_states(call)
+            ],
+        },
         "hangup": {"outcome": (call.get("hangup") or {}).get("outcome")},
         "respect": {"disrespect": respect.get("disrespect")},
         "sentiment": [
@@ -661,16 +732,19 @@ def build_report(
     if len(pairs) > max_call_rows:
         shown = [p for p in scored[:max_call_rows]]
     for call, _ in sorted(shown, key=lambda p: str(p[0].get("call_id"))):
+        points = customer_states(call)
         polarities = [
             float(s.get("polarity") or 0.0)
             for s in call.get("sentiment") or []
             if s.get("role") == "customer"
         ]
-        chart = (
-            trajectory_chart(sink, str(call.get("call_id")), polarities)
-            if polarities
-            else '<span class="note">no customer turns</span>'
-        )
+        if points:
+            chart = state_chart(sink, str(call.get("call_id")), points) + state_line(points)
+        elif polarities:  # a record scored without the customer-state model
+            chart = trajectory_chart(sink, str(call.get("call_id")), polarities)
+        else:
+            chart = '<span class="note">no customer turns</span>'
+
         rows.append(
             f'<tr data-agent="{esc(call.get("agent"))}"><td>{esc(call.get("call_id"))}</td>'
             f"<td>{esc(call.get('agent'))}</td>"
@@ -679,9 +753,12 @@ def build_report(
             f"<td>{esc((call.get('hangup') or {}).get('outcome'))}</td><td>{chart}</td></tr>"
         )
     parts.append(
-        '<section id="calls"><h2>Customer sentiment per call</h2>'
-        '<p class="note">Each line is the customer\'s sentiment turn by turn, from -1 '
-        "(negative) to +1 (positive); the 0 guide is neutral."
+        '<section id="calls"><h2>Customer state per call</h2>'
+        '<p class="note">The customer\'s state turn by turn, as the customer-state model reads '
+        "it: the lines are the probability (0 to 1) of anger, worry and relief per customer "
+        "turn, the words below them each turn's state (a calm problem report is not upset). "
+        "Calls scored without the state model show the customer's sentiment instead, from -1 "
+        "(negative) to +1 (positive)."
         + (
             f" Showing the {len(shown)} lowest-scoring of {len(pairs)} calls."
             if len(shown) < len(pairs)
@@ -689,7 +766,7 @@ def build_report(
         )
         + "</p>"
         "<table><thead><tr><th>Call</th><th>Agent</th><th>Score</th><th>De-escalation</th>"
-        f"<th>Hang-up</th><th>Customer sentiment</th></tr></thead><tbody>{''.join(rows)}"
+        f"<th>Hang-up</th><th>Customer state</th></tr></thead><tbody>{''.join(rows)}"
         "</tbody></table></section></main>"
     )
     head = (

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
     from toneprobe.sentiment import Sentiment
+    from toneprobe.sentiment.states import TurnState
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class CallContext:
     results: dict[str, DetectorResult] = field(default_factory=dict)
     #: house style for "du"/"Sie": mirror | Sie | du (see ``toneprobe.config.AddressStyle``)
     address: str = "mirror"
+    #: the customer's state per turn (``sentiment/states.py``): a TurnState for each customer
+    #: turn with words, None elsewhere; empty when the state model is off or unavailable
+    states: Sequence[TurnState | None] = ()
 
     def findings(self, detector: str | None = None) -> list[Finding]:
         out: list[Finding] = []

@@ -1,7 +1,7 @@
 """De-escalation: was an upset customer calmed?
 
-From the customer's upset level per turn (sentiment plus cues: capitals, "!!", threats to
-cancel, "unverschämt", resignation) decide ``achieved`` (clearly upset, clearly calmer at the
+From the customer's upset level per turn (the customer-state model's anger and, weighted
+less, worry; plus cues: capitals, "!!", threats to cancel, "unverschämt", resignation) decide ``achieved`` (clearly upset, clearly calmer at the
 end), ``failed`` (upset and not calmed, or escalated) or ``not_needed`` (never upset). Credit the
 agent turns after the first upset turn (acknowledgement, apology, concrete next step) and flag
 escalating moves ("Beruhigen Sie sich mal", capitals, arguing back, blame).
@@ -9,14 +9,59 @@ escalating moves ("Beruhigen Sie sich mal", capitals, arguing back, blame).
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from importlib import resources
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
 
-UPSET = 0.62  # a customer turn at or above this level is upset
-SUSTAINED = 0.5  # two customer turns at this level also make a clearly upset customer
-CALM = 0.35  # the end level at or below which the customer counts as calm
+
+@dataclass(frozen=True, slots=True)
+class UpsetThresholds:
+    """Where upset starts and ends. With the customer-state model they come from
+    ``data/upset.json`` (fitted on the labelled calls by ``scripts/fit_upset_thresholds.py``);
+    without it (``FROM_SENTIMENT``), the level is read from negative sentiment as before."""
+
+    upset: float = 0.62  # a customer turn at or above this level is upset
+    sustained: float = 0.5  # two customer turns at this level also make a clearly upset customer
+    calm: float = 0.35  # the end level at or below which the customer counts as calm
+    worry_weight: float = 0.5  # worry counts this much of anger (state model only)
+    relief_pull: float = 0.0  # relief subtracts this much of its probability (state model only)
+    hangup_upset_end: float = 0.5  # hang-up: a customer this upset at the end is still upset
+    hangup_upset_leave: float = 0.4  # hang-up: a customer this upset who says goodbye breaks off
+    empathy_state: float = 0.5  # empathy: anger + worry at which a turn is an opportunity
+
+
+FROM_SENTIMENT = UpsetThresholds()
+THRESHOLDS_FILE = "upset.json"
+
+
+@lru_cache(maxsize=1)
+def state_thresholds() -> UpsetThresholds:
+    """The thresholds for the customer-state model, validated (ConfigError names the field)."""
+    ref = resources.files("toneprobe") / "data" / THRESHOLDS_FILE
+    where = f"toneprobe/data/{THRESHOLDS_FILE}"
+    try:
+        raw = json.loads(ref.read_text(encoding="utf-8"))["thresholds"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"{where}: cannot read thresholds ({err})") from err
+    names = {f.name for f in fields(UpsetThresholds)}
+    for key, value in raw.items():
+        if key not in names:
+            raise ConfigError(f"{where}: thresholds: unknown field {key!r}")
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{where}: thresholds: {key}: must be in 0..1 (got {value!r})")
+    return UpsetThresholds(**{k: float(v) for k, v in raw.items()})
+
+
+def thresholds_for(ctx: CallContext) -> UpsetThresholds:
+    """The state model's thresholds where the call has customer states, else sentiment's."""
+    return state_thresholds() if ctx.states else FROM_SENTIMENT
+
+
 MIN_DROP = 0.3
 DROP_TAIL = 3  # on a dropped line, the last turns are line checks, not mood
 CUE_BOOST = 0.35  # how much one upset cue adds (times its weight)
@@ -28,17 +73,40 @@ CREDIT_KINDS = (
 )  # fmt: skip
 
 
-def upset_levels(ctx: CallContext, cues: list[Finding]) -> dict[int, float]:
-    """Upset level 0..1 for each customer turn: negative sentiment, raised by upset cues and
+def state_level(
+    ctx: CallContext, turn: int, worry_weight: float, relief_pull: float = 0.0
+) -> float | None:
+    """The customer's upset from the state model: anger plus ``worry_weight`` times worry,
+    less ``relief_pull`` times relief (None where the turn has no state)."""
+    state = ctx.states[turn] if turn < len(ctx.states) else None
+    if state is None:
+        return None
+    s = state.scores
+    level = (
+        s["anger_frustration"] + worry_weight * s["worry"] - relief_pull * s["relief_satisfaction"]
+    )
+    return min(1.0, max(0.0, level))
+
+
+def upset_levels(
+    ctx: CallContext, cues: list[Finding], th: UpsetThresholds | None = None
+) -> dict[int, float]:
+    """Upset level 0..1 for each customer turn: the customer's state (anger, worry weighted
+    less) where the state model ran, else negative sentiment; raised by upset cues and
     lowered by calm ones. Pure function of the context and the cue findings."""
+    th = th or thresholds_for(ctx)
     by_turn: dict[int, list[Finding]] = {}
     for f in cues:
         by_turn.setdefault(f.turn, []).append(f)
     levels: dict[int, float] = {}
-    for turn, sent in zip(ctx.transcript.turns, ctx.sentiments, strict=True):
+    for pos, (turn, sent) in enumerate(zip(ctx.transcript.turns, ctx.sentiments, strict=True)):
         if turn.role != "customer" or sent.empty:
             continue
-        level = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
+        state = state_level(ctx, pos, th.worry_weight, th.relief_pull)
+        if state is not None:
+            level = state
+        else:
+            level = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
         fs = by_turn.get(turn.index, [])
         upset = sorted((f.weight for f in fs if f.kind in ("upset", "resigned")), reverse=True)
         calm = max((f.weight for f in fs if f.kind == "calm"), default=0.0)
@@ -73,7 +141,7 @@ class DeEscalation(Detector):
             for f in own
             if f.role == "agent" and f.kind == "upset" and not ctx.is_shielded(f)
         ]
-        levels = upset_levels(ctx, cues)
+        levels = upset_levels(ctx, cues, thresholds_for(ctx))
         summary = self._decide(ctx, levels, cues, agent_own)
         findings = [f for f in cues if f.detector == self.name] + [
             f for f in agent_own if f.polarity == "negative"
@@ -117,7 +185,8 @@ class DeEscalation(Detector):
         cues: list[Finding],
         agent_own: list[Finding],
     ) -> dict[str, object]:
-        trajectory = [{"turn": t, "upset": u} for t, u in sorted(levels.items())]
+        th = thresholds_for(ctx)
+        trajectory = [_point(ctx, t, u) for t, u in sorted(levels.items())]
         base: dict[str, object] = {
             "outcome": "not_needed",
             "peak_turn": None,
@@ -140,10 +209,10 @@ class DeEscalation(Detector):
         peak_turn = max(order, key=lambda t: (levels[t], -t))
         peak = levels[peak_turn]
         upset_cue = any(f.kind in ("upset", "resigned") for f in cues)
-        sustained = sum(1 for t in order if levels[t] >= SUSTAINED) >= 2
-        if peak < UPSET or not (upset_cue or sustained):
+        sustained = sum(1 for t in order if levels[t] >= th.sustained) >= 2
+        if peak < th.upset or not (upset_cue or sustained):
             return base  # one gloomy turn without any sign of anger is not an upset customer
-        first_upset = next(t for t in order if levels[t] >= UPSET or levels[t] >= SUSTAINED)
+        first_upset = next(t for t in order if levels[t] >= min(th.upset, th.sustained))
         moves = ctx.findings("empathy") + ctx.findings("respect") + agent_own
         after = [f for f in moves if f.role == "agent" and f.turn > first_upset]
         credited = sorted(
@@ -156,7 +225,7 @@ class DeEscalation(Detector):
         credit = len(credited) / len(agent_turns) if agent_turns else 0.0
         end_cues = {f.kind for f in cues if f.turn in order[-2:]}
         settled = "calm" in end_cues and "resigned" not in end_cues
-        calmed = end <= CALM and peak - end >= MIN_DROP and levels[last] < UPSET
+        calmed = end <= th.calm and peak - end >= MIN_DROP and levels[last] < th.upset
         reason = "the customer is clearly calmer at the end"
         if calmed and not credited and not settled:
             calmed, reason = False, "the customer went quiet, but no agent move calmed them"
@@ -167,7 +236,7 @@ class DeEscalation(Detector):
         base.update(
             outcome="achieved" if calmed else "failed",
             peak_turn=peak_turn,
-            recovery_turn=next((t for t in order if t > peak_turn and levels[t] <= CALM), None)
+            recovery_turn=next((t for t in order if t > peak_turn and levels[t] <= th.calm), None)
             if calmed
             else None,
             credited_turns=credited,
@@ -176,6 +245,16 @@ class DeEscalation(Detector):
             reason=reason,
         )
         return base
+
+
+def _point(ctx: CallContext, turn: int, upset: float) -> dict[str, object]:
+    """One trajectory entry: the turn, its upset level and, with the state model, the
+    customer's state (label and the probability of each state)."""
+    pos = next((i for i, t in enumerate(ctx.transcript.turns) if t.index == turn), None)
+    state = ctx.states[pos] if pos is not None and pos < len(ctx.states) else None
+    if state is None:
+        return {"turn": turn, "upset": upset}
+    return {"turn": turn, "upset": upset, "state": state.label, "states": state.to_dict()["scores"]}
 
 
 def _as_escalating(f: Finding) -> Finding:

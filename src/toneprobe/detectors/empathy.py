@@ -6,6 +6,7 @@ with the solution? Scored against opportunities, so a calm routine call has none
 from __future__ import annotations
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.detectors.deescalation import state_level, thresholds_for
 from toneprobe.findings import Finding
 
 # Credit for the best move found in the agent's response to an opportunity.
@@ -16,6 +17,8 @@ SOLUTION_KINDS = ("next_step", "alternative")
 # shipped model: re-anchored by scripts/anchor_thresholds.py so that the same share of customer
 # turns in the bundled calls reaches it as reached 0.6 under the previous model (0.648 -> 0.65).
 NEGATIVE_SENTIMENT = 0.65
+# With the customer-state model a turn whose anger plus worry reaches ``empathy_state``
+# (data/upset.json) is an opportunity too.
 MIN_WORDS = 4  # a short answer ("Der vierzehnte.") is no feeling, whatever the model says
 HEARD = 0.75
 HEARD_FLOOR = 0.7
@@ -36,13 +39,15 @@ class Empathy(Detector):
 
         opportunities: list[dict[str, object]] = []
         heard = False  # once the agent reacted to the feeling, later answers need less
+        th = thresholds_for(ctx)
         for i, turn in enumerate(turns):
             if turn.role != "customer":
                 continue
+            state = state_level(ctx, i, 1.0)
             negative = (
                 ctx.sentiments[i].scores.get("negative", 0.0) >= NEGATIVE_SENTIMENT
-                and len(turn.text.split()) >= MIN_WORDS
-            )
+                or (state is not None and state >= th.empathy_state)
+            ) and len(turn.text.split()) >= MIN_WORDS
             if turn.index not in cue_turns and not negative:
                 continue
             response = next((t for t in turns[i + 1 :] if t.role == "agent"), None)

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds, thresholds_for
 from toneprobe.findings import Finding
 from toneprobe.model import Turn
 
 DECIDE = 0.6
 TAIL = 3  # how many final turns carry hang-up evidence
-UPSET_END = 0.5
-UPSET = 0.62  # clearly upset (as in de-escalation)
-UPSET_LEAVE = 0.4  # a customer this upset who says goodbye is breaking off
+# How upset counts here comes with the de-escalation thresholds (``UpsetThresholds``:
+# ``upset`` clearly upset, ``hangup_upset_end`` still upset at the end, ``hangup_upset_leave``
+# a customer this upset who says goodbye is breaking off), fitted with the state model.
 BARE_GOODBYE = 8  # words: a goodbye this short answers nothing
 OUTCOMES = ("agent", "customer", "dropped")
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
@@ -218,6 +219,7 @@ class Ending:
     upset_cues: set[int]  # customer turns with an upset cue
     levels: dict[int, float]  # customer upset level per turn
     punctuated: bool
+    th: UpsetThresholds = FROM_SENTIMENT
 
     @property
     def last(self) -> Turn:
@@ -230,7 +232,8 @@ class Ending:
     def upset(self, turn: int) -> float:
         return self.levels.get(turn, 0.0)
 
-    def angry(self, turn: int, level: float = UPSET) -> bool:
+    def angry(self, turn: int, level: float | None = None) -> bool:
+        level = self.th.upset if level is None else level
         return self.upset(turn) >= level or turn in self.upset_cues
 
     def before(self, turn: Turn) -> Turn | None:
@@ -325,8 +328,8 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
     if last.role != "customer":
         return
     recent = [t.index for t in e.turns if t.role == "customer"][-2:]
-    upset_recently = any(e.angry(t, UPSET_END) for t in recent)
-    angry_bye = e.angry(last.index, UPSET_LEAVE) or upset_recently
+    upset_recently = any(e.angry(t, e.th.hangup_upset_end) for t in recent)
+    angry_bye = e.angry(last.index, e.th.hangup_upset_leave) or upset_recently
     # answering the agent's goodbye is no break-off
     if last.index in e.customer_bye and angry_bye and not e.mutual_goodbye:
         add(
@@ -335,7 +338,7 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
             f"the upset customer says goodbye and ends the call (turn {last.index})",
         )
     fa = e.final_agent
-    if e.angry(last.index, UPSET_END) and last.index not in e.customer_bye:
+    if e.angry(last.index, e.th.hangup_upset_end) and last.index not in e.customer_bye:
         if fa is None or fa.index not in e.farewell:
             add("customer", 0.35, f"the upset customer has the last word (turn {last.index})")
         elif fa.index in e.tail:
@@ -438,6 +441,7 @@ class HangUp(Detector):
             upset_cues={f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"},
             levels=levels,
             punctuated=is_punctuated([t.text for t in turns]),
+            th=thresholds_for(ctx),
         )
 
     @staticmethod
@@ -446,7 +450,9 @@ class HangUp(Detector):
         if meta in METADATA_EVIDENCE:
             outcome, amount = METADATA_EVIDENCE[meta]
             conflict = any(
-                e.angry(t.index, UPSET_END) for t in e.turns[-TAIL:] if t.role == "customer"
+                e.angry(t.index, e.th.hangup_upset_end)
+                for t in e.turns[-TAIL:]
+                if t.role == "customer"
             )
             if outcome == "dropped" or conflict or outcome == "agent" and not closed:
                 add(outcome, amount, f"source says the call was ended by {meta}")

@@ -1,0 +1,223 @@
+"""Fit the upset thresholds that go with the customer-state model (``data/upset.json``).
+
+    python scripts/fit_upset_thresholds.py [--write] [--rounds 2]
+
+De-escalation reads the customer's upset from the state model (anger plus ``worry_weight``
+times worry, raised by upset cues); where upset starts (``upset``, ``sustained``) and where
+the customer counts as calm (``calm``) decide ``achieved`` / ``failed`` / ``not_needed``. The
+hang-up detector reads the same levels (``hangup_upset_end``, ``hangup_upset_leave``), and the
+empathy detector takes anger plus worry at ``empathy_state`` as an opportunity (1.0: off).
+
+The labelled calls of the repository (the four sets of ``make evaluate``) are scored once;
+then coordinate search over the grids below, starting from the sentiment-era values, each
+round trying every value of one threshold with the others fixed. The objective is the mean
+over the four sets of de-escalation F1 + hang-up F1 + empathy Spearman + agent Spearman,
+minus 1 per bar of ``make evaluate`` missed; ties keep the current value. The figures before
+(sentiment-based upset, no state model) and after are printed and, with ``--write``, stored
+in ``src/toneprobe/data/upset.json`` with the thresholds.
+
+These are the calls the thresholds are fitted on: the figures after are in-sample. The two
+``data/dev/calls`` sets are the same calls as JSON and as plain text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import toneprobe.detectors.deescalation as deesc  # noqa: E402
+from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds  # noqa: E402
+from toneprobe.evaluate import evaluate, load_labels  # noqa: E402
+from toneprobe.pipeline import Scorer, build_record  # noqa: E402
+from toneprobe.readers import iter_input_files, read_path  # noqa: E402
+from toneprobe.sentiment import states  # noqa: E402
+
+SETS = [
+    ("sample_transcripts", "sample_transcripts/labels.csv"),
+    ("data/dev/calls/json", "data/dev/calls/labels.csv"),
+    ("data/dev/calls/text", "data/dev/calls/labels.csv"),
+    ("data/dev2/calls", "data/dev2/labels.csv"),
+]
+# the bars of `make evaluate` (Makefile BARS)
+BARS = {
+    "deescalation_f1": 0.75,
+    "hangup_f1": 0.75,
+    "disrespect_f1": 0.8,
+    "empathy_spearman": 0.7,
+    "agent_spearman": 0.8,
+}
+OBJECTIVE = ("deescalation_f1", "hangup_f1", "empathy_spearman", "agent_spearman")
+
+
+def _grid(lo: float, hi: float, step: float) -> list[float]:
+    n = round((hi - lo) / step)
+    return [round(lo + i * step, 3) for i in range(n + 1)]
+
+
+GRIDS: dict[str, list[float]] = {
+    "worry_weight": _grid(0.0, 1.0, 0.25),
+    "relief_pull": _grid(0.0, 1.0, 0.25),
+    "upset": _grid(0.4, 0.9, 0.05),
+    "sustained": _grid(0.3, 0.8, 0.05),
+    "calm": _grid(0.1, 0.5, 0.05),
+    "hangup_upset_end": _grid(0.3, 0.8, 0.1),
+    "hangup_upset_leave": _grid(0.2, 0.7, 0.1),
+    "empathy_state": _grid(0.5, 1.0, 0.1),
+}
+
+
+@dataclasses.dataclass
+class Call:
+    transcript: Any
+    ctx: Any
+    matches: dict[str, list[Any]]
+    respect: Any
+
+
+def load_calls(scorer: Scorer) -> dict[str, tuple[list[Call], dict[str, Any]]]:
+    """Each labelled set's calls with their context, rule matches and respect result (none of
+    which depends on the thresholds), and its labels."""
+    out: dict[str, tuple[list[Call], dict[str, Any]]] = {}
+    dets = {d.name: d for d in scorer.detectors}
+    for calls_dir, labels in SETS:
+        calls = []
+        for f in iter_input_files([str(REPO / calls_dir)]):
+            for t in read_path(f).transcripts:
+                ctx = scorer.context(t)
+                matches = {name: d.rule_matches(ctx) for name, d in dets.items()}
+                ctx.results["respect"] = dets["respect"].detect(ctx)
+                calls.append(Call(t, ctx, matches, ctx.results["respect"]))
+        out[calls_dir] = (calls, load_labels(REPO / labels))
+    return out
+
+
+def score_set(scorer: Scorer, calls: list[Call], th: UpsetThresholds) -> list[dict[str, Any]]:
+    """The call records with thresholds ``th`` (rule matches and respect reused)."""
+    deesc.state_thresholds = lambda: th  # type: ignore[assignment]  # read by thresholds_for
+    records = []
+    for c in calls:
+        ctx = c.ctx
+        ctx.results = {"respect": c.respect}
+        for det in scorer.detectors:
+            det.rule_matches = lambda _ctx, _m=c.matches[det.name]: _m  # type: ignore[method-assign]
+            if det.name != "respect":
+                ctx.results[det.name] = det.detect(ctx)
+        for det in scorer.detectors:
+            ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
+        records.append(build_record(c.transcript, ctx, scorer.weights))
+    return records
+
+
+def measure(scorer: Scorer, data, th: UpsetThresholds) -> dict[str, dict[str, float | None]]:
+    out = {}
+    for name, (calls, labels) in data.items():
+        res = evaluate(score_set(scorer, calls, th), labels, BARS)
+        out[name] = {m: _round(res.metric(m)) for m in BARS}
+    return out
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(float(v), 4)
+
+
+def objective(figures: dict[str, dict[str, float | None]]) -> float:
+    total = 0.0
+    for fig in figures.values():
+        total += sum(float(fig[m] or 0.0) for m in OBJECTIVE)
+        total -= sum(1.0 for m, bar in BARS.items() if (fig[m] or 0.0) < bar)
+    return total / len(figures)
+
+
+def search(scorer: Scorer, data, rounds: int) -> tuple[UpsetThresholds, float]:
+    """Coordinate search from the sentiment-era thresholds (see the module docstring)."""
+    current = FROM_SENTIMENT
+    best = objective(measure(scorer, data, current))
+    print(f"start {best:.4f} {current}")
+    for rnd in range(rounds):
+        changed = False
+        for field, grid in GRIDS.items():
+            for value in grid:
+                cand = dataclasses.replace(current, **{field: value})
+                score = objective(measure(scorer, data, cand))
+                if score > best + 1e-9:
+                    best, current, changed = score, cand, True
+            print(f"round {rnd + 1} {field}: {getattr(current, field)} -> {best:.4f}", flush=True)
+        if not changed:
+            break
+    return current, best
+
+
+def _table(title: str, figures: dict[str, dict[str, float | None]]) -> str:
+    lines = [title, f"{'set':<22}" + "".join(f"{m:>18}" for m in BARS)]
+    for name, fig in figures.items():
+        lines.append(
+            f"{name:<22}"
+            + "".join(f"{(fig[m] if fig[m] is not None else float('nan')):>18.3f}" for m in BARS)
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--write", action="store_true", help="write src/toneprobe/data/upset.json")
+    ap.add_argument(
+        "--max-share",
+        type=float,
+        nargs="*",
+        default=None,
+        help="compare turn aggregations (states.MAX_SHARE values); the shipped one by default",
+    )
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+
+    before_scorer = Scorer(use_state_model=False)
+    before = measure(before_scorer, load_calls(before_scorer), FROM_SENTIMENT)
+    print(_table("before (upset from sentiment, no state model)", before))
+    print(f"objective before: {objective(before):.4f}")
+
+    shipped = states.MAX_SHARE
+    shares = args.max_share or [shipped]
+    for share in shares:
+        states.MAX_SHARE = share
+        scorer = Scorer()
+        if scorer.state_model is None:
+            print("the customer-state model is unavailable", file=sys.stderr)
+            return 2
+        data = load_calls(scorer)
+        n = sum(len(c) for c, _ in data.values())
+        print(f"max_share {share}: scored {n} calls ({time.perf_counter() - t0:.0f}s)")
+        current, best = search(scorer, data, args.rounds)
+        after = measure(scorer, data, current)
+        print(_table(f"after (state model, max_share {share}, fitted thresholds)", after))
+        print(f"objective {best:.4f}, thresholds: {dataclasses.asdict(current)}")
+        print(f"({time.perf_counter() - t0:.0f}s)")
+    if shares != [shipped]:
+        print(f"compared aggregations; the shipped one is MAX_SHARE = {shipped}: nothing written")
+        return 0
+    if args.write:
+        doc = {
+            "version": 1,
+            "note": "written by scripts/fit_upset_thresholds.py --write: fitted on the labelled "
+            "calls of make evaluate with models/customer-states-de (in-sample figures)",
+            "thresholds": dataclasses.asdict(current),
+            "objective": round(best, 4),
+            "before": before,
+            "after": after,
+        }
+        path = REPO / "src" / "toneprobe" / "data" / "upset.json"
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
