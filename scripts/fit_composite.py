@@ -101,7 +101,6 @@ PARAMS: dict[str, Param] = {
 WEIGHT_NAMES = tuple(f"components.{c}" for c in COMPONENTS)
 RESPECT_NAMES = (
     "respect.base",
-    "respect.courtesy",
     "respect.apology_bonus",
     "respect.per_negative_weight",
     "respect.repeat_decay",
@@ -130,6 +129,8 @@ TIE = 0.005
 #: costs at most per_negative_weight * this): set by hand, not fitted, since no labelled call
 #: shows a warm call with one habit (see the README, "How the score is built")
 MAX_PER_RULE = 1.0
+#: respect with every courtesy element and no disrespect: base + courtesy (see tie_courtesy)
+FULL_COURTESY = 100.0
 
 
 # --------------------------------------------------------------------------- data
@@ -319,7 +320,7 @@ def fit(
     def values_of(x: np.ndarray) -> dict[str, float | None]:
         v = dict(start)
         v.update(zip(free, (float(a) for a in x), strict=True))
-        return v
+        return tie_courtesy(v, free)
 
     def loss(x: np.ndarray) -> float:
         v = values_of(x)
@@ -345,6 +346,15 @@ def fit(
     return _normalised(values_of(res.x))
 
 
+def tie_courtesy(values: dict[str, float | None], free: Sequence[str]) -> dict[str, float | None]:
+    """Where ``respect.base`` is fitted, ``respect.courtesy`` is ``100 - base``: a call with
+    every courtesy element and no disrespect keeps a respect component of 100 (one parameter
+    less, and the component keeps its meaning)."""
+    if "respect.base" not in free:
+        return values
+    return {**values, "respect.courtesy": FULL_COURTESY - float(values["respect.base"] or 0.0)}
+
+
 def hand_set() -> dict[str, float | None]:
     """Where the fit starts and what its prior pulls towards: the hand-set values with the
     hand-set cap on one rule's weight."""
@@ -360,6 +370,10 @@ def rounded(values: dict[str, float | None]) -> dict[str, float | None]:
         v = values[name]
         if v is not None:
             out[name] = round(float(v), p.digits)
+    if values["respect.courtesy"] is not None and values["respect.base"] is not None:
+        tied = abs(float(values["respect.base"]) + float(values["respect.courtesy"]) - FULL_COURTESY)
+        if tied < 1e-9:
+            out["respect.courtesy"] = round(FULL_COURTESY - float(out["respect.base"] or 0.0), 1)
     ws = [float(out[n] or 0.0) for n in WEIGHT_NAMES]
     biggest = WEIGHT_NAMES[int(np.argmax(ws))]
     out[biggest] = round(float(out[biggest] or 0.0) + 1.0 - sum(ws), 3)
@@ -438,6 +452,8 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
     def line(name: str, text: str, comment: str) -> str:
         digits = PARAMS[name].digits if name in PARAMS else 1
         how = "fitted" if name in free else "hand-set"
+        if name == "respect.courtesy" and "respect.base" in free:
+            how = f"fitted as {FULL_COURTESY:g} - base"
         key = name.split(".", 1)[1]
         return f"  {key}: {_fmt(values[name], digits)}".ljust(30) + f"# {how}: {comment}"
 
@@ -680,7 +696,8 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
         f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_no_cap, calls.grade))}"
     )
     report.append("\nfitted values (hand-set in brackets):")
-    for name in free:
+    shown = [*free, *(["respect.courtesy"] if "respect.base" in free else [])]
+    for name in shown:
         report.append(f"  {name}: {values[name]} ({hand[name]})")
 
     header = (
