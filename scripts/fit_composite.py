@@ -371,7 +371,9 @@ def rounded(values: dict[str, float | None]) -> dict[str, float | None]:
         if v is not None:
             out[name] = round(float(v), p.digits)
     if values["respect.courtesy"] is not None and values["respect.base"] is not None:
-        tied = abs(float(values["respect.base"]) + float(values["respect.courtesy"]) - FULL_COURTESY)
+        tied = abs(
+            float(values["respect.base"]) + float(values["respect.courtesy"]) - FULL_COURTESY
+        )
         if tied < 1e-9:
             out["respect.courtesy"] = round(FULL_COURTESY - float(out["respect.base"] or 0.0), 1)
     ws = [float(out[n] or 0.0) for n in WEIGHT_NAMES]
@@ -403,9 +405,7 @@ def agent_means(calls: Calls, scores: np.ndarray) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def bootstrap(
-    stat: Any, n: int, reps: int, seed: int = 13
-) -> tuple[float, float]:
+def bootstrap(stat: Any, n: int, reps: int, seed: int = 13) -> tuple[float, float]:
     """95% percentile interval of ``stat(indices)`` over ``reps`` resamples of ``n`` units."""
     rng = np.random.default_rng(seed)
     vals = np.array([stat(rng.integers(0, n, n)) for _ in range(reps)])
@@ -425,7 +425,7 @@ def cross_validate(
     for g in np.unique(groups):
         held = groups == g
         values = rounded(fit(calls.take(~held), free, prior, start=start))
-        oof[held] = predict(values, calls.take(held))
+        oof[held] = np.round(predict(values, calls.take(held)), 1)
     return oof
 
 
@@ -490,7 +490,9 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         line("deescalation.achieved_credit", "", "... + this * credit"),
         line("deescalation.failed_base", "", "customer not calmed: base ..."),
         line("deescalation.failed_credit", "", "... + this * credit"),
-        line("deescalation.per_escalating_turn", "", "subtracted per agent turn that made it worse"),
+        line(
+            "deescalation.per_escalating_turn", "", "subtracted per agent turn that made it worse"
+        ),
         "hangup:",
         line("hangup.none", "", "the call ended normally"),
         line("hangup.customer", "", "the customer broke off"),
@@ -518,7 +520,7 @@ def parse_set(arg: str) -> tuple[str, str, str]:
     """``DIR`` (labels in DIR/labels.csv, calls in DIR/calls or DIR) or ``CALLS:LABELS``."""
     if ":" in arg:
         calls, labels = arg.split(":", 1)
-        return Path(calls).name, calls, labels
+        return Path(labels).parent.name, calls, labels
     d = Path(arg)
     calls = d / "calls" if (d / "calls").is_dir() else d
     return d.name, str(calls), str(d / "labels.csv")
@@ -595,8 +597,14 @@ def _r(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
 
 
-def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
-    """Score, choose, fit, cross-validate; returns (weights.yaml text, report)."""
+def run(
+    sets: Sequence[tuple[str, str, str]],
+    reps: int,
+    variant: str | None = None,
+    prior: float | None = None,
+) -> tuple[str, str]:
+    """Score, choose, fit, cross-validate; returns (weights.yaml text, report). ``variant``
+    and ``prior`` fix what is otherwise chosen by cross-validation."""
     t0 = time.perf_counter()
     records = score_sets(sets)
     calls = calls_from_records(records)
@@ -607,22 +615,28 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
         f"{len(np.unique(np.char.add(calls.set_name, calls.agent)))} agents; scored in "
         f"{t_score:.1f} s"
     ]
-    set_groups = np.unique(calls.set_name, return_inverse=True)[1]
+    if len(np.unique(calls.set_name)) >= 2:
+        cv_groups, cv_name = np.unique(calls.set_name, return_inverse=True)[1], "leave one set out"
+    else:  # one set: whole agents are held out instead
+        cv_groups, cv_name = agent_folds(calls), "6 folds of agents"
     hand = dict(HAND_SET)
-    before = predict(hand, calls)
+    # scores as the product reports them: rounded to 0.1 (ties as in `toneprobe evaluate`)
+    before = np.round(predict(hand, calls), 1)
 
-    # choose the variant and the prior by leave-one-set-out CV
-    report.append("\nleave-one-set-out CV Spearman (calls), by free parameters and prior:")
+    # choose the variant and the prior by cross-validation
+    report.append(f"\nCV Spearman (calls, {cv_name}), by free parameters and prior:")
     table: list[tuple[float, int, float, str]] = []
     oofs: dict[tuple[str, float], np.ndarray] = {}
     for vname, free in VARIANTS.items():
+        if variant is not None and vname != variant:
+            continue
         row = []
-        for prior in PRIOR_STRENGTHS:
-            oof = cross_validate(calls, free, prior, set_groups)
-            oofs[(vname, prior)] = oof
+        for strength in PRIOR_STRENGTHS if prior is None else (prior,):
+            oof = cross_validate(calls, free, strength, cv_groups)
+            oofs[(vname, strength)] = oof
             rho = spearman(oof, calls.grade)
-            table.append((rho, len(free), prior, vname))
-            row.append(f"prior {prior:g}: {_r(rho)}")
+            table.append((rho, len(free), strength, vname))
+            row.append(f"prior {strength:g}: {_r(rho)}")
         report.append(f"  {vname} ({len(free)} free): " + ", ".join(row))
     best = max(rho for rho, *_ in table)
     tied = [t for t in table if t[0] >= best - TIE]
@@ -634,9 +648,8 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
     )
 
     values = rounded(fit(calls, free, prior))
-    after = predict(values, calls)
+    after = np.round(predict(values, calls), 1)
     oof_set = oofs[(vname, prior)]
-    oof_agent = cross_validate(calls, free, prior, agent_folds(calls))
 
     def call_ci(scores: np.ndarray) -> tuple[float, float]:
         return bootstrap(lambda i: spearman(scores[i], calls.grade[i]), n, reps)
@@ -656,12 +669,16 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
         "\nSpearman of score and grade over all calls (95% bootstrap interval; "
         "difference to the hand-set weights, paired):"
     )
-    for label, scores in (
+    rows = [
         ("hand-set weights", before),
         ("fitted, in-sample", after),
-        ("fitted, CV leave one set out", oof_set),
-        ("fitted, CV 6 folds of agents", oof_agent),
-    ):
+        (f"fitted, CV {cv_name}", oof_set),
+    ]
+    if cv_name != "6 folds of agents":
+        rows.append(
+            ("fitted, CV 6 folds of agents", cross_validate(calls, free, prior, agent_folds(calls)))
+        )
+    for label, scores in rows:
         lo, hi = call_ci(scores)
         rho_a, (alo, ahi) = agent_rho(scores)
         extra = ""
@@ -677,22 +694,20 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
     per_before = set_figures(records, rescored(records, hand))
     per_after = set_figures(records, rescored(records, values))
     cv_calls = [
-        {**c, "empathy_score": round(float(s), 1)}
-        for (_, c, _, _), s in zip(records, oof_set, strict=True)
+        {**c, "empathy_score": float(s)} for (_, c, _, _), s in zip(records, oof_set, strict=True)
     ]
     per_cv = set_figures(records, cv_calls)
     report.append("\nper set (toneprobe evaluate's figures): calls / agents Spearman")
-    report.append("  set: hand-set -> fitted in-sample; fitted on the other sets only")
+    report.append(f"  set: hand-set -> fitted in-sample; CV ({cv_name})")
     for name in per_before:
         b, a, c = per_before[name], per_after[name], per_cv[name]
         report.append(
-            f"  {name}: {_r(b[0])} / {_r(b[1])} -> {_r(a[0])} / {_r(a[1])}; "
-            f"{_r(c[0])} / {_r(c[1])}"
+            f"  {name}: {_r(b[0])} / {_r(b[1])} -> {_r(a[0])} / {_r(a[1])}; {_r(c[0])} / {_r(c[1])}"
         )
     no_cap = {**hand_set(), "respect.max_per_rule": None}
-    oof_no_cap = cross_validate(calls, free, prior, set_groups, start=no_cap)
+    oof_no_cap = cross_validate(calls, free, prior, cv_groups, start=no_cap)
     report.append(
-        f"\nrespect.max_per_rule {MAX_PER_RULE:g} (hand-set) vs no cap: CV leave one set out "
+        f"\nrespect.max_per_rule {MAX_PER_RULE:g} (hand-set) vs no cap: CV {cv_name} "
         f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_no_cap, calls.grade))}"
     )
     report.append("\nfitted values (hand-set in brackets):")
@@ -703,8 +718,8 @@ def run(sets: Sequence[tuple[str, str, str]], reps: int) -> tuple[str, str]:
     header = (
         f"Fitted to the human 1-5 empathy grades of {n} labelled calls "
         f"({', '.join(s for s, _, _ in sets)}).\n"
-        f"Free: {vname}, prior {prior:g}. Spearman of score and grade, cross-validated leave\n"
-        f"one set out: {spearman(oof_set, calls.grade):.3f} (in-sample "
+        f"Free: {vname}, prior {prior:g}. Spearman of score and grade, cross-validated\n"
+        f"({cv_name}): {spearman(oof_set, calls.grade):.3f} (in-sample "
         f"{spearman(after, calls.grade):.3f}; hand-set weights {spearman(before, calls.grade):.3f})."
     )
     text = render_weights(values, free, header)
@@ -722,8 +737,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--only", action="store_true", help="fit on the given sets only")
     ap.add_argument("--weights", type=Path, default=WEIGHTS_FILE, help="the file to write/check")
-    ap.add_argument("--check", action="store_true", help="exit 1 if the file differs, write nothing")
+    ap.add_argument(
+        "--check", action="store_true", help="exit 1 if the file differs, write nothing"
+    )
     ap.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    ap.add_argument("--variant", choices=list(VARIANTS), help="free parameters (default: by CV)")
+    ap.add_argument("--prior", type=float, help="strength of the prior (default: by CV)")
     args = ap.parse_args(argv)
     extra = [parse_set(s) for s in args.sets]
     sets = extra if args.only else [*DEFAULT_SETS, *extra]
@@ -734,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not Path(p).exists():
                 print(f"Error: {p}: not found", file=sys.stderr)
                 return 2
-    text, report = run(sets, args.bootstrap)
+    text, report = run(sets, args.bootstrap, args.variant, args.prior)
     print(report)
     current = args.weights.read_text(encoding="utf-8") if args.weights.exists() else None
     if args.check:
