@@ -12,8 +12,8 @@ fitted by least squares of the 0-100 score against the grade's point 25 * (grade
 Gaussian prior that pulls every parameter towards its hand-set value (bounded Nelder-Mead,
 deterministic). Which parameters are free (three nested variants) and how strong the prior is
 are chosen by leave-one-set-out cross-validation (Spearman of score and grade on the held-out
-set); the choice is then checked with agent-grouped cross-validation and 95% bootstrap
-intervals. ``make fit-composite`` runs it; ``make evaluate`` checks the bars with the result.
+set; the hand-set values stay unless a fit beats them there by more than ``TIE``); the choice is
+then checked with agent-grouped cross-validation and 95% bootstrap intervals. ``make fit-composite`` runs it; ``make evaluate`` checks the bars with the result.
 """
 
 from __future__ import annotations
@@ -115,6 +115,8 @@ DEESC_HANGUP_NAMES = (
 )
 #: nested variants, fewest free parameters first
 VARIANTS: dict[str, tuple[str, ...]] = {
+    # nothing free: the hand-set values stay unless a fit beats them by more than TIE
+    "hand-set": (),
     "weights": WEIGHT_NAMES,
     "weights+respect": WEIGHT_NAMES + RESPECT_NAMES,
     "weights+respect+deescalation+hangup": WEIGHT_NAMES + RESPECT_NAMES + DEESC_HANGUP_NAMES,
@@ -250,28 +252,30 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
     """empathy_score per call (unrounded), vectorised; the same arithmetic as
     ``scoring.score_summaries`` (a test holds the two together)."""
     n = len(calls)
-    contrib = calls.neg_weight * values["respect.repeat_decay"] ** calls.neg_rank
+
+    def num(name: str) -> float:
+        return float(values[name] or 0.0)
+
+    contrib = calls.neg_weight * num("respect.repeat_decay") ** calls.neg_rank
     per_rule = np.bincount(calls.neg_group, contrib, minlength=len(calls.group_call))
     cap = values.get("respect.max_per_rule")
     if cap is not None:
         per_rule = np.minimum(per_rule, cap)
     neg = np.round(np.bincount(calls.group_call, per_rule, minlength=n), 3)
     respect = (
-        values["respect.base"]
-        + values["respect.courtesy"] * calls.courtesy
-        + values["respect.apology_bonus"] * calls.apology
-        - values["respect.per_negative_weight"] * neg
+        num("respect.base")
+        + num("respect.courtesy") * calls.courtesy
+        + num("respect.apology_bonus") * calls.apology
+        - num("respect.per_negative_weight") * neg
     )
-    penalty = values["deescalation.per_escalating_turn"] * calls.escalating
+    penalty = num("deescalation.per_escalating_turn") * calls.escalating
     achieved = (
-        values["deescalation.achieved_base"]
-        + values["deescalation.achieved_credit"] * calls.credit
+        num("deescalation.achieved_base")
+        + num("deescalation.achieved_credit") * calls.credit
         - penalty
     )
     failed = (
-        values["deescalation.failed_base"]
-        + values["deescalation.failed_credit"] * calls.credit
-        - penalty
+        num("deescalation.failed_base") + num("deescalation.failed_credit") * calls.credit - penalty
     )
     deesc = np.where(calls.deesc == 1, achieved, np.where(calls.deesc == 2, failed, np.nan))
     hangup = np.full(n, np.nan)
@@ -308,6 +312,8 @@ def fit(
     prior, over the ``free`` parameters; the others keep their ``start`` values. Component
     weights come back normalised to sum 1."""
     start = dict(start or hand_set())
+    if not free:
+        return _normalised(start)
     centre = hand_set()
     y = target(calls.grade) if targets is None else targets
     n = max(len(calls), 1)
@@ -411,6 +417,16 @@ def bootstrap(stat: Any, n: int, reps: int, seed: int = 13) -> tuple[float, floa
     vals = np.array([stat(rng.integers(0, n, n)) for _ in range(reps)])
     vals = vals[~np.isnan(vals)]
     return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
+
+
+def choose(table: Sequence[tuple[float, int, float, str]]) -> tuple[str, float]:
+    """(variant, prior) from ``(CV Spearman, free parameters, prior, variant)`` rows: among
+    the rows within TIE of the best, the fewest parameters, then the strongest prior (so the
+    hand-set values stay unless a fit beats them by more than TIE)."""
+    best = max(rho for rho, *_ in table)
+    tied = [t for t in table if t[0] >= best - TIE]
+    _, _, prior, vname = min(tied, key=lambda t: (t[1], -t[2]))
+    return vname, prior
 
 
 def cross_validate(
@@ -522,8 +538,8 @@ def parse_set(arg: str) -> tuple[str, str, str]:
         calls, labels = arg.split(":", 1)
         return Path(labels).parent.name, calls, labels
     d = Path(arg)
-    calls = d / "calls" if (d / "calls").is_dir() else d
-    return d.name, str(calls), str(d / "labels.csv")
+    calls_dir = d / "calls" if (d / "calls").is_dir() else d
+    return d.name, str(calls_dir), str(d / "labels.csv")
 
 
 def score_sets(
@@ -631,16 +647,16 @@ def run(
         if variant is not None and vname != variant:
             continue
         row = []
-        for strength in PRIOR_STRENGTHS if prior is None else (prior,):
+        strengths = PRIOR_STRENGTHS if prior is None else (prior,)
+        for strength in strengths if free else strengths[-1:]:
             oof = cross_validate(calls, free, strength, cv_groups)
             oofs[(vname, strength)] = oof
             rho = spearman(oof, calls.grade)
             table.append((rho, len(free), strength, vname))
-            row.append(f"prior {strength:g}: {_r(rho)}")
+            row.append(f"prior {strength:g}: {_r(rho)}" if free else f"no fit: {_r(rho)}")
         report.append(f"  {vname} ({len(free)} free): " + ", ".join(row))
+    vname, prior = choose(table)
     best = max(rho for rho, *_ in table)
-    tied = [t for t in table if t[0] >= best - TIE]
-    _, _, prior, vname = min(tied, key=lambda t: (t[1], -t[2]))
     free = VARIANTS[vname]
     report.append(
         f"chosen: {vname}, prior {prior:g} (fewest parameters, then strongest prior, "
@@ -718,7 +734,8 @@ def run(
     header = (
         f"Fitted to the human 1-5 empathy grades of {n} labelled calls "
         f"({', '.join(s for s, _, _ in sets)}).\n"
-        f"Free: {vname}, prior {prior:g}. Spearman of score and grade, cross-validated\n"
+        + (f"Free: {vname}, prior {prior:g}." if free else "Free: none (no fit did better).")
+        + " Spearman of score and grade, cross-validated\n"
         f"({cv_name}): {spearman(oof_set, calls.grade):.3f} (in-sample "
         f"{spearman(after, calls.grade):.3f}; hand-set weights {spearman(before, calls.grade):.3f})."
     )

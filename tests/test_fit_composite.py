@@ -182,4 +182,28 @@ def test_fit_composite_shipped_file_is_rendered_by_the_script():
     }
     free_line = text.splitlines()[2]
     variant = free_line.split("Free: ", 1)[1].split(",", 1)[0]
+    if variant.startswith("none"):
+        variant = "hand-set"
     assert fc.render_weights(values, fc.VARIANTS[variant], header) == text
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        # a fit that is not better than the hand-set values by more than TIE changes nothing
+        ([(0.780, 0, 3.0, "hand-set"), (0.784, 4, 0.3, "weights")], ("hand-set", 3.0)),
+        ([(0.780, 0, 3.0, "hand-set"), (0.790, 4, 0.3, "weights")], ("weights", 0.3)),
+        # within TIE: fewer parameters, then the stronger prior
+        (
+            [
+                (0.780, 0, 3.0, "hand-set"),
+                (0.824, 8, 1.0, "weights+respect"),
+                (0.827, 8, 0.3, "weights+respect"),
+                (0.828, 14, 0.3, "weights+respect+deescalation+hangup"),
+            ],
+            ("weights+respect", 1.0),
+        ),
+    ],
+)
+def test_fit_composite_chooses_fewest_parameters_within_the_tie(table, expected):
+    assert fc.choose(table) == expected
