@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cli import run_toneprobe
 
+from toneprobe.scoring import default_weights
+
 # A brand that says "du" to every customer; the first customer keeps "Sie", the second says "du".
 SIE_CUSTOMER = """\
 Agent: Hallo und willkommen bei Radhaus Nord, hier ist Mia. Wie kann ich dir helfen?
@@ -77,7 +79,11 @@ def test_house_style_from_the_config_file_and_the_option_overrides_it(shop, work
     (shop / "toneprobe.toml").write_text('[respect]\naddress = "du"\n', encoding="utf-8")
     from_config = score(shop, "-j", workers)
     assert du_calls(from_config) == set()
-    assert {c["components"]["respect"] for c in from_config.values()} == {88.8}
+    # no du finding, 3 of the 4 courtesy elements a du house style expects
+    w = default_weights().respect
+    assert {c["components"]["respect"] for c in from_config.values()} == {
+        round(w.base + w.courtesy * 0.75, 1)
+    }
     overridden = score(shop, "-j", workers, "--address", "Sie")
     assert du_calls(overridden) == {"radhaus_sie", "radhaus_du"}
 
@@ -119,13 +125,17 @@ def test_house_style_reaches_evaluate_examples_report_and_explain(shop):
         assert proc.returncode == 0, proc.stderr
         assert (DU_RULE in out.read_text(encoding="utf-8")) is present
 
-    for address, present, weight in (("Sie", True, "1.37"), ("du", False, "0.00")):
+    # three "du" findings saturate: 0.7 * (1 + d + d**2) (1.37 at decay 0.6, not 2.1), and
+    # one rule weighs at most respect.max_per_rule
+    w = default_weights().respect
+    three = 0.7 * (1 + w.repeat_decay + w.repeat_decay**2)
+    three = three if w.max_per_rule is None else min(three, w.max_per_rule)
+    for address, present, weight in (("Sie", True, f"{three:.2f}"), ("du", False, "0.00")):
         proc = run_toneprobe(
             "explain", "calls/radhaus_du.txt", "--model", "fake", "--address", address, cwd=shop
         )
         assert proc.returncode == 0, proc.stderr
         assert (DU_RULE in proc.stdout) is present
-        # three "du" findings saturate: 0.7 * (1 + 0.6 + 0.6**2) = 1.37, not 2.1
         assert f"negative findings weighing {weight} with repeats" in proc.stdout
 
 

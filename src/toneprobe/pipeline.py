@@ -16,13 +16,7 @@ from typing import Any
 from toneprobe.detectors import DETECTORS, CallContext, Detector
 from toneprobe.findings import Finding
 from toneprobe.model import Transcript
-from toneprobe.scoring import (
-    Weights,
-    component_scores,
-    default_weights,
-    empathy_score,
-    saturated_weight,
-)
+from toneprobe.scoring import Weights, default_weights, score_summaries
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -156,15 +150,11 @@ def is_disrespectful(f: Finding) -> bool:
 
 def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
     """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
-    summaries = {name: res.summary for name, res in ctx.results.items()}
     # repeats of one rule saturate: a habit on every turn does not zero the respect component
     negative = [(f.rule_id, f.weight) for f in ctx.findings("respect") if f.polarity == "negative"]
-    decay = weights.respect.repeat_decay
-    summaries["respect"] = {
-        **summaries["respect"],
-        "negative_weight": saturated_weight(negative, decay),
-    }
-    components = component_scores(summaries, weights)
+    summaries, components, score = score_summaries(
+        {name: res.summary for name, res in ctx.results.items()}, negative, weights
+    )
     findings = sorted(ctx.findings(), key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
     respect = dict(summaries["respect"])
     respect["score"] = components["respect"]
@@ -184,7 +174,7 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
         "customer": transcript.customer,
         "ended_by": transcript.ended_by,
         "n_turns": len(transcript.turns),
-        "empathy_score": empathy_score(components, weights),
+        "empathy_score": score,
         "components": components,
         "weights": weights.components.model_dump(),
         "deescalation": summaries["deescalation"],

@@ -37,6 +37,9 @@ class RespectWeights(_Strict):
     per_negative_weight: float
     #: each further finding of the same rule in a call counts this share of the one before
     repeat_decay: float = Field(ge=0.0, le=1.0)
+    #: the findings of one rule together weigh at most this (None: no cap), so one habit on
+    #: every turn cannot take more than ``per_negative_weight * max_per_rule`` points
+    max_per_rule: float | None = Field(default=None, ge=0.0)
 
 
 class DeescalationWeights(_Strict):
@@ -82,18 +85,41 @@ def default_weights() -> Weights:
     return parse_weights(yaml.safe_load(text), "data/weights.yaml")
 
 
-def saturated_weight(findings: Iterable[tuple[str, float]], decay: float) -> float:
+def saturated_weight(
+    findings: Iterable[tuple[str, float]], decay: float, max_per_rule: float | None = None
+) -> float:
     """Total weight of ``(rule_id, weight)`` findings where repeats of one rule saturate: per
     rule, heaviest first, the k-th finding counts ``decay ** k`` of its weight (decay 1: plain
     sum; 0: each rule counts once). One habit on every turn (e.g. "du") then weighs at most
-    ``w / (1 - decay)`` instead of growing with the length of the call."""
+    ``w / (1 - decay)`` instead of growing with the length of the call, and at most
+    ``max_per_rule`` where that is set."""
     by_rule: dict[str, list[float]] = {}
     for rule_id, weight in findings:
         by_rule.setdefault(rule_id, []).append(weight)
     total = 0.0
     for weights in by_rule.values():
-        total += sum(w * decay**k for k, w in enumerate(sorted(weights, reverse=True)))
+        rule_total = sum(w * decay**k for k, w in enumerate(sorted(weights, reverse=True)))
+        total += rule_total if max_per_rule is None else min(rule_total, max_per_rule)
     return round(total, 3)
+
+
+def negative_weight(findings: Iterable[tuple[str, float]], w: Weights) -> float:
+    """The respect component's negative weight: ``(rule_id, weight)`` of the agent's negative
+    respect findings, saturated as ``weights.yaml`` says (``repeat_decay``, ``max_per_rule``)."""
+    return saturated_weight(findings, w.respect.repeat_decay, w.respect.max_per_rule)
+
+
+def score_summaries(
+    summaries: dict[str, dict[str, Any]], negatives: Iterable[tuple[str, float]], w: Weights
+) -> tuple[dict[str, dict[str, Any]], dict[str, float | None], float]:
+    """Detector summaries and the ``(rule_id, weight)`` of the negative respect findings ->
+    (summaries with the saturated ``respect.negative_weight``, components, empathy_score).
+    The one path from detector output to the score: the pipeline and the fit of the weights
+    (``scripts/fit_composite.py``) both use it."""
+    out = {**summaries, "respect": {**summaries["respect"]}}
+    out["respect"]["negative_weight"] = negative_weight(negatives, w)
+    components = component_scores(out, w)
+    return out, components, empathy_score(components, w)
 
 
 def _clamp(x: float) -> float:

@@ -259,9 +259,9 @@ def test_issue_13_one_habit_on_every_turn_does_not_zero_the_respect_component(sc
     assert len(du) >= 5
     w = scorer.weights.respect
     decay = w.repeat_decay
-    assert call["respect"]["negative_weight"] == pytest.approx(
-        sum(0.7 * decay**k for k in range(len(du))), abs=0.001
-    )
+    saturated = sum(0.7 * decay**k for k in range(len(du)))
+    cap = w.max_per_rule if w.max_per_rule is not None else saturated
+    assert call["respect"]["negative_weight"] == pytest.approx(min(saturated, cap), abs=0.001)
     assert call["respect"]["negative_weight"] < 0.7 / (1 - decay)
     expected = (
         w.base
@@ -271,3 +271,40 @@ def test_issue_13_one_habit_on_every_turn_does_not_zero_the_respect_component(sc
     assert call["components"]["respect"] == pytest.approx(max(0.0, expected), abs=0.1)
     assert call["components"]["respect"] > 0  # the plain sum (>= 3.5) would have zeroed it
     assert call["respect"]["disrespect"]  # saturation changes the score, not the verdict
+
+
+def test_issue_13_a_longer_call_with_the_same_habit_loses_no_more_respect(scorer):
+    opening = (
+        "A: Guten Tag, hier ist Mia von Radhaus Nord, was kann ich für dich tun?",
+        "K: Guten Tag. Können Sie mir sagen, wann mein Lastenrad fertig ist?",
+        "A: Danke, dass du anrufst! Dein Rad ist morgen fertig.",
+        "K: Schön. Und was kostet die Reparatur bei Ihnen?",
+        "A: Für dich sind das neunzig Euro, ich schicke dir die Rechnung bitte per Mail.",
+    )
+    more = (
+        "K: Kann ich auch bar zahlen, wenn ich es abhole?",
+        "A: Klar, du kannst bar oder mit Karte zahlen, wie es dir lieber ist.",
+        "K: Und haben Sie am Samstag geöffnet?",
+        "A: Ja, für dich sind wir samstags bis vierzehn Uhr da.",
+        "K: Prima. Brauche ich den Abholschein?",
+        "A: Bring ihn gern mit, dann geht es für dich schneller.",
+    )
+    closing = ("K: Gut, danke schön.", "A: Gern, dir noch einen schönen Tag und tschüss!")
+    short = scorer.score(dialogue(*opening, *closing))
+    long = scorer.score(dialogue(*opening, *more, *closing))
+
+    def du(call):
+        return [f for f in call["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+
+    assert len(du(long)) >= len(du(short)) + 3
+    w = scorer.weights.respect
+    assert w.max_per_rule is not None
+    # the habit costs at most per_negative_weight * max_per_rule, however often it recurs
+    assert (
+        short["respect"]["negative_weight"] == long["respect"]["negative_weight"] == w.max_per_rule
+    )
+    assert long["components"]["respect"] == short["components"]["respect"] > 0
+    floor = (
+        w.base + w.courtesy * long["respect"]["courtesy"] - w.per_negative_weight * w.max_per_rule
+    )
+    assert long["components"]["respect"] == pytest.approx(max(0.0, floor), abs=0.1)

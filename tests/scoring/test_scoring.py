@@ -9,8 +9,10 @@ from toneprobe.scoring import (
     default_weights,
     empathy_score,
     mean_ci95,
+    negative_weight,
     parse_weights,
     saturated_weight,
+    score_summaries,
 )
 
 W = default_weights()
@@ -112,3 +114,57 @@ def test_scoring_repeat_decay_is_read_and_checked_from_weights_yaml():
     data["respect"]["repeat_decay"] = 1.5
     with pytest.raises(ConfigError, match=r"weights.yaml: respect.repeat_decay"):
         parse_weights(data, "weights.yaml")
+
+
+def test_scoring_max_per_rule_caps_one_habit_but_not_different_rules():
+    du = [("respect.du_switch.v1", 0.7)] * 8
+    assert saturated_weight(du, 0.6) == pytest.approx(
+        sum(0.7 * 0.6**k for k in range(8)), abs=0.001
+    )
+    assert saturated_weight(du, 0.6, max_per_rule=1.0) == 1.0  # a habit costs at most the cap
+    assert saturated_weight(du[:1], 0.6, max_per_rule=1.0) == 0.7  # one finding: below the cap
+    # the cap is per rule: a blame and a dismissal next to the habit still count in full
+    mixed = [*du, ("respect.blame.v1", 0.8), ("respect.dismissal.v1", 0.7)]
+    assert saturated_weight(mixed, 0.6, max_per_rule=1.0) == pytest.approx(1.0 + 0.8 + 0.7)
+    assert saturated_weight(mixed, 0.6, max_per_rule=None) == pytest.approx(
+        saturated_weight(du, 0.6) + 0.8 + 0.7, abs=0.001
+    )
+
+
+def test_scoring_weights_without_max_per_rule_load_as_before():
+    data = W.model_dump()
+    del data["respect"]["max_per_rule"]
+    old = parse_weights(data, "weights.yaml")
+    assert old.respect.max_per_rule is None
+    du = [("respect.du_switch.v1", 0.7)] * 8
+    assert negative_weight(du, old) == saturated_weight(du, old.respect.repeat_decay)
+    data["respect"]["max_per_rule"] = -0.5
+    with pytest.raises(ConfigError, match=r"weights.yaml: respect.max_per_rule"):
+        parse_weights(data, "weights.yaml")
+
+
+def test_scoring_score_summaries_is_components_and_weighted_mean():
+    s = summaries(deesc="achieved", credit=0.5, hangup="customer", courtesy=0.6, emp=50.0)
+    negatives = [("respect.du_switch.v1", 0.7)] * 4 + [("respect.sarcasm.v1", 0.6)]
+    out, comp, score = score_summaries(s, negatives, W)
+    assert out["respect"]["negative_weight"] == negative_weight(negatives, W)
+    assert s["respect"]["negative_weight"] == 0.0  # the input is not changed
+    assert comp == component_scores(out, W)
+    assert score == empathy_score(comp, W)
+    expected_respect = (
+        W.respect.base
+        + W.respect.courtesy * 0.6
+        - W.respect.per_negative_weight * negative_weight(negatives, W)
+    )
+    assert comp["respect"] == pytest.approx(max(0.0, expected_respect), abs=0.05)
+
+
+def test_scoring_shipped_weights_are_the_fitted_composite():
+    # written by scripts/fit_composite.py: weights sum to 1, a fully courteous call without
+    # disrespect keeps a respect component of 100, one habit is capped
+    comps = W.components.model_dump()
+    assert sum(comps.values()) == pytest.approx(1.0, abs=1e-9)
+    assert W.respect.base + W.respect.courtesy == pytest.approx(100.0)
+    assert W.respect.max_per_rule is not None
+    comp = component_scores(summaries(courtesy=1.0), W)
+    assert comp["respect"] == 100.0
