@@ -33,7 +33,7 @@ bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over
 model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter and data/customer_states
 	$(PY) scripts/train_models.py --data ../shared/data
 
-evaluate-models: $(STAMP)  ## macro-F1 of the shipped models per dev set vs the bars (exit 1 on a miss)
+evaluate-models: $(STAMP)  ## shipped models: dev sets vs bars (exit 1 on a miss), ASR-form share, ../ood sets, behavioural suite, 95% intervals
 	$(PY) scripts/evaluate_models.py --data ../shared/data --ood ../ood
 
 BARS := --min deescalation_f1=0.75 --min hangup_f1=0.75 --min disrespect_f1=0.8 --min empathy_spearman=0.7 --min agent_spearman=0.8

@@ -1,6 +1,6 @@
-"""Evaluate the shipped embedded models on the dev sets against the bars of issue 4.
+"""Evaluate the shipped embedded models: dev sets, out-of-domain sets, behavioural suite.
 
-    python scripts/evaluate_models.py [--data ../shared/data] [--extra FILE.tsv ...]
+    python scripts/evaluate_models.py [--data ../shared/data] [--ood ../ood] [--extra FILE.tsv ...]
 
 Prints one row per dev set (macro-F1 with its 95% bootstrap interval, vs bar) and exits 1
 if any bar fails. GermEval 2017 exists here only as a dev file that is also training data,
@@ -21,6 +21,12 @@ by ``scripts/ood_sets.py`` (issue 12): macro-F1 with its 95% bootstrap interval,
 calibration error (10 bins) and, for binary positive/negative sets (where a neutral answer is
 wrong) the forced binary F1 (neutral excluded), and for every set the share of neutral answers. For
 information only: the OOD sets never change the exit code. A missing DIR is skipped with a note.
+Where issue 12 sets a bar for a set's genre (reviews: 0.70 binary; news and forum text: 0.50
+three-class; those bars are checked on hidden material), the row shows it and whether it is met.
+
+Also for information: the share of call-center dev labels that change when the utterances are
+rewritten as ASR writes them (lower case, no punctuation), with its 95% Wilson interval, against
+issue 12's bar of at most 5 %.
 """
 
 from __future__ import annotations
@@ -38,17 +44,12 @@ sys.path.insert(0, str(REPO / "src"))
 from toneprobe.errors import InputError  # noqa: E402
 from toneprobe.sentiment import checklist  # noqa: E402
 from toneprobe.sentiment.base import LABELS  # noqa: E402
+from toneprobe.sentiment.card import refresh_card  # noqa: E402
 from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
+from toneprobe.sentiment.metrics import format_ci, macro_f1, macro_f1_ci  # noqa: E402
 from toneprobe.sentiment.offense import OffenseClassifier  # noqa: E402
 from toneprobe.sentiment.ood import OodScore, score_ood  # noqa: E402
-from toneprobe.sentiment.train import (  # noqa: E402
-    OFFENSE_LABELS,
-    format_ci,
-    macro_f1,
-    macro_f1_ci,
-    read_tsv,
-    refresh_card,
-)
+from toneprobe.sentiment.train_data import OFFENSE_LABELS, asr_form, read_tsv  # noqa: E402
 
 # (name, file relative to --data or the repo, bar, task, metrics.json key); a bar of None
 # reports the set without gating: issue 12 retired the PotTS dev bar of issue 4 (0.66), whose
@@ -73,6 +74,15 @@ BARS: list[tuple[str, str, float | None, str, str]] = [
     ),
 ]
 
+# Issue 12's out-of-domain bars by genre: macro-F1 >= 0.70 on positive/negative review sets,
+# >= 0.50 on three-class forum and news sets. They are checked on hidden material; the
+# project's set of the same genre (data/OOD.md) shows where a model stands. Reported, never
+# gating. Dialogue and subtitle sets have no bar.
+OOD_BARS = {"amazon_products_de": 0.70, "sentianno_news_de": 0.50}
+# Issue 12: rewriting call-center utterances as ASR would (lower case, no punctuation) changes
+# at most 5 % of the labels. Reported on the call-center dev set, never gating.
+ASR_SET = ("call-center dev", REPO / "data" / "callcenter" / "dev.tsv")
+ASR_MAX_CHANGED = 0.05
 
 Score = tuple[float, int, tuple[float, float] | None]  # macro-F1, rows, 95% bootstrap CI
 
@@ -120,18 +130,48 @@ def _print_ood(ood_dir: Path, scores: list[tuple[str, OodScore]] | None) -> None
     width = max(len("set"), *(len(name) for name, _ in scores))
     print(
         f"{'set':<{width}}  {'rows':>5}  {'classes':<7}  {'macro-F1':>8}  {'95% CI':>11}  "
-        f"{'ECE':>5}  {'neutral':>7}  {'forced':>6}"
+        f"{'ECE':>5}  {'neutral':>7}  {'forced':>6}  {'bar':>4}  note"
     )
     for name, s in scores:
         forced = f"{s.forced_f1:.4f}" if s.forced_f1 is not None else "-"
+        bar = OOD_BARS.get(name)
+        bar_s, note = ("-", "") if bar is None else (f"{bar:.2f}", _met(s.macro_f1 >= bar))
         print(
             f"{name:<{width}}  {s.rows:>5}  {'2 (p/n)' if s.binary else '3':<7}  "
             f"{s.macro_f1:>8.4f}  {format_ci(s.ci95):>11}  {s.ece:>5.3f}  "
-            f"{s.neutral_rate:>7.1%}  {forced:>6}"
+            f"{s.neutral_rate:>7.1%}  {forced:>6}  {bar_s:>4}  {note}".rstrip()
         )
     print(
         "binary sets: a neutral answer is wrong; 'forced' = argmax over positive/negative only; "
-        "ECE = expected calibration error of the top answer, 10 bins"
+        "ECE = expected calibration error of the top answer, 10 bins; bar = issue 12's bar for "
+        "the genre (reviews 0.70, news and forum text 0.50), checked there on hidden sets"
+    )
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "below"
+
+
+def _asr_changes(be: EmbeddedBackend, path: Path) -> tuple[int, int]:
+    """How many labels change when the texts are rewritten in ASR form, out of how many."""
+    data = read_tsv(path, LABELS)
+    written = be.predict_proba(data.texts).argmax(axis=1)
+    spoken = be.predict_proba([asr_form(t) for t in data.texts]).argmax(axis=1)
+    return int(np.sum(written != spoken)), len(data.texts)
+
+
+def _print_asr(name: str, changed: int, n: int) -> None:
+    lo, hi = checklist.wilson(changed, n)
+    share = changed / n if n else float("nan")
+    print()
+    print(
+        "ASR form (lower case, no punctuation; labels changed, 95% Wilson interval; "
+        "for information, never gating)"
+    )
+    print(f"{'set':<{len(name)}}  {'rows':>5}  {'changed':>7}  {'share':>6}  {'95% CI':>11}  bar")
+    print(
+        f"{name}  {n:>5}  {changed:>7}  {share:>6.1%}  {f'{lo:.1%}-{hi:.1%}':>11}  "
+        f"<= {ASR_MAX_CHANGED:.0%}  " + ("met" if share <= ASR_MAX_CHANGED else "above")
     )
 
 
@@ -254,10 +294,14 @@ def _dev_sets(args: argparse.Namespace, be: EmbeddedBackend, sent_dir: Path) -> 
             refresh_card(model_dir)
 
     width = max(len(r[0]) for r in rows)
+    print(f"dev sets ({args.models}; macro-F1, 95% bootstrap interval; a missed bar fails the run)")
     print(f"{'set':<{width}}  {'rows':>5}  {'macro-F1':>8}  {'95% CI':>11}  {'bar':>5}  note")
     for name, n, f1, ci, bar, note in rows:
         bar_s = f"{bar:.2f}" if bar is not None else "-"
         print(f"{name:<{width}}  {n:>5}  {f1:>8.4f}  {format_ci(ci):>11}  {bar_s:>5}  {note}")
+    asr_name, asr_path = ASR_SET
+    if asr_path.is_file():
+        _print_asr(asr_name, *_asr_changes(be, asr_path))
     if args.ood is not None:
         ood = _score_ood_dir(be, args.ood) if args.ood.is_dir() else None
         _print_ood(args.ood, ood)

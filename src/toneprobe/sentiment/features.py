@@ -10,7 +10,7 @@ two blocks, each L2-normalised on its own and then scaled by a block weight:
 It also gives the word ids for the static embedding table (a model2vec-style mean of
 per-word vectors distilled from a sentence encoder at training time).
 
-The very same code runs at training time (``train.py`` wraps the arrays in a scipy matrix)
+The very same code runs at training time (``fitting.py`` wraps the arrays in a scipy matrix)
 and at inference time (``embedded.py`` multiplies them with numpy weights), so the features
 cannot drift apart. Everything the featurizer needs is stored as JSON and ``.npz`` arrays.
 """

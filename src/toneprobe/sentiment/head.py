@@ -65,7 +65,7 @@ class Head:
     """``z + relu([z, x, e, s] @ w1 + b1) @ w2 + b2`` for logits z, text vector e, surface s.
 
     ``x`` are optional further linear outputs that the head reads but does not correct (the
-    per-source experts and the source gate, see ``train.fit_experts``); the correction is
+    per-source experts and the source gate, see ``fitting.fit_experts``); the correction is
     added to the first ``n_classes`` columns, the model's own logits.
     """
 
