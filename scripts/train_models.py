@@ -111,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="train the issue-12 candidate (ASR copies, data/callcenter/candidates.tsv)",
     )
+    ap.add_argument(
+        "--transfer",
+        type=Path,
+        help="teacher-labelled rows (scripts/distill.py) as one more training source",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     log = logging.getLogger("train_models")
@@ -130,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             train.append(cc / "train.tsv")
         else:
             log.warning("no call-center training data at %s", cc / "train.tsv")
+        if args.transfer is not None:
+            train.append(args.transfer)  # source name from the file: transfer_train.tsv
         if (cc / "dev.tsv").is_file():
             dev["callcenter_dev"] = cc / "dev.tsv"
         m = train_sentiment(
