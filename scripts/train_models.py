@@ -98,6 +98,16 @@ def _frequent_german_words(n: int) -> list[str]:
     return top_n_list("de", n)
 
 
+def _long_text(value: str | None) -> LongText | None:
+    """``--long-text``: None keeps SENTIMENT_LONG_TEXT, "off" none, else "25,0.7,1.0"."""
+    if value is None:
+        return SENTIMENT_LONG_TEXT
+    if value == "off":
+        return None
+    n, whole, last = value.split(",")
+    return LongText(int(n), float(whole), float(last))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -115,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         "--transfer",
         type=Path,
         help="teacher-labelled rows (scripts/distill.py) as one more training source",
+    )
+    ap.add_argument(
+        "--long-text",
+        metavar="MIN_WORDS,WHOLE_WEIGHT,LAST_WEIGHT",
+        help="read long texts sentence by sentence with these settings (default: "
+        "SENTIMENT_LONG_TEXT; 'off' for none)",
     )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -148,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             emb_dim=args.emb_dim,
             cv_folds=args.cv_folds,
             extra_words=_frequent_german_words(SENTIMENT_EXTRA_WORDS),
-            long_text=SENTIMENT_LONG_TEXT,
+            long_text=_long_text(args.long_text),
         )
         log.info("sentiment dev: %s", json.dumps(m["dev"]))
 
