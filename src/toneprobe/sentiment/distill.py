@@ -17,7 +17,8 @@ writes that source as a ``label<TAB>text`` file, ``scripts/train_models.py --tra
 trains with it.
 
 Sentence vectors are cached per encoder and text in ``.npz`` files (``allow_pickle=False``)
-because the encoders are slow: e5 embeds about 5-40 texts/s on a shared 2-core machine.
+because the encoders are slow: e5 embeds about 7-30 texts per CPU-second (long reviews and
+news sentences slowest). Measurements and the state of the distillation: ``data/OOD.md``.
 """
 
 from __future__ import annotations
