@@ -3,6 +3,7 @@ transfer text, and only its confident answers become training rows."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -116,15 +117,28 @@ def test_distill_script_teacher_labels_transfer_text(tmp_path: Path) -> None:
         "x3\tnone\tphone\tDas ist mir zu teuer, ich kündige.\n",
         encoding="utf-8",
     )
+    ood = tmp_path / "ood"
+    _write(
+        ood / "reviews_de.tsv",
+        [
+            ("positive", "Tolles Produkt, ich bin begeistert und sehr zufrieden."),
+            ("positive", "Klasse Service, vielen Dank für die schnelle Hilfe!"),
+            ("negative", "Totaler Mist, nach zwei Tagen kaputt, ich bin wütend."),
+            ("negative", "Eine einzige Enttäuschung, nie wieder bei diesem Laden."),
+        ],
+    )
     out = tmp_path / "transfer_train.tsv"
     proc = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "distill.py"), "--encoder", "use",
          "--data", str(data), "--callcenter", str(cc), "--cache", str(tmp_path / "cache"),
          "--transfer", str(transfer), "--min-confidence", "0.5", "--C", "10",
-         "--out", str(out)],
+         "--out", str(out), "--report", "--ood", str(ood)],
         capture_output=True, text=True, cwd=REPO, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) == {"encoder", "sb10k_dev", "potts_dev", "callcenter_dev", "reviews_de"}
+    assert report["reviews_de"] == 1.0  # clear praise and complaints the teacher never saw
     got = dict(zip(read_tsv(out).texts, read_tsv(out).labels, strict=True))
     assert got["Herzlichen Dank, Sie haben mir wirklich sehr geholfen!"] == "positive"
     assert got["das ist ja unverschämt ich bin total wütend"] == "negative"  # ASR form
