@@ -69,6 +69,12 @@ SENTIMENT_LONG_TEXT: LongText | None = None
 # 2026-12-04 (50,000 words, with the candidate's data) it moved the dev and out-of-domain sets
 # by -0.009 to +0.007: no gain worth the larger table.
 SENTIMENT_EXTRA_WORDS = 0
+# --transfer FILE (issue 12, distillation; not shipped): rows labelled by a sentence-embedding
+# teacher (scripts/distill.py, toneprobe.sentiment.distill) as one more source, "transfer"
+# (the grid gives it no extra boost). Measured 2026-12-04 (data/OOD.md): an e5 teacher beats
+# this model out of domain but is far too slow to run at inference; 487 of its rows moved the
+# linear part's dev and out-of-domain figures by -0.006..+0.020. A full distilled model was not
+# trained (machine too loaded).
 OFFENSE_GRID = [Hyper(C=c) for c in (2.0, 4.0, 8.0)] + [Hyper(C=4.0, nb_mix=0.5)]
 
 
