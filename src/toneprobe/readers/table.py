@@ -27,6 +27,7 @@ from toneprobe.readers.base import (
     parse_time,
     require_json,
 )
+from toneprobe.readers.chat_events import looks_like_system_message
 from toneprobe.readers.plaintext import parse_dialogue
 from toneprobe.roles import ended_by_from, role_from_word
 
@@ -42,12 +43,28 @@ def _keys(words: str) -> frozenset[str]:
     return frozenset(column_key(w) for w in words.split())
 
 
+# Chat exports (issue 13): the column names and values of the live-chat tools' documented
+# exports and APIs, flattened to one row per message:
+# - Zendesk Chat history: ``chat_id``, ``msg``, ``name``, ``sender_type``, ``type``
+#   (``chat.msg``, ``chat.memberjoin``, ``chat.memberleave``; Fivetran's Zendesk Chat schema,
+#   table ``chat_history``);
+# - Freshchat messages: ``conversation_id``, ``actor_type`` ``user|agent|system``,
+#   ``message_type`` ``normal|private|system`` (Freshchat webhook payload docs);
+# - Intercom conversation parts: ``part_type`` (``comment``, ``note``, ``close``,
+#   ``assignment`` ...), ``author.type`` ``user|admin|bot|team`` (intercom-client
+#   ``ConversationPart``/``ConversationPartAuthor``);
+# - Salesforce: ``ChatKey`` (LiveChatTranscript), ``ConversationEntry`` with ``ActorType``
+#   ``Agent|Bot|EndUser|Supervisor|System``, ``ActorName``, ``EntryType`` (``Text`` or an event);
+# - LiveChat (text.com): events of type ``message`` or ``system_message`` in a chat's threads;
+# - Userlike: ``operator`` and ``contact`` (API add-on docs); German Excel logs: ``Chat-ID``,
+#   ``Absender``, ``Besucher``.
 ALIASES: dict[str, frozenset[str]] = {
     "call_id": _keys(
         "call_id callid call conversation_id conversationid contact_id ContactId interaction_id "
         "session_id Anruf-ID AnrufID Anruf Gesprächs-ID Gespräch Gespräch-Nr Vorgang "
         "Vorgangsnummer "
-        "Anrufnummer CallReference"
+        "Anrufnummer CallReference chat_id Chat-ID ChatKey Chat-Nr Chatnummer "
+        "LiveChatTranscriptId MessagingSessionId"
     ),
     "turn": _keys(
         "turn turn_id turn_index index idx nr no seq sequence position lfd_nr lfdnr Zeile"
@@ -69,11 +86,13 @@ ALIASES: dict[str, frozenset[str]] = {
     ),
     "role": _keys(
         "role speaker_role participant_role ParticipantRole participantPurpose purpose Rolle "
-        "Sprecherrolle Partei side"
+        "Sprecherrolle Partei side sender_type actor_type ActorType author_type user_type "
+        "Absendertyp Absender-Typ"
     ),
     "speaker": _keys(
         "speaker speaker_label speakerlabel participant participant_id ParticipantId Sprecher "
-        "Sprecherin name speaker_name SegmentSpeaker from author"
+        "Sprecherin name speaker_name SegmentSpeaker from author sender sender_name "
+        "ActorName author_name display_name nick Absender Verfasser Autor"
     ),
     "channel": _keys("channel channel_label channel_tag Kanal"),
     "agent": _keys(
@@ -86,12 +105,30 @@ ALIASES: dict[str, frozenset[str]] = {
     ),
     "text": _keys(
         "text utterance transcript content message DisplayText Äußerung Aeusserung Inhalt Satz "
-        "Nachricht body phrase sentence Transkript transcription Wortlaut"
+        "Nachricht body phrase sentence Transkript transcription Wortlaut msg "
+        "Nachrichtentext"
+    ),
+    # what kind of row: a message, an internal note or a system event (see _KIND_WORDS)
+    "kind": _keys(
+        "type message_type event_type EntryType part_type msg_type Nachrichtentyp Typ Art"
     ),
     "ended_by": _keys(
         "ended_by endedby beendet_von disconnect_reason DisconnectReason aufgelegt_von"
     ),
 }
+#: values of a kind column (``column_key`` form): an internal note is not shown to the customer
+#: (Freshchat ``private``, Intercom ``note``) and is left out; a system row is an event
+_NOTE_KINDS = _keys("private note internal_note Notiz interne_Notiz whisper")
+_SYSTEM_KINDS = _keys(
+    "system system_message systemmessage Systemnachricht event Ereignis chat.memberjoin "
+    "chat.memberleave chat.event chat.transfer memberjoin memberleave close open assignment "
+    "transfer ChatEnd"
+)
+#: role or speaker values that mark a chat tool's own message (not "bot": a bot types answers)
+_SYSTEM_WHO = _keys("system Systemnachricht System-Nachricht Chatsystem chat-system System_message")
+#: columns whose value ``user`` means the agent (Genesys ``participantPurpose``); elsewhere
+#: (Freshchat ``actor_type``, Intercom author types) ``user`` is the customer
+_PURPOSE_COLUMNS = _keys("participantPurpose purpose")
 _TEXT_KEYS = ALIASES["text"]
 _WHO_KEYS = ALIASES["role"] | ALIASES["speaker"] | ALIASES["channel"]
 _DELIMITERS = (";", ",", "\t", "|")
@@ -262,6 +299,7 @@ def _calls_from_rows(
     unitless: set[str] = set()  # calls with times from plain numbers in unit-less columns
     cells: dict[str, dict[str, int | None]] = {}  # per call: dialogue cells/timed turns seen
     repeats: dict[str, list[int | None]] = {}  # per call: lines of rows that repeat one
+    notes: dict[str, list[int | None]] = {}  # per call: lines of internal notes left out
     for n, (line, row) in enumerate(rows):
         cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
         cid = cid or default_id
@@ -274,9 +312,16 @@ def _calls_from_rows(
         if "role" in cols:
             raw_role = as_text(row.get(cols["role"])).strip()
             if raw_role:
-                role = role_from_word(raw_role)
+                role = _table_role(raw_role, cols["role"])
                 if role is None:
                     raise InputError(f"unknown role {raw_role!r}", path, line)
+        if "kind" in cols:
+            kind = column_key(as_text(row.get(cols["kind"])))
+            if kind in _NOTE_KINDS:
+                notes.setdefault(cid, []).append(line)
+                continue  # an internal note: the customer never saw it
+            if kind in _SYSTEM_KINDS:
+                role = "system"
         start = _time(row, cols, "start", path, line)
         end = _time(row, cols, "end", path, line)
         if _unitless(row, cols):
@@ -321,7 +366,9 @@ def _calls_from_rows(
                 continue  # the same turn at the same time again
             cells[cid][key] = line
         if role is None and speaker is not None:
-            role = role_from_word(speaker)  # a speaker column holding "Agent" / "Kunde"
+            role = _table_role(speaker, "")  # a speaker column holding "Agent" / "Kunde"
+        if role is None and speaker is None and has_who and looks_like_system_message(text):
+            role = "system"  # "Chat beendet" in a row that names nobody
         call.segments.append(
             Segment(
                 text=text,
@@ -336,6 +383,15 @@ def _calls_from_rows(
         order_keys[cid].append((turn_no, n))
     for cid, call in calls.items():
         _sort(call, order_keys[cid])
+        # one row per message (no end time: a chat log, a turn table) stays one turn, as in
+        # toneprobe JSON; rows with start and end are stretches of speech, joined per speaker
+        call.keep_messages = all(seg.end is None for seg in call.segments)
+        if cid in notes:
+            lines = [str(x) for x in notes[cid] if x is not None]
+            at = f" (line(s) {', '.join(lines[:10])})" if lines else ""
+            call.warnings.append(
+                f"left out {len(notes[cid])} internal note(s){at}: not shown to the customer"
+            )
         if cid in unitless:
             _settle_unit(call)
         if cid in repeats:
@@ -346,6 +402,17 @@ def _calls_from_rows(
                 "per QA question; each transcript read once"
             )
     return list(calls.values())
+
+
+def _table_role(value: str, column: str) -> SourceRole | None:
+    """A role cell (or a speaker cell holding a role word): ``system`` for the chat tool's own
+    messages; ``user`` by the column (Genesys purpose: the agent; chat tools: the customer)."""
+    key = column_key(value)
+    if key in _SYSTEM_WHO:
+        return "system"
+    if key == "user":
+        return "agent" if column_key(column) in _PURPOSE_COLUMNS else "customer"
+    return role_from_word(value)
 
 
 def _number(value: Any) -> float | None:
