@@ -22,6 +22,7 @@ from toneprobe.readers.base import (
     SourceRole,
     as_text,
     first_jsonl_object,
+    iso_timestamp,
     json_document,
     jsonl_rows,
     parse_time,
@@ -71,7 +72,8 @@ ALIASES: dict[str, frozenset[str]] = {
     ),
     "start": _keys(
         "start start_time starttime start_s start_sec start_seconds begin beginn begin_time offset "
-        "zeit time timestamp von SegmentStartTime startzeit start_offset"
+        "zeit time timestamp von SegmentStartTime startzeit start_offset created_time "
+        "EntryTime Uhrzeit"
     ),
     "start_ms": _keys(
         "start_ms starttime_ms start_time_ms startTimeMs BeginOffsetMillis begin_offset_millis "
@@ -278,8 +280,33 @@ def _time(
             row.get(cols[f"{which}_ms"]), scale=0.001, path=path, line=line, what=which
         )
     if which in cols:
-        return parse_time(row.get(cols[which]), path=path, line=line, what=which)
+        value = row.get(cols[which])
+        if isinstance(value, str) and _ISO_TIME.match(value.strip()):
+            # a chat log's message time ("2026-11-12T14:02:05Z"): seconds since the epoch,
+            # made relative to the call's first message in _from_epoch
+            stamp = iso_timestamp(value.strip())
+            if stamp is None:
+                raise InputError(f"malformed {which} {value!r}", path, line)
+            return stamp + _EPOCH_MARK
+        return parse_time(value, path=path, line=line, what=which)
     return None
+
+
+# ISO 8601 date and time, as chat tools write a message's time (Zendesk, Freshchat, Salesforce)
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# added to epoch times so that _from_epoch can tell them from offsets (no call lasts 300 years)
+_EPOCH_MARK = 1e10
+
+
+def _from_epoch(call: RawCall) -> None:
+    """Times read from ISO date-times: seconds from the call's first message."""
+    stamps = [t for s in call.segments for t in (s.start, s.end) if t is not None]
+    if not stamps or min(stamps) < _EPOCH_MARK:
+        return
+    first = min(stamps)
+    for seg in call.segments:
+        seg.start = None if seg.start is None else round(seg.start - first, 3)
+        seg.end = None if seg.end is None else round(seg.end - first, 3)
 
 
 def _calls_from_rows(
@@ -322,6 +349,8 @@ def _calls_from_rows(
                 continue  # an internal note: the customer never saw it
             if kind in _SYSTEM_KINDS:
                 role = "system"
+                if not text.strip():  # Zendesk "chat.memberjoin", Intercom "close": no text
+                    text = as_text(row.get(cols["kind"])).strip()
         start = _time(row, cols, "start", path, line)
         end = _time(row, cols, "end", path, line)
         if _unitless(row, cols):
@@ -383,6 +412,7 @@ def _calls_from_rows(
         order_keys[cid].append((turn_no, n))
     for cid, call in calls.items():
         _sort(call, order_keys[cid])
+        _from_epoch(call)
         # one row per message (no end time: a chat log, a turn table) stays one turn, as in
         # toneprobe JSON; rows with start and end are stretches of speech, joined per speaker
         call.keep_messages = all(seg.end is None for seg in call.segments)
