@@ -34,7 +34,7 @@ _CUSTOMER = (
     r"contact|kontakt|user|chatpartner(?:in)?)"
 )
 _AGENT = (
-    r"(?:mitarbeiter(?:in)?|agent(?:in)?|berater(?:in)?|operator(?:in)?|support|admin|"
+    r"(?:mitarbeiter(?:in|s)?|agent(?:in|en)?|berater(?:in|s)?|operator(?:in)?|support|admin|"
     r"service(?:team)?|kundenservice)"
 )
 _LEAVE = (
