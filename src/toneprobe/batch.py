@@ -79,6 +79,8 @@ class Tally:
     calls_resumed: int = 0
     turns: int = 0
     warnings: int = 0
+    #: chat tools' system messages ("Chat beendet") read as events of their calls, not turns
+    system_messages: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -86,10 +88,15 @@ class Tally:
     def line(self) -> str:
         resumed = f", {self.calls_resumed} already done" if self.calls_resumed else ""
         skipped = f", {self.calls_skipped} skipped" if self.calls_skipped else ""
+        events = (
+            f" ({self.system_messages} system messages kept as events)"
+            if self.system_messages
+            else ""
+        )
         return (
             f"read {self.files_read} files ({self.files_skipped} skipped), "
             f"scored {self.calls} calls ({self.calls_failed} failed{skipped}{resumed}), "
-            f"{self.turns} turns"
+            f"{self.turns} turns{events}"
         )
 
 
@@ -102,6 +109,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     resumed: bool = False  # already in the output file (--resume); nothing to write
     transcript: Any = None  # the call's Transcript, with BatchOptions.keep_transcripts
+    system_messages: int = 0  # system messages of the file read as events (on the first)
 
 
 def describe_error(e: dict[str, Any]) -> str:
@@ -211,6 +219,9 @@ def score_file(path: Source | Path, scorer: Any, options: BatchOptions) -> list[
         outcomes.append(Outcome(error={**rec, "skipped": True}))
     if outcomes:
         outcomes[0].warnings = list(result.warnings)
+        outcomes[0].system_messages = sum(
+            len(t.metadata.get("events") or ()) for t in result.transcripts
+        )
     return outcomes
 
 
@@ -234,6 +245,7 @@ def account(outcomes: list[Outcome], tally: Tally) -> Iterator[Outcome]:
         elif not file_failed:
             tally.calls_failed += 1
         tally.warnings += len(o.warnings)
+        tally.system_messages += o.system_messages
         yield o
 
 

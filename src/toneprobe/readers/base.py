@@ -18,7 +18,8 @@ from typing import Any, ClassVar, Literal
 
 from toneprobe.errors import InputError
 
-SourceRole = Literal["agent", "customer", "bot"]
+#: ``system``: a chat tool's event ("Chat beendet"), kept as an event of the call, never a turn
+SourceRole = Literal["agent", "customer", "bot", "system"]
 
 
 @dataclass(slots=True)
@@ -51,6 +52,9 @@ class RawCall:
     unplaced_lines: list[int] = field(default_factory=list)
     # toneprobe's own JSON is already final: keep its turns exactly as they are.
     keep_turns: bool = False
+    # one segment per message (chat logs, turn tables): never join a side's consecutive
+    # segments into one turn (cues and ASR segments of one utterance are joined)
+    keep_messages: bool = False
     # the day of the call, where the source's metadata gives it (toneprobe.dates)
     date: _dt.date | None = None
 

@@ -22,11 +22,13 @@ from toneprobe.readers.base import (
     SourceRole,
     as_text,
     first_jsonl_object,
+    iso_timestamp,
     json_document,
     jsonl_rows,
     parse_time,
     require_json,
 )
+from toneprobe.readers.chat_events import looks_like_system_message
 from toneprobe.readers.plaintext import parse_dialogue
 from toneprobe.roles import ended_by_from, role_from_word
 
@@ -42,19 +44,36 @@ def _keys(words: str) -> frozenset[str]:
     return frozenset(column_key(w) for w in words.split())
 
 
+# Chat exports (issue 13): the column names and values of the live-chat tools' documented
+# exports and APIs, flattened to one row per message:
+# - Zendesk Chat history: ``chat_id``, ``msg``, ``name``, ``sender_type``, ``type``
+#   (``chat.msg``, ``chat.memberjoin``, ``chat.memberleave``; Fivetran's Zendesk Chat schema,
+#   table ``chat_history``);
+# - Freshchat messages: ``conversation_id``, ``actor_type`` ``user|agent|system``,
+#   ``message_type`` ``normal|private|system`` (Freshchat webhook payload docs);
+# - Intercom conversation parts: ``part_type`` (``comment``, ``note``, ``close``,
+#   ``assignment`` ...), ``author.type`` ``user|admin|bot|team`` (intercom-client
+#   ``ConversationPart``/``ConversationPartAuthor``);
+# - Salesforce: ``ChatKey`` (LiveChatTranscript), ``ConversationEntry`` with ``ActorType``
+#   ``Agent|Bot|EndUser|Supervisor|System``, ``ActorName``, ``EntryType`` (``Text`` or an event);
+# - LiveChat (text.com): events of type ``message`` or ``system_message`` in a chat's threads;
+# - Userlike: ``operator`` and ``contact`` (API add-on docs); German Excel logs: ``Chat-ID``,
+#   ``Absender``, ``Besucher``.
 ALIASES: dict[str, frozenset[str]] = {
     "call_id": _keys(
         "call_id callid call conversation_id conversationid contact_id ContactId interaction_id "
         "session_id Anruf-ID AnrufID Anruf Gesprächs-ID Gespräch Gespräch-Nr Vorgang "
         "Vorgangsnummer "
-        "Anrufnummer CallReference"
+        "Anrufnummer CallReference chat_id Chat-ID ChatKey Chat-Nr Chatnummer "
+        "LiveChatTranscriptId MessagingSessionId"
     ),
     "turn": _keys(
         "turn turn_id turn_index index idx nr no seq sequence position lfd_nr lfdnr Zeile"
     ),
     "start": _keys(
         "start start_time starttime start_s start_sec start_seconds begin beginn begin_time offset "
-        "zeit time timestamp von SegmentStartTime startzeit start_offset"
+        "zeit time timestamp von SegmentStartTime startzeit start_offset created_time "
+        "EntryTime Uhrzeit"
     ),
     "start_ms": _keys(
         "start_ms starttime_ms start_time_ms startTimeMs BeginOffsetMillis begin_offset_millis "
@@ -69,11 +88,13 @@ ALIASES: dict[str, frozenset[str]] = {
     ),
     "role": _keys(
         "role speaker_role participant_role ParticipantRole participantPurpose purpose Rolle "
-        "Sprecherrolle Partei side"
+        "Sprecherrolle Partei side sender_type actor_type ActorType author_type user_type "
+        "Absendertyp Absender-Typ"
     ),
     "speaker": _keys(
         "speaker speaker_label speakerlabel participant participant_id ParticipantId Sprecher "
-        "Sprecherin name speaker_name SegmentSpeaker from author"
+        "Sprecherin name speaker_name SegmentSpeaker from author sender sender_name "
+        "ActorName author_name display_name nick Absender Verfasser Autor"
     ),
     "channel": _keys("channel channel_label channel_tag Kanal"),
     "agent": _keys(
@@ -86,12 +107,30 @@ ALIASES: dict[str, frozenset[str]] = {
     ),
     "text": _keys(
         "text utterance transcript content message DisplayText Äußerung Aeusserung Inhalt Satz "
-        "Nachricht body phrase sentence Transkript transcription Wortlaut"
+        "Nachricht body phrase sentence Transkript transcription Wortlaut msg "
+        "Nachrichtentext"
+    ),
+    # what kind of row: a message, an internal note or a system event (see _KIND_WORDS)
+    "kind": _keys(
+        "type message_type event_type EntryType part_type msg_type Nachrichtentyp Typ Art"
     ),
     "ended_by": _keys(
         "ended_by endedby beendet_von disconnect_reason DisconnectReason aufgelegt_von"
     ),
 }
+#: values of a kind column (``column_key`` form): an internal note is not shown to the customer
+#: (Freshchat ``private``, Intercom ``note``) and is left out; a system row is an event
+_NOTE_KINDS = _keys("private note internal_note Notiz interne_Notiz whisper")
+_SYSTEM_KINDS = _keys(
+    "system system_message systemmessage Systemnachricht event Ereignis chat.memberjoin "
+    "chat.memberleave chat.event chat.transfer memberjoin memberleave close open assignment "
+    "transfer ChatEnd"
+)
+#: role or speaker values that mark a chat tool's own message (not "bot": a bot types answers)
+_SYSTEM_WHO = _keys("system Systemnachricht System-Nachricht Chatsystem chat-system System_message")
+#: columns whose value ``user`` means the agent (Genesys ``participantPurpose``); elsewhere
+#: (Freshchat ``actor_type``, Intercom author types) ``user`` is the customer
+_PURPOSE_COLUMNS = _keys("participantPurpose purpose")
 _TEXT_KEYS = ALIASES["text"]
 _WHO_KEYS = ALIASES["role"] | ALIASES["speaker"] | ALIASES["channel"]
 _DELIMITERS = (";", ",", "\t", "|")
@@ -241,8 +280,33 @@ def _time(
             row.get(cols[f"{which}_ms"]), scale=0.001, path=path, line=line, what=which
         )
     if which in cols:
-        return parse_time(row.get(cols[which]), path=path, line=line, what=which)
+        value = row.get(cols[which])
+        if isinstance(value, str) and _ISO_TIME.match(value.strip()):
+            # a chat log's message time ("2026-11-12T14:02:05Z"): seconds since the epoch,
+            # made relative to the call's first message in _from_epoch
+            stamp = iso_timestamp(value.strip())
+            if stamp is None:
+                raise InputError(f"malformed {which} {value!r}", path, line)
+            return stamp + _EPOCH_MARK
+        return parse_time(value, path=path, line=line, what=which)
     return None
+
+
+# ISO 8601 date and time, as chat tools write a message's time (Zendesk, Freshchat, Salesforce)
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# added to epoch times so that _from_epoch can tell them from offsets (no call lasts 300 years)
+_EPOCH_MARK = 1e10
+
+
+def _from_epoch(call: RawCall) -> None:
+    """Times read from ISO date-times: seconds from the call's first message."""
+    stamps = [t for s in call.segments for t in (s.start, s.end) if t is not None]
+    if not stamps or min(stamps) < _EPOCH_MARK:
+        return
+    first = min(stamps)
+    for seg in call.segments:
+        seg.start = None if seg.start is None else round(seg.start - first, 3)
+        seg.end = None if seg.end is None else round(seg.end - first, 3)
 
 
 def _calls_from_rows(
@@ -262,6 +326,7 @@ def _calls_from_rows(
     unitless: set[str] = set()  # calls with times from plain numbers in unit-less columns
     cells: dict[str, dict[str, int | None]] = {}  # per call: dialogue cells/timed turns seen
     repeats: dict[str, list[int | None]] = {}  # per call: lines of rows that repeat one
+    notes: dict[str, list[int | None]] = {}  # per call: lines of internal notes left out
     for n, (line, row) in enumerate(rows):
         cid = as_text(row.get(cols["call_id"])).strip() if "call_id" in cols else ""
         cid = cid or default_id
@@ -274,9 +339,18 @@ def _calls_from_rows(
         if "role" in cols:
             raw_role = as_text(row.get(cols["role"])).strip()
             if raw_role:
-                role = role_from_word(raw_role)
+                role = _table_role(raw_role, cols["role"])
                 if role is None:
                     raise InputError(f"unknown role {raw_role!r}", path, line)
+        if "kind" in cols:
+            kind = column_key(as_text(row.get(cols["kind"])))
+            if kind in _NOTE_KINDS:
+                notes.setdefault(cid, []).append(line)
+                continue  # an internal note: the customer never saw it
+            if kind in _SYSTEM_KINDS:
+                role = "system"
+                if not text.strip():  # Zendesk "chat.memberjoin", Intercom "close": no text
+                    text = as_text(row.get(cols["kind"])).strip()
         start = _time(row, cols, "start", path, line)
         end = _time(row, cols, "end", path, line)
         if _unitless(row, cols):
@@ -321,7 +395,9 @@ def _calls_from_rows(
                 continue  # the same turn at the same time again
             cells[cid][key] = line
         if role is None and speaker is not None:
-            role = role_from_word(speaker)  # a speaker column holding "Agent" / "Kunde"
+            role = _table_role(speaker, "")  # a speaker column holding "Agent" / "Kunde"
+        if role is None and speaker is None and has_who and looks_like_system_message(text):
+            role = "system"  # "Chat beendet" in a row that names nobody
         call.segments.append(
             Segment(
                 text=text,
@@ -336,6 +412,16 @@ def _calls_from_rows(
         order_keys[cid].append((turn_no, n))
     for cid, call in calls.items():
         _sort(call, order_keys[cid])
+        _from_epoch(call)
+        # one row per message (no end time: a chat log, a turn table) stays one turn, as in
+        # toneprobe JSON; rows with start and end are stretches of speech, joined per speaker
+        call.keep_messages = all(seg.end is None for seg in call.segments)
+        if cid in notes:
+            lines = [str(x) for x in notes[cid] if x is not None]
+            at = f" (line(s) {', '.join(lines[:10])})" if lines else ""
+            call.warnings.append(
+                f"left out {len(notes[cid])} internal note(s){at}: not shown to the customer"
+            )
         if cid in unitless:
             _settle_unit(call)
         if cid in repeats:
@@ -346,6 +432,17 @@ def _calls_from_rows(
                 "per QA question; each transcript read once"
             )
     return list(calls.values())
+
+
+def _table_role(value: str, column: str) -> SourceRole | None:
+    """A role cell (or a speaker cell holding a role word): ``system`` for the chat tool's own
+    messages; ``user`` by the column (Genesys purpose: the agent; chat tools: the customer)."""
+    key = column_key(value)
+    if key in _SYSTEM_WHO:
+        return "system"
+    if key == "user":
+        return "agent" if column_key(column) in _PURPOSE_COLUMNS else "customer"
+    return role_from_word(value)
 
 
 def _number(value: Any) -> float | None:

@@ -128,6 +128,8 @@ def _read_call(
             speaker = str(speaker) if isinstance(speaker, int) else None
         raw_role = turn.get("role")
         role = raw_role if raw_role in ("agent", "customer") else None
+        if raw_role == "system":
+            role = "system"  # a chat tool's event ("Chat beendet"): an event, not a turn
         if role is None:
             role = role_from_word(raw_role) if isinstance(raw_role, str) else None
         if role is None and raw_role is None and speaker is not None:

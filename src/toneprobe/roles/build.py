@@ -32,6 +32,15 @@ def finalize(
     empty = len(call.segments) - len(segments)
     if empty:
         warnings.append(where + f"left out {empty} segment(s) without text")
+    # system messages ("Chat beendet") are events, never turns: note the message before each
+    system: list[tuple[Segment, Segment | None]] = []
+    before: Segment | None = None
+    for seg in segments:
+        if seg.role == "system":
+            system.append((seg, before))
+        elif seg.role != "bot":
+            before = seg
+    segments = [s for s in segments if s.role != "system"]
 
     if call.keep_turns:
         metadata = dict(call.metadata)
@@ -44,19 +53,26 @@ def finalize(
             metadata["roles"] = {"method": "override", "confidence": 1.0, "agent_speaker": found}
         elif agent_speaker:
             warnings.append(where + f"--agent-speaker {agent_speaker!r} is not a speaker here")
+        spoken = [x for x in segments if x.role in ("agent", "customer")]
         turns = tuple(
             Turn(i, s.role, s.text, s.speaker, s.start, s.end)  # type: ignore[arg-type]
-            for i, s in enumerate(x for x in segments if x.role in ("agent", "customer"))
+            for i, s in enumerate(spoken)
         )
         _report_bots(segments, where, warnings)
         if not turns:
             return None, warnings
+        ended_by = _events(system, {id(s): i for i, s in enumerate(spoken)}, turns, call)
+        if system:
+            _note_events(call, ended_by, where, warnings)
+            for key in ("events", "ended_by_event"):
+                if key in call.metadata:
+                    metadata[key] = call.metadata[key]
         return Transcript(
             call_id=call.call_id,
             turns=turns,
             agent=call.agent,
             customer=call.customer,
-            ended_by=call.ended_by,  # type: ignore[arg-type]
+            ended_by=ended_by,  # type: ignore[arg-type]
             source=source,
             metadata=metadata,
             date=call.date,
@@ -101,10 +117,17 @@ def finalize(
         )
 
     merged: list[list[object]] = []  # [role, speaker, texts, start, end]
+    turn_of: dict[int, int] = {}  # id(segment) -> index of the turn it went into
     for seg, role in zip(segments, roles_of, strict=True):
         if role == "bot":
             continue
-        if merged and merged[-1][0] == role and merged[-1][1] == seg.speaker:
+        turn_of[id(seg)] = len(merged) - 1
+        if (
+            merged
+            and not call.keep_messages
+            and merged[-1][0] == role
+            and merged[-1][1] == seg.speaker
+        ):
             cur = merged[-1]
             cur[2].append(seg.text)  # type: ignore[attr-defined]
             if seg.end is not None:
@@ -113,6 +136,7 @@ def finalize(
                 cur[3] = seg.start
         else:
             merged.append([role, seg.speaker, [seg.text], seg.start, seg.end])
+            turn_of[id(seg)] = len(merged) - 1
     if not merged:
         return None, warnings
     turns = tuple(
@@ -124,6 +148,9 @@ def finalize(
     customer_speakers = {t.speaker for t in turns if t.role == "customer"}
     agent = call.agent or _name_of(turns, agent_speakers, "agent")
     customer = call.customer or _name_of(turns, customer_speakers, "customer")
+    ended_by = _events(system, turn_of, turns, call)
+    if system:
+        _note_events(call, ended_by, where, warnings)
     metadata = dict(call.metadata)
     roles_info = {k: v for k, v in info.items() if v is not None}
     metadata["roles"] = roles_info
@@ -132,11 +159,66 @@ def finalize(
         turns=turns,
         agent=agent,
         customer=customer,
-        ended_by=call.ended_by,  # type: ignore[arg-type]
+        ended_by=ended_by,  # type: ignore[arg-type]
         source=source,
         metadata=metadata,
         date=call.date,
     ), warnings
+
+
+def _events(
+    system: list[tuple[Segment, Segment | None]],
+    turn_of: dict[int, int],
+    turns: tuple[Turn, ...],
+    call: RawCall,
+) -> str | None:
+    """Record the system messages in ``call.metadata["events"]`` (kind, text, the turn they
+    follow, line, time) and return ``ended_by``: the source's own, else what the last ending
+    event says (a visitor who left: ``customer``; a timeout or a lost connection: ``dropped``;
+    the agent closing: ``agent``), if at most one message follows it."""
+    from toneprobe.readers.chat_events import ENDED_BY, event_kind, resolve_left
+
+    if not system:
+        return call.ended_by
+    agents = {t.speaker for t in turns if t.role == "agent" and t.speaker} | {call.agent or ""}
+    customers = {t.speaker for t in turns if t.role == "customer" and t.speaker}
+    customers |= {call.customer or ""}
+    events: list[dict[str, object]] = []
+    ending: tuple[str, int | None, str] | None = None
+    for seg, before in system:
+        kind = event_kind(seg.text)
+        if kind == "left":
+            kind = resolve_left(seg.text, agents - {""}, customers - {""})
+        after = turn_of.get(id(before)) if before is not None else None
+        event: dict[str, object] = {"kind": kind, "text": seg.text, "after_turn": after}
+        if seg.line is not None:
+            event["line"] = seg.line
+        if seg.start is not None:
+            event["start"] = seg.start
+        events.append(event)
+        if kind in ENDED_BY:
+            ending = (kind, after, seg.text)
+    call.metadata["events"] = events
+    if call.ended_by is not None or ending is None:
+        return call.ended_by
+    kind, after, text = ending
+    if after is None or after < len(turns) - 2:
+        return None  # the chat went on after it (a reconnect, a message to a new agent)
+    call.metadata["ended_by_event"] = text
+    return ENDED_BY[kind]
+
+
+def _note_events(call: RawCall, ended_by: str | None, where: str, warnings: list[str]) -> None:
+    events = call.metadata.get("events") or []
+    lines = [str(e["line"]) for e in events if e.get("line") is not None]
+    at = f" (line(s) {', '.join(lines[:10])})" if lines else ""
+    text = _snippet(str(events[0]["text"])) if events else ""
+    why = call.metadata.get("ended_by_event")
+    said = f"; ended_by {ended_by} from {_snippet(str(why))!r}" if why else ""
+    warnings.append(
+        where + f"kept {len(events)} system message(s) as events, not turns{at}, "
+        f"e.g. {text!r}{said}"
+    )
 
 
 def _segment_role(seg: Segment, roles: dict[str, SourceRole], override: bool) -> SourceRole:

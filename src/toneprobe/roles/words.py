@@ -22,11 +22,12 @@ _AGENT_WORDS = _wordset(
     "sachbearbeiterin bearbeiter bearbeiterin service kundenservice kundendienst support "
     "serviceagent supportagent callcenteragent operator representative rep humanagent "
     "customerservice customersupport servicedesk callcenter hotline servicecenter "
-    "anyagent internal supervisor ma"
+    "anyagent internal supervisor ma admin teammate"
 )
 _CUSTOMER_WORDS = _wordset(
     "customer kunde kundin anrufer anruferin anrufende anrufender caller enduser external "
-    "client klient klientin endkunde endkundin interessent interessentin"
+    "client klient klientin endkunde endkundin interessent interessentin visitor webvisitor "
+    "besucher besucherin requester contact gast guest chatbesucher chatbesucherin"
 )
 _BOT_WORDS = _wordset(
     "bot ivr acd automatedagent custombot system voicebot chatbot sprachdialog "
