@@ -1,4 +1,5 @@
-"""Check data/dev2: every call loads, labels match files 1:1, label values are valid.
+"""Check a labelled call set (data/dev2, data/dev3): every call loads, labels match files 1:1,
+label values are valid, and plain-text renders in DIR/text (if any) have a labelled call.
 
 Usage: python data/dev2/validate.py [DIR]   (DIR defaults to this script's folder)
 Exit code 1 and one line per problem if anything is wrong; prints label counts otherwise.
@@ -10,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+MIN_TURNS, MAX_TURNS = 8, 30
 COLUMNS = ["call_id", "agent", "deescalation", "hangup", "disrespect", "empathy"]
 VALUES = {
     "deescalation": {"achieved", "failed", "not_needed"},
@@ -55,20 +57,24 @@ def main(root: Path) -> int:
         if customer is not None and not customer.startswith(("Herr ", "Frau ")):
             problems.append(f"{cid}: customer {customer!r} is not 'Herr/Frau X' or null")
         turns = call.get("turns", [])
-        if not 8 <= len(turns) <= 18:
-            problems.append(f"{cid}: {len(turns)} turns, expected 8-18")
+        if not MIN_TURNS <= len(turns) <= MAX_TURNS:
+            problems.append(f"{cid}: {len(turns)} turns, expected {MIN_TURNS}-{MAX_TURNS}")
         for i, turn in enumerate(turns):
             if (
                 turn.get("role") not in ("agent", "customer")
                 or not str(turn.get("text", "")).strip()
             ):
                 problems.append(f"{cid}: turn {i} has a bad role or empty text")
+    texts = sorted((root / "text").glob("*.txt"))
+    for path in texts:
+        if path.stem not in calls or path.stem not in ids:
+            problems.append(f"{path}: text render without a labelled call")
     for problem in problems:
         print(problem)
     if problems:
         return 1
     n_turns = sum(len(c["turns"]) for c in calls.values())
-    print(f"OK: {len(rows)} calls, {n_turns} turns")
+    print(f"OK: {len(rows)} calls, {n_turns} turns, {len(texts)} text renders")
     for column in ["agent", *VALUES]:
         print(column, dict(sorted(Counter(row[column] for row in rows).items())))
     return 0
