@@ -1,7 +1,9 @@
-"""Check a labelled call set (data/dev2, data/dev3): every call loads, labels match files 1:1,
+"""Check a labelled call set (data/dev2, data/dev3, data/chat): every call loads, labels match files 1:1,
 label values are valid, and plain-text renders in DIR/text (if any) have a labelled call.
 
-Usage: python data/dev2/validate.py [DIR]   (DIR defaults to this script's folder)
+Usage: python data/dev2/validate.py [DIR] [--turns MIN-MAX]
+DIR defaults to this script's folder; --turns is the allowed number of turns per call
+(default 8-30; data/chat's tests use 10-30).
 Exit code 1 and one line per problem if anything is wrong; prints label counts otherwise.
 """
 
@@ -21,7 +23,7 @@ VALUES = {
 }
 
 
-def main(root: Path) -> int:
+def main(root: Path, turns_range: tuple[int, int] = (MIN_TURNS, MAX_TURNS)) -> int:
     problems: list[str] = []
     calls = {}
     for path in sorted((root / "calls").glob("*.json")):
@@ -57,8 +59,10 @@ def main(root: Path) -> int:
         if customer is not None and not customer.startswith(("Herr ", "Frau ")):
             problems.append(f"{cid}: customer {customer!r} is not 'Herr/Frau X' or null")
         turns = call.get("turns", [])
-        if not MIN_TURNS <= len(turns) <= MAX_TURNS:
-            problems.append(f"{cid}: {len(turns)} turns, expected {MIN_TURNS}-{MAX_TURNS}")
+        if not turns_range[0] <= len(turns) <= turns_range[1]:
+            problems.append(
+                f"{cid}: {len(turns)} turns, expected {turns_range[0]}-{turns_range[1]}"
+            )
         for i, turn in enumerate(turns):
             if (
                 turn.get("role") not in ("agent", "customer")
@@ -80,5 +84,15 @@ def main(root: Path) -> int:
     return 0
 
 
+def _cli(argv: list[str]) -> int:
+    turns_range = (MIN_TURNS, MAX_TURNS)
+    if "--turns" in argv:
+        i = argv.index("--turns")
+        low, _, high = argv[i + 1].partition("-")
+        turns_range = (int(low), int(high))
+        argv = argv[:i] + argv[i + 2 :]
+    return main(Path(argv[0]) if argv else Path(__file__).parent, turns_range)
+
+
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent))
+    sys.exit(_cli(sys.argv[1:]))
