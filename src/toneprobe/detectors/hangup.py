@@ -160,6 +160,12 @@ SHORT_WORDS = frozenset(
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
+# A chat message that ends in an emoji or an emoticon ("Pass auf dich auf 🧡", "bis dann :-)")
+# is complete: the symbol closes it as a full stop would.
+EMOJI_END = re.compile(
+    r"([\u2190-\u2bff\u2600-\u27bf\U0001f000-\U0001faff][\ufe0f\u200d\U0001f3fb-\U0001f3ff]*"
+    r"|(^|\s)[:;=8xX]-?[)(DPpO3*/|\]\[]+|(^|\s)<3)\s*$"
+)
 REQUEST = re.compile(
     r"\?|\b(wollte|wollt|möchte)\s+(ich\s+)?(noch\s+)?(fragen|wissen)\b|\bnoch\s+(eine\s+)?frage\b"
     r"|\bob\s+(sie|ich|man|das|die|der|es)\b[^.!?]{0,80}$",
@@ -183,7 +189,7 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
         return False
     if CUT_MARK.search(stripped):
         return True
-    if FINAL_PUNCT.search(stripped):
+    if FINAL_PUNCT.search(stripped) or EMOJI_END.search(stripped):
         return False
     if punctuated:
         return True
@@ -196,7 +202,11 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
 def is_punctuated(texts: list[str]) -> bool:
     """Most turns end with punctuation: the transcript is punctuated, not raw ASR."""
     ends = [
-        bool(FINAL_PUNCT.search(t.strip()) or CUT_MARK.search(t.strip()))
+        bool(
+            FINAL_PUNCT.search(t.strip())
+            or EMOJI_END.search(t.strip())
+            or CUT_MARK.search(t.strip())
+        )
         for t in texts
         if t.strip()
     ]
@@ -261,6 +271,14 @@ def rule_evidence(e: Ending, add: Add) -> None:
     for f in e.findings:
         if f.kind not in OUTCOMES:
             continue
+        if f.kind == "customer" and f.role == "agent" and not _customer_upset_before(f.turn, e):
+            # "Sie haben den Chat verlassen." after a calm, settled chat: no break-off
+            add(
+                f.kind,
+                f.weight / 2,
+                f"{f.rule_id} in turn {f.turn}, but the customer was not upset: '{f.text}'",
+            )
+            continue
         if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, e):
             # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
             add(
@@ -270,6 +288,38 @@ def rule_evidence(e: Ending, add: Add) -> None:
             )
             continue
         add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+
+
+def close_evidence(e: Ending, add: Add) -> None:
+    """The agent closes the chat: a hang-up on a customer who still writes afterwards, was cut
+    off, is upset or is left with an open question; a close after a settled chat is none."""
+    closes = [f for f in e.findings if f.kind == "close" and f.role == "agent"]
+    if not closes:
+        return
+    f = closes[-1]
+    turn = e.turns[f.turn] if 0 <= f.turn < len(e.turns) else None
+    if turn is None:
+        return
+    if any(t.role == "customer" for t in e.after(turn)):
+        add(
+            "agent",
+            f.weight,
+            f"{f.rule_id}: the customer still writes after the close (turn {f.turn})",
+        )
+        return
+    prev = next((t for t in reversed(e.turns[: f.turn]) if t.role == "customer"), None)
+    if prev is None or prev.index < f.turn - TAIL:
+        return
+    offered = any(prev.index < t < f.turn for t in e.offered)
+    if is_cut_off(prev.text, e.punctuated):
+        why = f"the customer's turn {prev.index} breaks off"
+    elif e.angry(prev.index):
+        why = f"the customer is upset (turn {prev.index})"
+    elif REQUEST.search(prev.text) and not offered:
+        why = f"the customer's question in turn {prev.index} is left open"
+    else:
+        return
+    add("agent", f.weight, f"{f.rule_id} in turn {f.turn}: the agent closes the chat; {why}")
 
 
 def agent_goodbye_evidence(e: Ending, add: Add) -> None:
@@ -388,6 +438,7 @@ class HangUp(Detector):
             evidence.append(f"{outcome} +{amount:.2f}: {why}")
 
         rule_evidence(e, add)
+        close_evidence(e, add)
         agent_goodbye_evidence(e, add)
         customer_goodbye_evidence(e, add)
         cut_off_evidence(e, add, agent_already=scores["agent"] > 0)
@@ -461,6 +512,12 @@ def _ends_call(turn: int, e: Ending) -> bool:
     return len(after) <= 1 and all(
         t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
     )
+
+
+def _customer_upset_before(turn: int, e: Ending) -> bool:
+    """The customer was upset in one of their last two turns before this one."""
+    recent = [t.index for t in e.turns if t.role == "customer" and t.index < turn][-2:]
+    return any(e.angry(t, UPSET_END) for t in recent)
 
 
 def _disconnect(metadata: dict[str, object]) -> str | None:
