@@ -25,6 +25,7 @@ UPSET_END = 0.5
 UPSET = 0.62  # clearly upset (as in de-escalation)
 UPSET_LEAVE = 0.4  # a customer this upset who says goodbye is breaking off
 BARE_GOODBYE = 8  # words: a goodbye this short answers nothing
+REPLY_WORDS = 4  # words: an agent reply this short after the customer's goodbye adds nothing
 OUTCOMES = ("agent", "customer", "dropped")
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
@@ -373,6 +374,7 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
     """The customer has the last word: an upset goodbye breaks the call off."""
     last = e.last
     if last.role != "customer":
+        reply_evidence(e, add)
         return
     recent = [t.index for t in e.turns if t.role == "customer"][-2:]
     upset_recently = any(e.angry(t, UPSET_END) for t in recent)
@@ -392,6 +394,35 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
             add(
                 "agent", 0.3, f"the customer protests after the agent's goodbye (turn {last.index})"
             )
+
+
+def reply_evidence(e: Ending, add: Add) -> None:
+    """The upset customer says goodbye and the agent only answers it in a few words ("Ihnen
+    auch.", "Wie Sie meinen."): the customer ended the call (or chat)."""
+    reply = e.last
+    bye = e.before(reply)
+    if (
+        bye is None
+        or bye.role != "customer"
+        or bye.index not in e.customer_bye
+        or len(reply.text.split()) > REPLY_WORDS
+        or reply.index in e.helpful
+        or reply.index in e.offered
+    ):
+        return
+    asked = e.before(bye)
+    if (
+        asked is not None
+        and asked.role == "agent"
+        and (asked.index in e.offered | e.farewell or asked.text.rstrip().endswith("?"))
+    ):
+        return  # the customer answers the agent's question ("Sonst noch etwas?") or goodbye
+    if _customer_upset_before(bye.index + 1, e):
+        add(
+            "customer",
+            0.6,
+            f"the upset customer says goodbye (turn {bye.index}), the agent only answers it",
+        )
 
 
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
