@@ -152,4 +152,4 @@ def test_issue_13_hanging_up_on_an_angry_customer_is_still_an_agent_hangup(score
         )
     )
     assert call["hangup"]["outcome"] == "agent"
-    assert "hangup.agent.announce.v2" in {f["rule_id"] for f in call["findings"]}
+    assert "hangup.agent.announce.v3" in {f["rule_id"] for f in call["findings"]}
