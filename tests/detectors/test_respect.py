@@ -271,3 +271,40 @@ def test_issue_13_one_habit_on_every_turn_does_not_zero_the_respect_component(sc
     assert call["components"]["respect"] == pytest.approx(max(0.0, expected), abs=0.1)
     assert call["components"]["respect"] > 0  # the plain sum (>= 3.5) would have zeroed it
     assert call["respect"]["disrespect"]  # saturation changes the score, not the verdict
+
+
+def test_issue_13_brand_du_before_the_customer_says_sie_is_house_style(scorer):
+    switched = scorer.score(
+        dialogue(
+            "A: Moin, hier ist Finn von Lastrad Nord! Was kann ich für dich tun?",
+            "K: Guten Tag. Könnten Sie mich bitte siezen? Ich habe eine Frage zu Ihrer Rechnung.",
+            "A: Selbstverständlich, Frau Marquardt. Worum geht es bei der Rechnung?",
+        )
+    )
+    kept = scorer.score(
+        dialogue(
+            "A: Moin, hier ist Finn von Lastrad Nord! Was kann ich für dich tun?",
+            "K: Guten Tag. Könnten Sie mich bitte siezen? Ich habe eine Frage zu Ihrer Rechnung.",
+            "A: Klar, schick mir einfach deine Rechnungsnummer.",
+        )
+    )
+    assert "respect.du_switch.v1" not in rule_ids(switched)
+    assert not switched["respect"]["disrespect"]
+    du = [f for f in kept["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+    assert du and {f["turn"] for f in du} == {2}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A: Ihre Überweisung ist nur an einem Zahlendreher bei uns gescheitert, Sie haben nix "
+        "falsch gemacht.",
+        "A: Herr Brandt, ganz langsam. Wir gehen das jetzt zusammen Schritt für Schritt durch.",
+        "A: Ach was, das kann jedem mal passieren. Ihre Bestellung ist schon unterwegs.",
+    ],
+)
+def test_issue_13_reassurance_that_looks_like_a_slight_is_no_finding(scorer, text):
+    call = scorer.score(
+        dialogue("K: Entschuldigung, ich bin ganz durcheinander, mein Geld ist weg!", text)
+    )
+    assert not rule_ids(call, "negative"), call["findings"]
