@@ -96,7 +96,7 @@ def test_issue_13_soothing_is_not_telling_someone_to_calm_down(scorer, soothing,
         )
 
     calm, rough = call(soothing), call(telling_off)
-    escalate = "deescalation.escalate.calm_down.v2"
+    escalate = "deescalation.escalate.calm_down.v3"
     assert escalate not in {f["rule_id"] for f in calm["findings"]}, calm["findings"]
     assert calm["deescalation"]["escalating_turns"] == []
     assert 2 in calm["deescalation"]["credited_turns"]  # inviting a breath and time calms

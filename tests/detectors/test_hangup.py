@@ -152,4 +152,157 @@ def test_issue_13_hanging_up_on_an_angry_customer_is_still_an_agent_hangup(score
         )
     )
     assert call["hangup"]["outcome"] == "agent"
-    assert "hangup.agent.announce.v2" in {f["rule_id"] for f in call["findings"]}
+    assert "hangup.agent.announce.v3" in {f["rule_id"] for f in call["findings"]}
+
+
+# Issue 13: chats end differently from calls. One message is one turn, the customer can leave
+# the window, the agent can close the chat, the connection can time out, and a message may end
+# in an emoji instead of a full stop.
+CHAT_OPEN = ("A: Hallo und willkommen im Chat von Radhof24, ich bin Mira. Wie kann ich helfen?",)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (  # a warm close that ends in an emoji is complete, not cut off
+            CHAT_OPEN
+            + (
+                "K: Mein Schloss klemmt, kann ich das tauschen?",
+                "A: Klar, ich schicke dir ein neues, es ist morgen da.",
+                "K: Super, danke dir!",
+                "A: Sehr gern, gute Fahrt 🚲",
+            ),
+            "none",
+        ),
+        (  # the agent notices the connection is gone and closes with a note
+            CHAT_OPEN
+            + (
+                "K: Ich hab die Rechnung vom Juli, da ist ein Posten, den ich",
+                "A: Noch da?",
+                "A: Bei mir steht „Verbindung zum Kunden getrennt“. Schreiben Sie gern wieder.",
+            ),
+            "dropped",
+        ),
+        (  # the agent closes the chat on a question the customer is still writing
+            CHAT_OPEN
+            + (
+                "K: Die Erstattung ist immer noch nicht da.",
+                "A: Die wurde veranlasst. Wenn sonst nichts ist, schließe ich den Chat jetzt.",
+                "K: Moment, ich wollte noch fragen, bis wann die",
+                "A: Der Chat wurde beendet. Danke, dass Sie Radhof24 gewählt haben.",
+            ),
+            "agent",
+        ),
+        (  # the customer protests after the agent's canned close
+            CHAT_OPEN
+            + (
+                "K: Ich möchte bitte mit jemandem sprechen, der das entscheiden darf.",
+                "A: Das geht im Chat leider nicht. Einen schönen Tag noch! Der Chat wird nun beendet.",
+                "K: Das ist jetzt nicht Ihr Ernst?!",
+            ),
+            "agent",
+        ),
+        (  # a settled chat that the agent closes is a normal end
+            CHAT_OPEN
+            + (
+                "K: Wann kommt mein Ersatzteil?",
+                "A: Am Donnerstag, die Sendungsnummer kommt per Mail.",
+                "K: Perfekt, danke, mehr brauche ich nicht.",
+                "A: Gern! Einen schönen Tag noch, der Chat wird nun beendet.",
+            ),
+            "none",
+        ),
+        (  # an angry customer who breaks off in the chat's words, answered by a shrug
+            CHAT_OPEN
+            + (
+                "K: Das ist eine Frechheit, seit drei Wochen warte ich auf mein Geld!",
+                "A: Da kann ich auch nichts machen.",
+                "K: unfassbar. bin raus hier",
+                "A: Okay.",
+            ),
+            "customer",
+        ),
+    ],
+)
+def test_issue_13_hangup_in_chats(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer):
+    angry = scorer.score(
+        dialogue(
+            *CHAT_OPEN,
+            "K: Das ist unverschämt, ich zahle doch nicht zweimal für denselben Monat!",
+            "A: Die Abbuchung ist laut System korrekt.",
+            "A: Frau Lenz? Sie haben den Chat verlassen.",
+        )
+    )
+    calm = scorer.score(
+        dialogue(
+            *CHAT_OPEN,
+            "K: Wie ändere ich meine Adresse?",
+            "A: Unter „Mein Konto“ > „Daten“, dort einfach die neue Adresse eintragen.",
+            "A: Frau Lenz? Sie haben den Chat verlassen.",
+        )
+    )
+    assert angry["hangup"]["outcome"] == "customer", angry["hangup"]["evidence"]
+    assert calm["hangup"]["outcome"] == "none", calm["hangup"]["evidence"]
+
+
+def test_issue_13_ending_after_warnings_is_a_hangup_but_no_disrespect(scorer):
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Ihr seid doch alle unfähig, ihr Trottel!",
+            "A: Bitte beleidigen Sie mich nicht, ich möchte Ihnen helfen.",
+            "K: Halt die Klappe, du Idiot!",
+            "A: Ich habe Sie jetzt zweimal gebeten, mich nicht zu beleidigen. Ich beende das "
+            "Gespräch. Auf Wiederhören.",
+        )
+    )
+    assert call["hangup"]["outcome"] == "agent", call["hangup"]["evidence"]
+    assert "hangup.agent.after_warnings.v1" in {f["rule_id"] for f in call["findings"]}
+    assert not call["respect"]["disrespect"], call["findings"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("Pass gut auf dich auf 🧡", False),
+        ("Eingetragen ✅", False),
+        ("Bis morgen :-)", False),
+        ("Das wäre für uns", True),
+        ("Ich wollte noch sagen, dass", True),
+    ],
+)
+def test_issue_13_emoji_ends_a_chat_message(text, cut):
+    assert is_cut_off(text, punctuated=True) is cut
+
+
+def test_issue_13_chat_file_hangups_as_a_process(tmp_path):
+    import json
+
+    from tests.cli import run_toneprobe
+
+    chat = {
+        "call_id": "chat-1",
+        "agent": "Mira",
+        "turns": [
+            {"role": "agent", "text": "Hallo, hier ist Mira von Radhof24. Wie kann ich helfen?"},
+            {"role": "customer", "text": "Mein Akku lädt nicht mehr, was kann ich"},
+            {"role": "agent", "text": "Hallo? Sehen Sie meine Nachrichten noch?"},
+            {
+                "role": "agent",
+                "text": "Es sieht so aus, als wäre die Verbindung abgebrochen. Ich schicke "
+                "Ihnen die Anleitung per Mail.",
+            },
+        ],
+    }
+    path = tmp_path / "chat-1.json"
+    path.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
+    result = run_toneprobe("score", str(path), "--format", "json", "--model", "fake", "--quiet")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)["calls"][0]
+    assert call["hangup"]["outcome"] == "dropped", call["hangup"]["evidence"]
+    assert "hangup.dropped.chat.v1" in {f["rule_id"] for f in call["findings"]}

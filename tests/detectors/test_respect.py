@@ -31,7 +31,7 @@ def test_respect_courteous_call_scores_high_without_disrespect(scorer):
 @pytest.mark.parametrize(
     ("agent_line", "rule"),
     [
-        ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v1"),
+        ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v2"),
         ("Da kann ich nichts machen. Das ist nicht mein Problem.", "respect.dismissal.v1"),
         ("Wie ich Ihnen bereits dreimal erklärt habe, ist die Frist vorbei.", "respect.sarcasm.v1"),
         ("Jetzt hören Sie mir mal zu.", "respect.command.v2"),
@@ -308,3 +308,40 @@ def test_issue_13_a_longer_call_with_the_same_habit_loses_no_more_respect(scorer
         w.base + w.courtesy * long["respect"]["courtesy"] - w.per_negative_weight * w.max_per_rule
     )
     assert long["components"]["respect"] == pytest.approx(max(0.0, floor), abs=0.1)
+
+
+def test_issue_13_brand_du_before_the_customer_says_sie_is_house_style(scorer):
+    switched = scorer.score(
+        dialogue(
+            "A: Moin, hier ist Finn von Lastrad Nord! Was kann ich für dich tun?",
+            "K: Guten Tag. Könnten Sie mich bitte siezen? Ich habe eine Frage zu Ihrer Rechnung.",
+            "A: Selbstverständlich, Frau Marquardt. Worum geht es bei der Rechnung?",
+        )
+    )
+    kept = scorer.score(
+        dialogue(
+            "A: Moin, hier ist Finn von Lastrad Nord! Was kann ich für dich tun?",
+            "K: Guten Tag. Könnten Sie mich bitte siezen? Ich habe eine Frage zu Ihrer Rechnung.",
+            "A: Klar, schick mir einfach deine Rechnungsnummer.",
+        )
+    )
+    assert "respect.du_switch.v1" not in rule_ids(switched)
+    assert not switched["respect"]["disrespect"]
+    du = [f for f in kept["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+    assert du and {f["turn"] for f in du} == {2}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A: Ihre Überweisung ist nur an einem Zahlendreher bei uns gescheitert, Sie haben nix "
+        "falsch gemacht.",
+        "A: Herr Brandt, ganz langsam. Wir gehen das jetzt zusammen Schritt für Schritt durch.",
+        "A: Ach was, das kann jedem mal passieren. Ihre Bestellung ist schon unterwegs.",
+    ],
+)
+def test_issue_13_reassurance_that_looks_like_a_slight_is_no_finding(scorer, text):
+    call = scorer.score(
+        dialogue("K: Entschuldigung, ich bin ganz durcheinander, mein Geld ist weg!", text)
+    )
+    assert not rule_ids(call, "negative"), call["findings"]

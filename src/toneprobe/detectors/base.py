@@ -69,14 +69,20 @@ class CallContext:
 
     @cached_property
     def customer_uses_sie(self) -> bool:
+        return self.first_customer_sie is not None
+
+    @cached_property
+    def first_customer_sie(self) -> int | None:
+        """The index of the first customer turn that says the formal "Sie" (not at a sentence
+        start), or None when the customer never does."""
         for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
             if turn.role == "customer" and any(
                 t.text in ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer")
                 and not t.is_sent_start
                 for t in doc
             ):
-                return True
-        return False
+                return turn.index
+        return None
 
 
 def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") -> Finding:

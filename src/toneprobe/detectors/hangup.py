@@ -26,6 +26,7 @@ TAIL = 3  # how many final turns carry hang-up evidence
 # ``upset`` clearly upset, ``hangup_upset_end`` still upset at the end, ``hangup_upset_leave``
 # a customer this upset who says goodbye is breaking off), fitted with the state model.
 BARE_GOODBYE = 8  # words: a goodbye this short answers nothing
+REPLY_WORDS = 4  # words: an agent reply this short after the customer's goodbye adds nothing
 OUTCOMES = ("agent", "customer", "dropped")
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
@@ -161,6 +162,12 @@ SHORT_WORDS = frozenset(
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
+# A chat message that ends in an emoji or an emoticon ("Pass auf dich auf 🧡", "bis dann :-)")
+# is complete: the symbol closes it as a full stop would.
+EMOJI_END = re.compile(
+    r"([\u2190-\u2bff\u2600-\u27bf\U0001f000-\U0001faff][\ufe0f\u200d\U0001f3fb-\U0001f3ff]*"
+    r"|(^|\s)[:;=8xX]-?[)(DPpO3*/|\]\[]+|(^|\s)<3)\s*$"
+)
 REQUEST = re.compile(
     r"\?|\b(wollte|wollt|möchte)\s+(ich\s+)?(noch\s+)?(fragen|wissen)\b|\bnoch\s+(eine\s+)?frage\b"
     r"|\bob\s+(sie|ich|man|das|die|der|es)\b[^.!?]{0,80}$",
@@ -184,7 +191,7 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
         return False
     if CUT_MARK.search(stripped):
         return True
-    if FINAL_PUNCT.search(stripped):
+    if FINAL_PUNCT.search(stripped) or EMOJI_END.search(stripped):
         return False
     if punctuated:
         return True
@@ -197,7 +204,11 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
 def is_punctuated(texts: list[str]) -> bool:
     """Most turns end with punctuation: the transcript is punctuated, not raw ASR."""
     ends = [
-        bool(FINAL_PUNCT.search(t.strip()) or CUT_MARK.search(t.strip()))
+        bool(
+            FINAL_PUNCT.search(t.strip())
+            or EMOJI_END.search(t.strip())
+            or CUT_MARK.search(t.strip())
+        )
         for t in texts
         if t.strip()
     ]
@@ -264,6 +275,14 @@ def rule_evidence(e: Ending, add: Add) -> None:
     for f in e.findings:
         if f.kind not in OUTCOMES:
             continue
+        if f.kind == "customer" and f.role == "agent" and not _customer_upset_before(f.turn, e):
+            # "Sie haben den Chat verlassen." after a calm, settled chat: no break-off
+            add(
+                f.kind,
+                f.weight / 2,
+                f"{f.rule_id} in turn {f.turn}, but the customer was not upset: '{f.text}'",
+            )
+            continue
         if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, e):
             # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
             add(
@@ -273,6 +292,38 @@ def rule_evidence(e: Ending, add: Add) -> None:
             )
             continue
         add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+
+
+def close_evidence(e: Ending, add: Add) -> None:
+    """The agent closes the chat: a hang-up on a customer who still writes afterwards, was cut
+    off, is upset or is left with an open question; a close after a settled chat is none."""
+    closes = [f for f in e.findings if f.kind == "close" and f.role == "agent"]
+    if not closes:
+        return
+    f = closes[-1]
+    turn = e.turns[f.turn] if 0 <= f.turn < len(e.turns) else None
+    if turn is None:
+        return
+    if any(t.role == "customer" for t in e.after(turn)):
+        add(
+            "agent",
+            f.weight,
+            f"{f.rule_id}: the customer still writes after the close (turn {f.turn})",
+        )
+        return
+    prev = next((t for t in reversed(e.turns[: f.turn]) if t.role == "customer"), None)
+    if prev is None or prev.index < f.turn - TAIL:
+        return
+    offered = any(prev.index < t < f.turn for t in e.offered)
+    if is_cut_off(prev.text, e.punctuated):
+        why = f"the customer's turn {prev.index} breaks off"
+    elif e.angry(prev.index):
+        why = f"the customer is upset (turn {prev.index})"
+    elif REQUEST.search(prev.text) and not offered:
+        why = f"the customer's question in turn {prev.index} is left open"
+    else:
+        return
+    add("agent", f.weight, f"{f.rule_id} in turn {f.turn}: the agent closes the chat; {why}")
 
 
 def agent_goodbye_evidence(e: Ending, add: Add) -> None:
@@ -326,6 +377,7 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
     """The customer has the last word: an upset goodbye breaks the call off."""
     last = e.last
     if last.role != "customer":
+        reply_evidence(e, add)
         return
     recent = [t.index for t in e.turns if t.role == "customer"][-2:]
     upset_recently = any(e.angry(t, e.th.hangup_upset_end) for t in recent)
@@ -345,6 +397,35 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
             add(
                 "agent", 0.3, f"the customer protests after the agent's goodbye (turn {last.index})"
             )
+
+
+def reply_evidence(e: Ending, add: Add) -> None:
+    """The upset customer says goodbye and the agent only answers it in a few words ("Ihnen
+    auch.", "Wie Sie meinen."): the customer ended the call (or chat)."""
+    reply = e.last
+    bye = e.before(reply)
+    if (
+        bye is None
+        or bye.role != "customer"
+        or bye.index not in e.customer_bye
+        or len(reply.text.split()) > REPLY_WORDS
+        or reply.index in e.helpful
+        or reply.index in e.offered
+    ):
+        return
+    asked = e.before(bye)
+    if (
+        asked is not None
+        and asked.role == "agent"
+        and (asked.index in e.offered | e.farewell or asked.text.rstrip().endswith("?"))
+    ):
+        return  # the customer answers the agent's question ("Sonst noch etwas?") or goodbye
+    if _customer_upset_before(bye.index + 1, e):
+        add(
+            "customer",
+            0.6,
+            f"the upset customer says goodbye (turn {bye.index}), the agent only answers it",
+        )
 
 
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
@@ -391,6 +472,7 @@ class HangUp(Detector):
             evidence.append(f"{outcome} +{amount:.2f}: {why}")
 
         rule_evidence(e, add)
+        close_evidence(e, add)
         agent_goodbye_evidence(e, add)
         customer_goodbye_evidence(e, add)
         cut_off_evidence(e, add, agent_already=scores["agent"] > 0)
@@ -467,6 +549,12 @@ def _ends_call(turn: int, e: Ending) -> bool:
     return len(after) <= 1 and all(
         t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
     )
+
+
+def _customer_upset_before(turn: int, e: Ending) -> bool:
+    """The customer was upset in one of their last two turns before this one."""
+    recent = [t.index for t in e.turns if t.role == "customer" and t.index < turn][-2:]
+    return any(e.angry(t, UPSET_END) for t in recent)
 
 
 def _disconnect(metadata: dict[str, object]) -> str | None:

@@ -30,9 +30,13 @@ class Respect(Detector):
         first_agent = agent_turns[0].index if agent_turns else -1
         last_agents = {t.index for t in agent_turns[-2:]}
         du_counts = du_is_finding(ctx)
+        # mirror: a brand's "du" before the customer has said "Sie" is house style, not a slight
+        du_from = ctx.first_customer_sie if ctx.address == "mirror" else None
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
-            if kind == "du_switch" and not du_counts:
+            if kind == "du_switch" and (
+                not du_counts or du_from is not None and turn.index < du_from
+            ):
                 continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
                 continue  # a greeting counts where calls open
@@ -96,7 +100,8 @@ class Respect(Detector):
 
 def du_is_finding(ctx: CallContext) -> bool:
     """Whether the agent's "du" is a finding in this call, by the house style: always (``Sie``),
-    never (``du``), or only when the customer keeps the formal "Sie" (``mirror``)."""
+    never (``du``), or only when the customer keeps the formal "Sie" (``mirror``; then only the
+    *du* after the customer's first "Sie" counts)."""
     if ctx.address == "Sie":
         return True
     if ctx.address == "du":
