@@ -554,7 +554,7 @@ def _ends_call(turn: int, e: Ending) -> bool:
 def _customer_upset_before(turn: int, e: Ending) -> bool:
     """The customer was upset in one of their last two turns before this one."""
     recent = [t.index for t in e.turns if t.role == "customer" and t.index < turn][-2:]
-    return any(e.angry(t, UPSET_END) for t in recent)
+    return any(e.angry(t, e.th.hangup_upset_end) for t in recent)
 
 
 def _disconnect(metadata: dict[str, object]) -> str | None:
