@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
     from toneprobe.sentiment import Sentiment
+    from toneprobe.sentiment.moves import TurnMoves
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class CallContext:
     results: dict[str, DetectorResult] = field(default_factory=dict)
     #: house style for "du"/"Sie": mirror | Sie | du (see ``toneprobe.config.AddressStyle``)
     address: str = "mirror"
+    #: the agent-move model's reading of each agent turn, sentence by sentence (None elsewhere)
+    moves: Sequence[TurnMoves | None] = ()
 
     def findings(self, detector: str | None = None) -> list[Finding]:
         out: list[Finding] = []

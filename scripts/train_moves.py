@@ -1,0 +1,180 @@
+"""Re-derive the shipped agent-move classifier (models/agent-moves-de) from data/agent_moves.
+
+    python scripts/train_moves.py [--out models] [--quick]
+
+Features: the sentiment model's featurizer settings and its word-vector table (copied in).
+Hyperparameters and per-move decision thresholds are chosen on out-of-fold predictions of
+data/agent_moves/train.tsv (4 folds); data/agent_moves/dev.tsv and data/dev/agent_utterances.tsv
+only report. The finding thresholds used by the detectors are chosen on the labelled calls by
+scripts/move_thresholds.py (src/toneprobe/data/moves.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from toneprobe.sentiment.train_moves import (  # noqa: E402
+    MOVE_LABELS,
+    MoveHyper,
+    best_thresholds,
+    fit_moves,
+    oof_probs,
+    per_label_f1,
+    predict,
+    read_moves,
+    save_moves,
+    shared_embedding,
+)
+
+SEED = 13
+NEGATIVE = ("blame", "dismissal", "condescension_sarcasm", "command", "insult", "refusing_help")
+GRID = [
+    MoveHyper(C=4.0, emb_weight=1.0),
+    MoveHyper(C=16.0, emb_weight=1.0),
+    MoveHyper(C=4.0, emb_weight=2.0),
+]
+
+
+def _macro(d: dict[str, float]) -> float:
+    return round(float(np.mean(list(d.values()))), 3)
+
+
+def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(score of a random positive > score of a random negative), ties half."""
+    gt = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return round(float(gt / (len(pos) * len(neg))), 3)
+
+
+def utterance_check(model, thresholds: dict[str, float]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """How the negative moves separate ``disrespect`` from ``ok`` agent utterances."""
+    path = REPO / "data" / "dev" / "agent_utterances.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    texts = [r["text"] for r in rows]
+    gold = np.array([r["label"] == "disrespect" for r in rows])
+    probs = predict(model, texts)
+    cols = [MOVE_LABELS.index(m) for m in NEGATIVE]
+    over = probs[:, cols] / np.array([thresholds[m] for m in NEGATIVE])
+    pred = (over >= 1.0).any(axis=1)
+    top = probs[:, cols].max(axis=1)
+    tp = int((gold & pred).sum())
+    fp = int((~gold & pred).sum())
+    fn = int((gold & ~pred).sum())
+    return {
+        "rows": len(rows),
+        "disrespect": int(gold.sum()),
+        "auc_max_negative_prob": _auc(top[gold], top[~gold]),
+        "precision": round(tp / max(tp + fp, 1), 3),
+        "recall": round(tp / max(tp + fn, 1), 3),
+        "f1": round(2 * tp / max(2 * tp + fp + fn, 1), 3),
+        "false_alarms_on_ok": fp,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("--out", type=Path, default=REPO / "models")
+    ap.add_argument("--quick", action="store_true", help="first grid point only, no CV")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log = logging.getLogger("train_moves")
+    train = read_moves(REPO / "data" / "agent_moves" / "train.tsv")
+    dev = read_moves(REPO / "data" / "agent_moves" / "dev.tsv")
+    emb = shared_embedding(REPO / "models" / "sentiment-de", ("mean", "max", "min"))
+    grid = GRID[:1] if args.quick else GRID
+    cv: list[dict[str, object]] = []
+    best = (-1.0, grid[0], [0.5] * len(MOVE_LABELS))
+    for hp in grid:
+        t0 = time.perf_counter()
+        oof = oof_probs(train, hp, emb, k=4, seed=SEED) if not args.quick else None
+        if oof is None:
+            thresholds = [0.5] * len(MOVE_LABELS)
+            score = 0.0
+        else:
+            thresholds = best_thresholds(train.y, oof)
+            score = _macro(per_label_f1(train.y, oof, thresholds))
+        cv.append({"hyper": vars(hp) | {"pooling": list(hp.pooling)}, "oof_macro_f1": score})
+        log.info("CV %s: macro-F1 %.3f (%.0fs)", vars(hp), score, time.perf_counter() - t0)
+        if score > best[0]:
+            best = (score, hp, thresholds)
+    _, hp, thresholds = best
+    t0 = time.perf_counter()
+    model = fit_moves(train, hp, emb, seed=SEED)
+    log.info("fitted in %.0fs", time.perf_counter() - t0)
+    th = dict(zip(MOVE_LABELS, thresholds, strict=True))
+    dev_probs = predict(model, dev.texts)
+    dev_f1 = per_label_f1(dev.y, dev_probs, thresholds)
+    from toneprobe.sentiment.train import asr_form
+
+    asr_f1 = per_label_f1(dev.y, predict(model, [asr_form(t) for t in dev.texts]), thresholds)
+    metrics: dict[str, object] = {
+        "seed": SEED,
+        "hyper": vars(hp) | {"pooling": list(hp.pooling)},
+        "train_rows": len(train.texts),
+        "dev_rows": len(dev.texts),
+        "cv": cv,
+        "thresholds": th,
+        "dev_f1": dev_f1,
+        "dev_macro_f1": _macro(dev_f1),
+        "dev_asr_f1": asr_f1,
+        "dev_asr_macro_f1": _macro(asr_f1),
+    }
+    out = args.out / "agent-moves-de"
+    save_moves(model, out, thresholds, metrics)
+    metrics["agent_utterances"] = utterance_check(model, th)
+    metrics["speed"] = measure(out)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    log.info("dev macro-F1 %.3f (ASR form %.3f)", metrics["dev_macro_f1"], metrics["dev_asr_macro_f1"])
+    log.info("agent utterances: %s", metrics["agent_utterances"])
+    return 0
+
+
+_BENCH = [
+    "Das tut mir wirklich leid, dass die Lieferung schon wieder nicht angekommen ist.",
+    "Ich gebe das heute noch an die Technik weiter und melde mich morgen bei Ihnen.",
+    "Da haben Sie wohl die falsche Nummer eingetippt.",
+    "Einen Moment bitte, ich schaue kurz in Ihr Kundenkonto.",
+    "ja also das liegt daran dass der zähler geschätzt wurde",
+    "Vielen Dank für Ihre Geduld und einen schönen Abend noch.",
+]
+
+
+def measure(out: Path, n: int = 3000) -> dict[str, object]:
+    """Size, load time and sentences per second of the saved model (one process)."""
+    from toneprobe.sentiment.moves import AgentMoveClassifier
+
+    size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
+    t0 = time.perf_counter()
+    clf = AgentMoveClassifier(out)
+    clf.load()
+    load_s = time.perf_counter() - t0
+    texts = (_BENCH * (n // len(_BENCH) + 1))[:n]
+    clf.predict_proba(texts[:50])
+    t0 = time.perf_counter()
+    clf.predict_proba(texts)
+    batch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for s in _BENCH:
+        clf.top_words(s, "apology_ownership")
+    explain_ms = 1000 * (time.perf_counter() - t0) / len(_BENCH)
+    return {
+        "size_bytes": size,
+        "load_seconds": round(load_s, 3),
+        "sentences_per_second": round(n / batch_s),
+        "explain_ms_per_sentence": round(explain_ms, 2),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
