@@ -18,6 +18,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     metrics["agent_utterances"] = utterance_check(model, th)
     metrics["speed"] = measure(out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    log.info("dev macro-F1 %.3f (ASR form %.3f)", metrics["dev_macro_f1"], metrics["dev_asr_macro_f1"])
+    write_card(out, metrics)
+    log.info(
+        "dev macro-F1 %.3f (ASR form %.3f)", metrics["dev_macro_f1"], metrics["dev_asr_macro_f1"]
+    )
     log.info("agent utterances: %s", metrics["agent_utterances"])
     return 0
 
@@ -174,6 +178,74 @@ def measure(out: Path, n: int = 3000) -> dict[str, object]:
         "sentences_per_second": round(n / batch_s),
         "explain_ms_per_sentence": round(explain_ms, 2),
     }
+
+
+def write_card(out: Path, m: dict[str, Any]) -> None:
+    """MODEL_CARD.md from the metrics (the figures are the script's, never typed in)."""
+    hp = m["hyper"]
+    rows = "\n".join(
+        f"| `{lab}` | {m['thresholds'][lab]} | {m['dev_f1'][lab]:.3f} | {m['dev_asr_f1'][lab]:.3f} |"
+        for lab in MOVE_LABELS
+    )
+    u = m["agent_utterances"]
+    sp = m["speed"]
+    cv = "; ".join(
+        f"C={c['hyper']['C']}, emb_weight={c['hyper']['emb_weight']}: {c['oof_macro_f1']:.3f}"
+        for c in m["cv"]
+    )
+    card = f"""# Model card: agent-moves-de
+
+Multi-label classifier of agent sentences (issue 13): which moves a sentence of an agent makes.
+Seven positive moves (acknowledge_feeling, apology_ownership, reassurance, commitment_next_step,
+explanation, alternative_offered, thanks_courtesy) and six negative ones (blame, dismissal,
+condescension_sarcasm, command, insult, refusing_help); a sentence with none of them is `none`.
+
+- **Format**: `toneprobe-linear` (as `sentiment-de` and `offense-de`) with `"activation":
+  "sigmoid"`: one logistic head per move over the same features, numpy inference only
+  (`toneprobe.sentiment.moves.AgentMoveClassifier`), no pickle.
+- **Features**: the sentiment model's featurizer (word 1-2-grams with negation marks, character
+  2-5-grams, TF-IDF) fitted on these sentences, plus the sentiment model's word-vector table
+  (mean, max and min pooled, weight {hp["emb_weight"]}), copied in so the model loads on its own.
+- **Training data**: `data/agent_moves/train.tsv` ({m["train_rows"]} sentences written and labelled
+  by the project, `data/agent_moves/GUIDE.md`), each also in ASR form (lower case, no
+  punctuation) at weight {hp["asr_weight"]}. No outside data. Class-balanced heads, C={hp["C"]}.
+- **Selection**: C and the word-vector weight by 4-fold out-of-fold macro-F1 on train.tsv
+  ({cv}); the decision thresholds below are each move's best F1 on the same out-of-fold
+  predictions. The dev sets were not used to choose anything.
+- **Re-derive**: `python scripts/train_moves.py` (seed {m["seed"]}); the finding thresholds the
+  detectors use are chosen on the labelled calls by `scripts/move_thresholds.py` and live in
+  `src/toneprobe/data/moves.yaml`.
+
+## Dev figures (`data/agent_moves/dev.tsv`, {m["dev_rows"]} sentences, other scenarios)
+
+Macro-F1 over the 13 moves: **{m["dev_macro_f1"]:.3f}** as written, {m["dev_asr_macro_f1"]:.3f}
+in ASR form.
+
+| move | threshold | dev F1 | dev F1, ASR form |
+|---|---|---|---|
+{rows}
+
+Second check, `data/dev/agent_utterances.tsv` ({u["rows"]} agent utterances written by other
+voices of the project, {u["disrespect"]} labelled `disrespect`, the rest `ok`): any negative
+move at its threshold gives precision {u["precision"]:.3f}, recall {u["recall"]:.3f}, F1
+{u["f1"]:.3f} ({u["false_alarms_on_ok"]} false alarms on `ok`); the highest negative-move
+probability separates the two with AUC {u["auc_max_negative_prob"]:.3f}.
+
+## Speed and size
+
+{sp["size_bytes"] / 1e6:.1f} MB on disk, loads in {sp["load_seconds"]:.2f} s, reads
+{sp["sentences_per_second"]:,} sentences per second in one process (batches of 3,000), and
+explains one sentence (the words that weighed most) in {sp["explain_ms_per_sentence"]:.1f} ms;
+measured by the training script on the shared 2-core machine (load varies).
+
+## Limits
+
+Every training and dev sentence was written by the project: the figures say how well the model
+learned the guide, not how it reads calls nobody here wrote. Quoted words are blanked before the
+model reads a sentence (as for the offense model); irony without cue words and negative moves
+spread over several sentences are still missed.
+"""
+    (out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
 
 
 if __name__ == "__main__":

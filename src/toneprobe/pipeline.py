@@ -125,9 +125,7 @@ class Scorer:
             for i, p in zip(agent_idx, probs, strict=True):
                 offense[i] = float(p)
         moves = read_moves(self.moves, docs, masked) if self.moves is not None else ()
-        return CallContext(
-            transcript, docs, sentiments, offense, address=self.address, moves=moves
-        )
+        return CallContext(transcript, docs, sentiments, offense, address=self.address, moves=moves)
 
     def score(self, transcript: Transcript) -> dict[str, Any]:
         ctx = self.context(transcript)
@@ -143,9 +141,7 @@ def read_moves(model: Any, docs: Sequence[Any], masked: dict[int, str]) -> list[
     its text with quoted words blanked), in one batch; a ``TurnMoves`` per agent turn."""
     from toneprobe.sentiment.moves import SentenceMoves, TurnMoves
 
-    spans = [
-        (i, s.start_char, s.end_char) for i in masked for s in docs[i].sents if s.text.strip()
-    ]
+    spans = [(i, s.start_char, s.end_char) for i in masked for s in docs[i].sents if s.text.strip()]
     probs = model.predict_proba([masked[i][a:b] for i, a, b in spans]).tolist()
     per_turn: dict[int, list[SentenceMoves]] = {i: [] for i in masked}
     for (i, a, b), row in zip(spans, probs, strict=True):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from toneprobe.detectors.base import CallContext
 from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
+from toneprobe.sentiment.moves import SentenceMoves
 from toneprobe.yamldata import load_yaml, validation_message
 
 MOVES_FILE = "data/moves.yaml"
@@ -71,6 +72,19 @@ def load_move_rules() -> MoveRules:
     return rules
 
 
+QUOTED_SHARE = 0.3  # a sentence this much in quoted or reported words is not the agent's own
+
+
+def _mostly_quoted(sent: SentenceMoves) -> bool:
+    """Whether quoted or reported words (blanked in what the model read) make up at least
+    ``QUOTED_SHARE`` of the sentence: what is left ("Sie schreiben, ...") is no act of its own."""
+    if not sent.read:
+        return False
+    chars = [(a, b) for a, b in zip(sent.text, sent.read, strict=False) if not a.isspace()]
+    blanked = sum(1 for a, b in chars if b.isspace())
+    return bool(chars) and blanked / len(chars) >= QUOTED_SHARE
+
+
 def model_findings(
     ctx: CallContext, rules: Iterable[MoveRule], found: list[Finding], detector: str
 ) -> list[Finding]:
@@ -117,7 +131,7 @@ def model_findings(
                         "models/agent-moves-de)"
                     ),
                 )
-                if polarity == "negative" and ctx.is_shielded(finding):
+                if polarity == "negative" and (ctx.is_shielded(finding) or _mostly_quoted(sent)):
                     continue
                 out.append(finding)
     return out
