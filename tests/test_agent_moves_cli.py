@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,7 @@ def test_agent_moves_negative_move_found(scored: dict[str, dict], move: str, i: 
     assert (f["turn"], f["start"], f["end"], f["text"]) == (2, 0, len(text), text)
     assert f["detector"] == "respect" and f["role"] == "agent"
     # the explanation gives the probability and 3-5 words of the sentence that weighed most
-    assert " p=0." in f["explanation"]
+    assert re.search(r"agent-move model p=(0\.\d\d|1\.00) >= 0\.\d+;", f["explanation"])
     words = f["explanation"].split("words that weighed most: ")[1].split(" (")[0].split(", ")
     assert 3 <= len(words) <= 5
     assert all(w in text.lower() for w in words)
@@ -135,7 +136,7 @@ def test_agent_moves_near_miss_is_not_negative(scored: dict[str, dict], i: int) 
 
 def test_agent_moves_rules_first(tmp_path: Path) -> None:
     """A sentence a phrase rule flags gets no model finding of the same polarity."""
-    text = "Beruhigen Sie sich erst mal, das ist doch nicht so schlimm."
+    text = "Da kann ich leider nichts machen, das ist nicht mein Problem."
     call = _score(_write(tmp_path, [_call("rule", text)]))["rule"]
     rule_hits = [
         f for f in call["findings"] if f["polarity"] == "negative" and ".model." not in f["rule_id"]

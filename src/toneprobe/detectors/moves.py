@@ -36,7 +36,10 @@ class MoveRule(BaseModel):
     polarity: Literal["positive", "negative"]
     kind: str
     weight: float = Field(ge=0.0, le=1.0)
-    threshold: float = Field(gt=0.0, lt=1.0)
+    #: a probability of 1.0 is never reached: the move is off
+    threshold: float = Field(gt=0.0, le=1.0)
+    #: sentences with fewer words give no finding of this move
+    min_words: int = Field(default=1, ge=1)
     description: str
     example: str
 
@@ -99,10 +102,13 @@ def model_findings(
         taken = [f for f in found if f.turn == turn.index]
         for sent in moves.sentences:
             for polarity in ("negative", "positive"):
+                n_words = len(sent.text.split())
                 cands = [
                     (sent.probs.get(r.move, 0.0) / r.threshold, r)
                     for r in rules
-                    if r.polarity == polarity and sent.probs.get(r.move, 0.0) >= r.threshold
+                    if r.polarity == polarity
+                    and sent.probs.get(r.move, 0.0) >= r.threshold
+                    and n_words >= r.min_words
                 ]
                 if not cands or any(
                     f.polarity == polarity and f.start < sent.end and sent.start < f.end
