@@ -16,15 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 OPENING = "Guten Tag, Sie sprechen mit Frau Lindner vom Kundenservice, was kann ich für Sie tun?"
 PROBLEM = "Ich habe eine Frage zu meiner letzten Rechnung, da stimmt etwas nicht."
 
-# Per negative move: sentences the phrase rules do not catch and the model must.
+# Per negative move: sentences the phrase rules do not catch and the model must. (`blame` is
+# off: no threshold kept the labelled calls free of new false alarms, see data/moves.yaml.)
 NEGATIVE = {
-    "blame": [
-        "Wenn man die Zugangsdaten auf einen Zettel am Bildschirm klebt, muss man sich über "
-        "den gesperrten Account nicht wundern.",
-        "Den Schaden haben Sie sich mit Ihrem eigenen Umbau selbst eingebrockt.",
-    ],
     "dismissal": [
-        "Ach, wegen so einer Kleinigkeit rufen Sie extra an?",
+        "Na ja, ein bisschen Warten hat noch niemandem geschadet.",
         "Die paar Tage Verzögerung sind jetzt wirklich kein Weltuntergang.",
     ],
     "condescension_sarcasm": [
@@ -33,7 +29,7 @@ NEGATIVE = {
     ],
     "command": [
         "Schicken Sie das Formular sofort zurück, und zwar heute noch!",
-        "Lassen Sie mich jetzt gefälligst ausreden!",
+        "Sie bleiben jetzt dran und hören zu!",
     ],
     "insult": [
         "Sie sind wirklich der unfähigste Kunde, den ich diese Woche am Telefon hatte.",
