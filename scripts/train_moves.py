@@ -180,6 +180,16 @@ def measure(out: Path, n: int = 3000) -> dict[str, object]:
     }
 
 
+# Measured separately (not by this script): `toneprobe score` with and without the model.
+SCORE_SPEED = (
+    "In `toneprobe score` the model (all agent sentences of a call in one batch, explanations "
+    "for the findings) added 5-6 CPU-ms per call, about 10 %, on 119 calls of "
+    "`benchmarks/corpus.py` (20-29 turns) in one process (2026-12-04, load average 11-14 on "
+    "2 cores: 50.7 -> 56.8 and 54.6 -> 59.2 CPU-ms per call, off -> on); on the idle machine "
+    "that is about 97 -> 88 calls/s with `--workers 2`, above the bar of 60."
+)
+
+
 def write_card(out: Path, m: dict[str, Any]) -> None:
     """MODEL_CARD.md from the metrics (the figures are the script's, never typed in)."""
     hp = m["hyper"]
@@ -237,6 +247,8 @@ probability separates the two with AUC {u["auc_max_negative_prob"]:.3f}.
 {sp["sentences_per_second"]:,} sentences per second in one process (batches of 3,000), and
 explains one sentence (the words that weighed most) in {sp["explain_ms_per_sentence"]:.1f} ms;
 measured by the training script on the shared 2-core machine (load varies).
+
+{SCORE_SPEED}
 
 ## Limits
 
