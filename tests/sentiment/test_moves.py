@@ -117,3 +117,17 @@ def test_moves_tiny_model_round_trip(tmp_path: Path) -> None:
     assert probs[1].argmax() == MOVE_LABELS.index("commitment_next_step")
     assert "blöd" in tiny.top_words("Sie sind wirklich zu blöd dafür.", "insult")
     assert tiny.thresholds == dict.fromkeys(MOVE_LABELS, 0.5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Den Schaden haben Sie sich mit Ihrem eigenen Umbau selbst eingebrockt.",
+        "Hätten Sie die Rechnung rechtzeitig geöffnet, gäbe es jetzt keine Mahngebühr.",
+    ],
+)
+def test_moves_blame_is_read(clf: AgentMoveClassifier, text: str) -> None:
+    """``blame`` gives no finding (data/moves.yaml keeps it off) but the model reads it."""
+    probs = dict(zip(clf.labels, clf.predict_proba([text])[0], strict=True))
+    assert probs["blame"] >= clf.thresholds["blame"]
+    assert max(probs, key=probs.__getitem__) == "blame"
