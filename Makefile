@@ -3,7 +3,7 @@ PY    := .venv/bin/python
 STAMP := .venv/.installed-stamp
 SAMPLES := sample_transcripts
 
-.PHONY: help demo test lint bench model evaluate-models evaluate fit-composite report-check clean
+.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite report-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,9 @@ bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over
 
 model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter and data/customer_states
 	$(PY) scripts/train_models.py --data ../shared/data
+
+model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves (finding thresholds: scripts/move_thresholds.py --write)
+	$(PY) scripts/train_moves.py
 
 evaluate-models: $(STAMP)  ## shipped models: dev sets vs bars (exit 1 on a miss), ASR-form share, ../ood sets, behavioural suite, 95% intervals
 	$(PY) scripts/evaluate_models.py --data ../shared/data --ood ../ood

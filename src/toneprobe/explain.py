@@ -61,6 +61,8 @@ def render_explanation(
                 Text(f"      {mark} {f['rule_id']} ", style=STYLE.get(f["polarity"], ""))
                 + Text(f"“{f['text']}”")
             )
+            if ".model." in f["rule_id"]:  # a learned finding: its probability and its words
+                console.print(Text(f"          {_model_note(f['explanation'])}", style="dim"))
     console.print()
     d, h, r, e = call["deescalation"], call["hangup"], call["respect"], call["empathy"]
     console.print(Text("How the score was reached", style="bold underline"))
@@ -95,3 +97,8 @@ def render_explanation(
     if skipped:
         line += f"  (not applicable: {', '.join(skipped)})"
     console.print(Text(line, style="bold"))
+
+
+def _model_note(explanation: str) -> str:
+    """The probability and the words of a model finding's explanation (after the move)."""
+    return explanation.split(": ", 1)[-1].rsplit(" (", 1)[0]

@@ -31,6 +31,7 @@ class Scorer:
     weights: Weights = field(default_factory=default_weights)
     use_offense_model: bool = True
     use_state_model: bool = True
+    use_move_model: bool = True
     #: house style for "du"/"Sie": mirror | Sie | du (``[respect] address``, ``--address``)
     address: str = "mirror"
 
@@ -75,6 +76,20 @@ class Scorer:
             log.warning("customer-state model unavailable (%s); upset from sentiment", err)
             return None
 
+    @cached_property
+    def moves(self):  # type: ignore[no-untyped-def]
+        if not self.use_move_model:
+            return None
+        try:
+            from toneprobe.sentiment.moves import load_move_classifier
+
+            clf = load_move_classifier()
+            clf.load()
+            return clf
+        except Exception as err:  # noqa: BLE001 - the rules still work without the model
+            log.warning("agent-move model unavailable (%s); moves from rules only", err)
+            return None
+
     @classmethod
     def from_config(
         cls,
@@ -107,14 +122,15 @@ class Scorer:
         agent_idx = [
             i for i, t in enumerate(transcript.turns) if t.role == "agent" and t.text.strip()
         ]
-        if self.offense is not None and agent_idx:
+        masked: dict[int, str] = {}
+        if agent_idx and (self.offense is not None or self.moves is not None):
             from toneprobe.matcher import shielded_doc_ranges
             from toneprobe.quotes import mask
 
-            # quoted and reported words are not the agent's: the model does not read them
-            probs = self.offense.predict_proba(
-                [mask(texts[i], shielded_doc_ranges(docs[i])) for i in agent_idx]
-            )
+            # quoted and reported words are not the agent's: the models do not read them
+            masked = {i: mask(texts[i], shielded_doc_ranges(docs[i])) for i in agent_idx}
+        if self.offense is not None and agent_idx:
+            probs = self.offense.predict_proba([masked[i] for i in agent_idx])
             for i, p in zip(agent_idx, probs, strict=True):
                 offense[i] = float(p)
         states: list[Any] = []
@@ -127,8 +143,9 @@ class Scorer:
             states = [None] * len(texts)
             for i, ss, st in zip(cust, sents, self.state_model.turn_states(sents), strict=True):
                 states[i] = st if ss else None
+        moves = read_moves(self.moves, docs, masked) if self.moves is not None else ()
         return CallContext(
-            transcript, docs, sentiments, offense, address=self.address, states=states
+            transcript, docs, sentiments, offense, address=self.address, states=states, moves=moves
         )
 
     def score(self, transcript: Transcript) -> dict[str, Any]:
@@ -138,6 +155,23 @@ class Scorer:
         for det in self.detectors:
             ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
         return build_record(transcript, ctx, self.weights)
+
+
+def read_moves(model: Any, docs: Sequence[Any], masked: dict[int, str]) -> list[Any]:
+    """The agent-move model on every sentence of the agent turns (``masked``: turn position ->
+    its text with quoted words blanked), in one batch; a ``TurnMoves`` per agent turn."""
+    from toneprobe.sentiment.moves import SentenceMoves, TurnMoves
+
+    spans = [(i, s.start_char, s.end_char) for i in masked for s in docs[i].sents if s.text.strip()]
+    probs = model.predict_proba([masked[i][a:b] for i, a, b in spans]).tolist()
+    per_turn: dict[int, list[SentenceMoves]] = {i: [] for i in masked}
+    for (i, a, b), row in zip(spans, probs, strict=True):
+        probs_by_move = dict(zip(model.labels, row, strict=True))
+        per_turn[i].append(SentenceMoves(a, b, docs[i].text[a:b], probs_by_move, masked[i][a:b]))
+    out: list[Any] = [None] * len(docs)
+    for i, sents in per_turn.items():
+        out[i] = TurnMoves(tuple(sents), model)
+    return out
 
 
 DISRESPECT_MIN_WEIGHT = 0.5

@@ -381,9 +381,10 @@ def run_rules(*, fmt: str, rules_dirs: tuple[str, ...] = (), detector: str | Non
         }
         for r in rules
     ]
+    from toneprobe.detectors.moves import MOVES_FILE, load_move_rules
     from toneprobe.detectors.respect import OFFENSE_DESCRIPTION, OFFENSE_RULE_ID, OFFENSE_WEIGHT
 
-    rows.append(
+    models = [
         {
             "id": OFFENSE_RULE_ID,
             "detector": "respect",
@@ -394,7 +395,21 @@ def run_rules(*, fmt: str, rules_dirs: tuple[str, ...] = (), detector: str | Non
             "example": "(model-based)",
             "file": "models/offense-de",
         }
-    )
+    ]
+    models += [
+        {
+            "id": m.id,
+            "detector": m.detector,
+            "polarity": m.polarity,
+            "weight": m.weight,
+            "roles": "agent",
+            "description": f"{m.description}: agent-move model p >= {m.threshold}",
+            "example": m.example,
+            "file": f"models/agent-moves-de, {MOVES_FILE}",
+        }
+        for m in load_move_rules().moves
+    ]
+    rows += [r for r in models if not detector or r["detector"] == detector]
     if fmt == "json":
         render_json({"rules": rows}, sys.stdout)
     elif fmt == "markdown":

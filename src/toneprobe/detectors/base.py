@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
     from toneprobe.sentiment import Sentiment
+    from toneprobe.sentiment.moves import TurnMoves
     from toneprobe.sentiment.states import TurnState
 
 
@@ -47,6 +48,8 @@ class CallContext:
     #: the customer's state per turn (``sentiment/states.py``): a TurnState for each customer
     #: turn with words, None elsewhere; empty when the state model is off or unavailable
     states: Sequence[TurnState | None] = ()
+    #: the agent-move model's reading of each agent turn, sentence by sentence (None elsewhere)
+    moves: Sequence[TurnMoves | None] = ()
 
     def findings(self, detector: str | None = None) -> list[Finding]:
         out: list[Finding] = []

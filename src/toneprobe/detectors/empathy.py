@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import state_level, thresholds_for
+from toneprobe.detectors.moves import load_move_rules, model_findings
 from toneprobe.findings import Finding
+from toneprobe.rules import RuleSet
 
 # Credit for the best move found in the agent's response to an opportunity.
 CREDIT = {"acknowledge": 1.0, "apology": 0.9, "understand": 0.75, "explore": 0.7, "reassure": 0.6}
@@ -28,8 +30,17 @@ class Empathy(Detector):
     name = "empathy"
     version = 1
 
+    def __init__(self, rules: RuleSet):
+        super().__init__(rules)
+        self.move_rules = load_move_rules().for_detector(self.name)
+
     def detect(self, ctx: CallContext) -> DetectorResult:
         findings = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
+        # the model's moves where no positive rule finding (here or in respect) covers the
+        # sentence: long written-register answers the phrase lists miss
+        findings += model_findings(
+            ctx, self.move_rules, findings + ctx.findings("respect"), self.name
+        )
         turns = ctx.transcript.turns
         cue_turns = {f.turn for f in findings if f.kind == "opportunity"}
         # Respect findings (apology, blame, dismissal...) also tell how a response landed.

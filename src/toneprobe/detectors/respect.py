@@ -6,7 +6,9 @@ sarcasm, commands, insults; the offensive-language classifier corroborates insul
 from __future__ import annotations
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.detectors.moves import load_move_rules, model_findings
 from toneprobe.findings import Finding
+from toneprobe.rules import RuleSet
 
 # Courtesy elements a QA lead expects in a call; each present one adds to the courtesy share.
 COURTESY_KINDS = ("greeting", "farewell", "courtesy", "formal_address", "name")
@@ -23,6 +25,10 @@ OFFENSE_DESCRIPTION = (
 class Respect(Detector):
     name = "respect"
     version = 1
+
+    def __init__(self, rules: RuleSet):
+        super().__init__(rules)
+        self.move_rules = load_move_rules().for_detector(self.name)
 
     def detect(self, ctx: CallContext) -> DetectorResult:
         findings: list[Finding] = []
@@ -44,6 +50,7 @@ class Respect(Detector):
                 continue
             findings.append(match_to_finding(self.name, match, turn))
         findings.extend(self._classifier_insults(ctx, findings))
+        findings.extend(model_findings(ctx, self.move_rules, findings, self.name))
         return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx.address))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
