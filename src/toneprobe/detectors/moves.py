@@ -11,6 +11,7 @@ finding, and a negative model finding never lies in quoted or reported words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -88,6 +89,16 @@ def _mostly_quoted(sent: SentenceMoves) -> bool:
     return bool(chars) and blanked / len(chars) >= QUOTED_SHARE
 
 
+# "Herr Brandt," / "Frau Dr. Öztürk," opening a sentence addresses the customer: no content
+_VOCATIVE = re.compile(r"^\s*(?:Herr|Frau)\s+(?:Dr\.\s+)?[\w-]+\s*,", re.IGNORECASE)
+
+
+def content_words(sentence: str) -> int:
+    """Words in a sentence less a leading form of address ("Herr Brandt, ganz langsam." has
+    two): a short sentence is too little context for the model to read a slight into it."""
+    return len(_VOCATIVE.sub("", sentence).split())
+
+
 def model_findings(
     ctx: CallContext, rules: Iterable[MoveRule], found: list[Finding], detector: str
 ) -> list[Finding]:
@@ -102,7 +113,7 @@ def model_findings(
         taken = [f for f in found if f.turn == turn.index]
         for sent in moves.sentences:
             for polarity in ("negative", "positive"):
-                n_words = len(sent.text.split())
+                n_words = content_words(sent.text)
                 cands = [
                     (sent.probs.get(r.move, 0.0) / r.threshold, r)
                     for r in rules
