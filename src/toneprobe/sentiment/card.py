@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from toneprobe.sentiment.metrics import format_ci
 
@@ -267,3 +269,22 @@ def _with_behavioural_tests(card: str, out_dir: Path) -> str:
     result = checklist.run_suite(suite, EmbeddedBackend(out_dir))
     section = checklist.render_markdown(result, checklist.load_thresholds(suite))
     return checklist.replace_section(card, section)
+
+
+def speed_figures(clf: Any, out_dir: Path, texts: Sequence[str], n: int = 3000) -> dict[str, Any]:
+    """Size on disk, load time and sentences per second of a saved sentence model (one
+    process), for its card: ``clf`` is the not yet loaded classifier of ``out_dir``, timed on
+    ``n`` sentences cycled from ``texts`` in one batch after a warm-up."""
+    size = sum(p.stat().st_size for p in Path(out_dir).iterdir() if p.is_file())
+    t0 = time.perf_counter()
+    clf.load()
+    load_s = time.perf_counter() - t0
+    batch = (list(texts) * (n // len(texts) + 1))[:n]
+    clf.predict_proba(batch[:50])
+    t0 = time.perf_counter()
+    clf.predict_proba(batch)
+    return {
+        "size_bytes": size,
+        "load_seconds": round(load_s, 3),
+        "sentences_per_second": round(n / (time.perf_counter() - t0)),
+    }

@@ -346,22 +346,10 @@ _BENCH = [
 
 def _measure(out_dir: Path, n: int = 3000) -> dict[str, object]:
     """Size on disk, load time and sentences per second of the saved model (for the card)."""
+    from toneprobe.sentiment.card import speed_figures
     from toneprobe.sentiment.states import CustomerStateClassifier
 
-    size = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
-    t0 = time.perf_counter()
-    clf = CustomerStateClassifier(out_dir)
-    clf.load()
-    load_s = time.perf_counter() - t0
-    texts = (_BENCH * (n // len(_BENCH) + 1))[:n]
-    clf.predict_proba(texts[:50])
-    t0 = time.perf_counter()
-    clf.predict_proba(texts)
-    return {
-        "size_bytes": size,
-        "load_seconds": round(load_s, 3),
-        "sentences_per_second": round(n / (time.perf_counter() - t0)),
-    }
+    return speed_figures(CustomerStateClassifier(out_dir), out_dir, _BENCH, n)
 
 
 def write_card(out_dir: Path, m: dict[str, object]) -> None:
