@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "src"))
 from toneprobe.commands.workflows import ScoreOptions, iter_scored  # noqa: E402
 from toneprobe.config import load_config  # noqa: E402
 from toneprobe.detectors.moves import load_move_rules  # noqa: E402
-from toneprobe.evaluate import evaluate, load_labels  # noqa: E402
+from toneprobe.evaluate import GATE_BARS, evaluate, load_labels  # noqa: E402
 from toneprobe.pipeline import Scorer, build_record  # noqa: E402
 from toneprobe.sentiment.moves import load_move_classifier  # noqa: E402
 from toneprobe.sentiment.train_moves import read_moves  # noqa: E402
@@ -47,13 +47,7 @@ SETS = [
     ("dev-text", "data/dev/calls/text", "data/dev/calls/labels.csv"),
     ("dev2", "data/dev2/calls", "data/dev2/labels.csv"),
 ]
-BARS = {
-    "deescalation_f1": 0.75,
-    "hangup_f1": 0.75,
-    "disrespect_f1": 0.8,
-    "empathy_spearman": 0.7,
-    "agent_spearman": 0.8,
-}
+BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 OFF = 1.0  # "off": a sigmoid never reaches it
 MIN_DEV_PRECISION = 0.8

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from toneprobe.sentiment.states import STATES
+from toneprobe.sentiment.train_moves import MOVE_LABELS, NONE
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "data" / "agent_moves" / "build.py"
 HEADER = ["id", "labels", "voice", "text"]
@@ -32,28 +35,13 @@ VOICES = {
 SETS = {
     "agent_moves": {
         "prefix": "am",
-        "labels": {
-            "acknowledge_feeling",
-            "apology_ownership",
-            "reassurance",
-            "commitment_next_step",
-            "explanation",
-            "alternative_offered",
-            "thanks_courtesy",
-            "blame",
-            "dismissal",
-            "condescension_sarcasm",
-            "command",
-            "insult",
-            "refusing_help",
-            "none",
-        },
+        "labels": {*MOVE_LABELS, NONE},
         "min_rows": 4000,
         "min_per_label": 250,
     },
     "customer_states": {
         "prefix": "cs",
-        "labels": {"anger_frustration", "worry", "problem_report", "relief_satisfaction", "none"},
+        "labels": set(STATES),
         "min_rows": 1500,
         "min_per_label": 150,
     },

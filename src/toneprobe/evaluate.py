@@ -405,6 +405,17 @@ def _scalars(summary: Any) -> dict[str, Any]:
     }
 
 
+#: the bars of the ``make evaluate`` gate (the Makefile's BARS), for the scripts that fit
+#: thresholds on the labelled calls and must keep them
+GATE_BARS: dict[str, float] = {
+    "deescalation_f1": 0.75,
+    "hangup_f1": 0.75,
+    "disrespect_f1": 0.8,
+    "empathy_spearman": 0.7,
+    "agent_spearman": 0.8,
+}
+
+
 def evaluate(
     calls: Iterable[Mapping[str, Any]],
     labels: Mapping[str, Label],
