@@ -55,7 +55,9 @@ class Hyper:
     asr_weight: float = 0.5
 
 
-def _design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
+def design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: Sequence[str]):
+    """Sparse design matrix of a linear model: the featurizer's TF-IDF block(s), then the
+    pooled word vectors times ``emb_weight`` (the sentiment, agent-move and state models)."""
     import scipy.sparse as sp
 
     indptr, indices, values, tokens = feat.transform(texts)
@@ -113,7 +115,7 @@ def fit_linear(
     if embedder is not None:
         table = embedder(list(texts))
         emb = EmbeddingTable(table.words, table.vectors, pooling=hp.pooling)
-    X = _design(feat, emb, hp.emb_weight, texts)
+    X = design(feat, emb, hp.emb_weight, texts)
     clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-3, random_state=seed)
     clf.fit(X, y, sample_weight=w)
     coef, intercept = _softmax_columns(clf)

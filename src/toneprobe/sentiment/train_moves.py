@@ -24,6 +24,7 @@ import numpy as np
 from toneprobe.errors import InputError
 from toneprobe.sentiment.embedded import LinearModel, load_linear
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer
+from toneprobe.sentiment.fitting import design
 from toneprobe.sentiment.train import asr_form, save_model
 
 log = logging.getLogger(__name__)
@@ -91,17 +92,6 @@ def shared_embedding(sentiment_dir: Path, pooling: Sequence[str]) -> EmbeddingTa
     if model.embedding is None:
         raise InputError(f"{sentiment_dir}: the sentiment model has no word-vector table")
     return EmbeddingTable(model.embedding.words, model.embedding.vectors, pooling=pooling)
-
-
-def design(feat: Featurizer, emb: EmbeddingTable | None, emb_weight: float, texts: list[str]):
-    """Sparse design matrix: TF-IDF block(s), then the pooled word vectors."""
-    import scipy.sparse as sp
-
-    indptr, indices, values, tokens = feat.transform(texts)
-    X = sp.csr_matrix((values, indices, indptr), shape=(len(texts), feat.n_features))
-    if emb is not None:
-        X = sp.hstack([X, sp.csr_matrix(emb_weight * emb.embed_tokens(tokens))], format="csr")
-    return X
 
 
 @dataclass

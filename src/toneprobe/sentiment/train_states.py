@@ -32,6 +32,7 @@ import numpy as np
 from toneprobe.errors import InputError
 from toneprobe.sentiment.embedded import LinearModel, load_linear, softmax
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer
+from toneprobe.sentiment.fitting import design
 from toneprobe.sentiment.states import STATES, TASK
 from toneprobe.sentiment.train import (
     asr_form,
@@ -161,7 +162,6 @@ def fit(
     table: EmbeddingTable | None = None,
 ) -> LinearModel:
     """Featurizer, optional word-vector table and a multinomial logistic regression."""
-    import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
     feat = Featurizer(
@@ -170,10 +170,7 @@ def fit(
     )  # fmt: skip
     feat.fit(texts, min_df_word=hp.min_df, min_df_char=max(hp.min_df, 2))
     emb = table if hp.embedding else None
-    indptr, indices, values, tokens = feat.transform(texts)
-    X = sp.csr_matrix((values, indices, indptr), shape=(len(texts), feat.n_features))
-    if emb is not None:
-        X = sp.hstack([X, sp.csr_matrix(hp.emb_weight * emb.embed_tokens(tokens))], format="csr")
+    X = design(feat, emb, hp.emb_weight, texts)
     sw = w * (_class_weights(y, w) if hp.class_balance else 1.0)
     sw = sw * (len(sw) / sw.sum())
     clf = LogisticRegression(C=hp.C, max_iter=3000, tol=1e-4, random_state=seed)
