@@ -47,6 +47,7 @@ from toneprobe.sentiment.train import (  # noqa: E402
     read_tsv,
 )
 
+TEACHER_SOURCES = ("sb10k_train", "potts_train", "germeval2017_dev", "callcenter")
 DEFAULT_TRANSFER = ["data/agent_moves/train.tsv", "data/customer_states/train.tsv"]
 
 
@@ -63,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--C", type=float, default=1.0, help="inverse regularisation of the teacher")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=REPO / "build" / "transfer" / "transfer_train.tsv")
+    ap.add_argument(
+        "--teacher-sources",
+        nargs="*",
+        choices=TEACHER_SOURCES,
+        default=list(TEACHER_SOURCES),
+        help="labelled files the teacher is fitted on (germeval2017: long texts, slowest to embed)",
+    )
     ap.add_argument("--ood", type=Path, help="out-of-domain sets to report on (with --report)")
     ap.add_argument("--report", action="store_true", help="print the teacher's dev figures")
     args = ap.parse_args(argv)
@@ -70,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("distill")
     labels = SENTIMENT_LABELS
 
-    files = [args.data / f for f in ("sb10k_train.tsv", "potts_train.tsv", "germeval2017_dev.tsv")]
-    files.append(args.callcenter / "train.tsv")
+    files = [
+        args.callcenter / "train.tsv" if name == "callcenter" else args.data / f"{name}.tsv"
+        for name in args.teacher_sources
+    ]
     texts, y, srcs = _stack(_load_sources(files, labels), labels)
     hp = Hyper(source_boost={"callcenter": 2.0})
     w = _sample_weights(srcs, y, len(labels), hp, hp.source_boost)

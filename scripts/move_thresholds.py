@@ -1,6 +1,6 @@
 """Choose the agent-move finding thresholds on the labelled calls; write them to data/moves.yaml.
 
-    python scripts/move_thresholds.py [--write]
+    python scripts/move_thresholds.py [--extra dev3 chat] [--held-out dev4] [--write]
 
 The four labelled sets that `make evaluate` checks (sample_transcripts, data/dev/calls as JSON
 and as plain text, data/dev2/calls) are read and run through the sentiment, offense and
@@ -47,6 +47,13 @@ SETS = [
     ("dev-text", "data/dev/calls/text", "data/dev/calls/labels.csv"),
     ("dev2", "data/dev2/calls", "data/dev2/labels.csv"),
 ]
+# --extra: labelled sets that count in the objective but are not held to the bars (they miss
+# some); --held-out: sets only reported, never chosen on (data/dev4 is written for that).
+EXTRA_SETS = {
+    "dev3": ("data/dev3/calls", "data/dev3/labels.csv"),
+    "chat": ("data/chat/calls", "data/chat/labels.csv"),
+}
+HELD_OUT_SETS = {"dev4": ("data/dev4/calls", "data/dev4/labels.csv")}
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 OFF = 1.0  # "off": a sigmoid never reaches it
@@ -60,15 +67,21 @@ class LabelledSet:
     name: str
     contexts: list[Any]
     labels: dict[str, Any]
+    role: str = "gated"  # "gated" (keeps the bars), "extra" (objective only), "held-out"
 
 
-def load_sets(scorer: Scorer) -> list[LabelledSet]:
+def load_sets(
+    scorer: Scorer, extra: list[str] | None = None, held_out: list[str] | None = None
+) -> list[LabelledSet]:
     config = load_config(None)
+    wanted = [(name, path, labels, "gated") for name, path, labels in SETS]
+    wanted += [(n, *EXTRA_SETS[n], "extra") for n in extra or []]
+    wanted += [(n, *HELD_OUT_SETS[n], "held-out") for n in held_out or []]
     out = []
-    for name, path, labels in SETS:
+    for name, path, labels, role in wanted:
         items = list(iter_scored([str(REPO / path)], ScoreOptions(quiet=True), config, scorer))
         contexts = [(t, scorer.context(t)) for _, t in items]
-        out.append(LabelledSet(name, contexts, load_labels(REPO / labels)))
+        out.append(LabelledSet(name, contexts, load_labels(REPO / labels), role))
     return out
 
 
@@ -99,17 +112,32 @@ def metrics(scorer: Scorer, sets: list[LabelledSet], th: dict[str, float]) -> di
             for cid, lab in s.labels.items()
             if lab.disrespect is False and cid in by_id and by_id[cid]["respect"]["disrespect"]
         )
-        out[s.name] = {name: res.metric(name) for name in BARS} | {"false_alarms": false_alarms}
+        out[s.name] = {name: res.metric(name) for name in BARS} | {
+            "false_alarms": false_alarms,
+            "role": s.role,
+        }
     return out
 
 
 def objective(m: dict[str, Any], base: dict[str, Any]) -> float:
+    """Mean disrespect F1 + empathy Spearman over the gated and extra sets; -1 when a gated set
+    misses a bar or gets more false alarms than with the rules alone."""
     for name, fig in m.items():
+        if fig["role"] != "gated":
+            continue
         if any((fig[b] or 0.0) < bar for b, bar in BARS.items()):
             return -1.0
         if fig["false_alarms"] > base[name]["false_alarms"]:
             return -1.0
-    return float(np.mean([f["disrespect_f1"] + f["empathy_spearman"] for f in m.values()]))
+    return float(
+        np.mean(
+            [
+                (f["disrespect_f1"] or 0.0) + (f["empathy_spearman"] or 0.0)
+                for f in m.values()
+                if f["role"] != "held-out"
+            ]
+        )
+    )
 
 
 def dev_candidates() -> dict[str, dict[float, float]]:
@@ -135,7 +163,10 @@ def dev_candidates() -> dict[str, dict[float, float]]:
 def show(title: str, m: dict[str, Any]) -> None:
     print(title)
     for name, fig in m.items():
-        vals = "  ".join(f"{k} {v:.3f}" if v is not None else f"{k} n/a" for k, v in fig.items())
+        vals = "  ".join(
+            f"{k} {v:.3f}" if isinstance(v, float | int) else f"{k} {v or 'n/a'}"
+            for k, v in fig.items()
+        )
         print(f"  {name:9s} {vals}")
 
 
@@ -156,11 +187,25 @@ def write_yaml(th: dict[str, float]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--write", action="store_true", help="rewrite data/moves.yaml")
+    ap.add_argument(
+        "--extra",
+        nargs="*",
+        choices=sorted(EXTRA_SETS),
+        default=[],
+        help="labelled sets that count in the objective without being held to the bars",
+    )
+    ap.add_argument(
+        "--held-out",
+        nargs="*",
+        choices=sorted(HELD_OUT_SETS),
+        default=[],
+        help="labelled sets that are only reported, never chosen on",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     t0 = time.perf_counter()
     scorer = Scorer()
-    sets = load_sets(scorer)
+    sets = load_sets(scorer, args.extra, args.held_out)
     log.info("read and ran the models on %d sets in %.0fs", len(sets), time.perf_counter() - t0)
     moves = [m.move for m in load_move_rules().moves]
     cands = dev_candidates()
