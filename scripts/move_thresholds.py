@@ -1,6 +1,6 @@
 """Choose the agent-move finding thresholds on the labelled calls; write them to data/moves.yaml.
 
-    python scripts/move_thresholds.py [--extra dev3 chat] [--held-out dev4] [--write]
+    python scripts/move_thresholds.py [--extra dev3 chat] [--held-out DIR ...] [--write]
 
 The four labelled sets that `make evaluate` checks (sample_transcripts, data/dev/calls as JSON
 and as plain text, data/dev2/calls) are read and run through the sentiment, offense and
@@ -53,7 +53,6 @@ EXTRA_SETS = {
     "dev3": ("data/dev3/calls", "data/dev3/labels.csv"),
     "chat": ("data/chat/calls", "data/chat/labels.csv"),
 }
-HELD_OUT_SETS = {"dev4": ("data/dev4/calls", "data/dev4/labels.csv")}
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 OFF = 1.0  # "off": a sigmoid never reaches it
@@ -76,7 +75,8 @@ def load_sets(
     config = load_config(None)
     wanted = [(name, path, labels, "gated") for name, path, labels in SETS]
     wanted += [(n, *EXTRA_SETS[n], "extra") for n in extra or []]
-    wanted += [(n, *HELD_OUT_SETS[n], "held-out") for n in held_out or []]
+    for d in held_out or []:
+        wanted.append((Path(d).name, f"{d}/calls", f"{d}/labels.csv", "held-out"))
     out = []
     for name, path, labels, role in wanted:
         items = list(iter_scored([str(REPO / path)], ScoreOptions(quiet=True), config, scorer))
@@ -197,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--held-out",
         nargs="*",
-        choices=sorted(HELD_OUT_SETS),
+        metavar="DIR",
         default=[],
-        help="labelled sets that are only reported, never chosen on",
+        help="labelled sets (DIR/calls, DIR/labels.csv) only reported, never chosen on",
     )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
