@@ -48,7 +48,7 @@ SETS = [
     ("dev2", "data/dev2/calls", "data/dev2/labels.csv"),
 ]
 # --extra: labelled sets that count in the objective but are not held to the bars (they miss
-# some); --held-out: sets only reported, never chosen on (data/dev4 is written for that).
+# some); --held-out: sets only reported, never chosen on (the held-out set of calls is written for that).
 EXTRA_SETS = {
     "dev3": ("data/dev3/calls", "data/dev3/labels.csv"),
     "chat": ("data/chat/calls", "data/chat/labels.csv"),
