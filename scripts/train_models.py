@@ -3,7 +3,9 @@
     python scripts/train_models.py [--data ../shared/data] [--only sentiment|offense|states]
 
 Sentiment: SB10k + PotTS + GermEval 2017 (cross-fitted, it only has a dev file here) +
-the project's call-center utterances (data/callcenter/). Offense: GermEval 2018.
+the project's call-center utterances (data/callcenter/) + the project's lines in other genres
+and voices (data/styles/: reviews, forum posts, chat, news, dialogue; issue 12). Offense:
+GermEval 2018.
 Customer states: data/customer_states/ (sentiment/train_states.py; reuses the sentiment
 model's word vectors, so train it after the sentiment model).
 Hyperparameters are chosen by cross-validation on the training files; dev sets only report.
@@ -127,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--callcenter", type=Path, default=REPO / "data" / "callcenter")
+    ap.add_argument(
+        "--styles",
+        type=Path,
+        default=REPO / "data" / "styles",
+        help="the project's lines in other genres (source 'styles'; train.tsv, dev.tsv)",
+    )
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--only", choices=["sentiment", "offense", "states"])
     ap.add_argument("--cv-folds", type=int, default=SENTIMENT_CV_FOLDS, help="sentiment CV folds")
@@ -166,10 +174,17 @@ def main(argv: list[str] | None = None) -> int:
             train.append(cc / "train.tsv")
         else:
             log.warning("no call-center training data at %s", cc / "train.tsv")
+        styles: Path = args.styles
+        if (styles / "train.tsv").is_file():
+            train.append(styles / "train.tsv")  # source name "styles"
+        else:
+            log.warning("no styles training data at %s", styles / "train.tsv")
         if args.transfer is not None:
             train.append(args.transfer)  # source name from the file: transfer_train.tsv
         if (cc / "dev.tsv").is_file():
             dev["callcenter_dev"] = cc / "dev.tsv"
+        if (styles / "dev.tsv").is_file():
+            dev["styles_dev"] = styles / "dev.tsv"
         m = train_sentiment(
             train,
             dev,
