@@ -106,6 +106,27 @@ def _with_candidates(cc: Path, out: Path) -> Path:
     return path
 
 
+def sentiment_files(data: Path, cc: Path, styles: Path) -> tuple[list[Path], dict[str, Path]]:
+    """The sentiment model's training files and dev sets (by metrics key): the shared corpora,
+    then the project's call-center lines (source "callcenter") and its lines in other genres
+    (source "styles"), each with its dev split where the files exist."""
+    log = logging.getLogger("train_models")
+    train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
+    dev = {
+        "sb10k_dev": data / "sb10k_dev.tsv",
+        "potts_dev": data / "potts_dev.tsv",
+        "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
+    }
+    for name, folder in (("callcenter", cc), ("styles", styles)):
+        if (folder / "train.tsv").is_file():
+            train.append(folder / "train.tsv")
+        else:
+            log.warning("no %s training data at %s", name, folder / "train.tsv")
+        if (folder / "dev.tsv").is_file():
+            dev[f"{name}_dev"] = folder / "dev.tsv"
+    return train, dev
+
+
 def _frequent_german_words(n: int) -> list[str]:
     """The ``n`` most frequent German words (wordfreq's list; empty for n = 0)."""
     if not n:
@@ -162,29 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     cc: Path = args.callcenter
 
     if args.only in (None, "sentiment"):
-        train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
-        dev = {
-            "sb10k_dev": data / "sb10k_dev.tsv",
-            "potts_dev": data / "potts_dev.tsv",
-            "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
-        }
-        if args.candidate:
-            train.append(_with_candidates(cc, args.out))
-        elif (cc / "train.tsv").is_file():
-            train.append(cc / "train.tsv")
-        else:
-            log.warning("no call-center training data at %s", cc / "train.tsv")
-        styles: Path = args.styles
-        if (styles / "train.tsv").is_file():
-            train.append(styles / "train.tsv")  # source name "styles"
-        else:
-            log.warning("no styles training data at %s", styles / "train.tsv")
+        train, dev = sentiment_files(data, cc, args.styles)
+        if args.candidate:  # the call-center file with the candidates in place of train.tsv
+            train = [_with_candidates(cc, args.out) if p == cc / "train.tsv" else p for p in train]
         if args.transfer is not None:
             train.append(args.transfer)  # source name from the file: transfer_train.tsv
-        if (cc / "dev.tsv").is_file():
-            dev["callcenter_dev"] = cc / "dev.tsv"
-        if (styles / "dev.tsv").is_file():
-            dev["styles_dev"] = styles / "dev.tsv"
         m = train_sentiment(
             train,
             dev,
