@@ -65,6 +65,8 @@ BARS: list[tuple[str, str, float | None, str, str]] = [
         "germeval2017_dev_relevant",
     ),
     ("call-center dev", "repo:data/callcenter/dev.tsv", 0.80, "sentiment", "callcenter_dev"),
+    # the project's lines in other genres and voices (data/styles/, issue 12): reported, no bar
+    ("styles dev (other genres)", "repo:data/styles/dev.tsv", None, "sentiment", "styles_dev"),
     (
         "GermEval 2018 dev (OFFENSE/OTHER)",
         "data:germeval2018_dev.tsv",

@@ -516,13 +516,17 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         default=None,
-        help="directory of training TSVs whose texts are removed (default: ../shared/data "
-        "and data/callcenter)",
+        help="directory of training TSVs whose texts are removed (default: ../shared/data, "
+        "data/callcenter and data/styles)",
     )
     ap.add_argument("--only", action="append", default=[], help="build only these sets")
     args = ap.parse_args(argv)
 
-    train_dirs = args.train_data or [REPO.parent / "shared" / "data", REPO / "data" / "callcenter"]
+    train_dirs = args.train_data or [
+        REPO.parent / "shared" / "data",
+        REPO / "data" / "callcenter",
+        REPO / "data" / "styles",
+    ]
     train_keys = training_texts(train_dirs)
     args.out.mkdir(parents=True, exist_ok=True)
     built: list[Built] = []

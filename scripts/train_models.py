@@ -3,7 +3,9 @@
     python scripts/train_models.py [--data ../shared/data] [--only sentiment|offense|states]
 
 Sentiment: SB10k + PotTS + GermEval 2017 (cross-fitted, it only has a dev file here) +
-the project's call-center utterances (data/callcenter/). Offense: GermEval 2018.
+the project's call-center utterances (data/callcenter/) + the project's lines in other genres
+and voices (data/styles/: reviews, forum posts, chat, news, dialogue; issue 12). Offense:
+GermEval 2018.
 Customer states: data/customer_states/ (sentiment/train_states.py; reuses the sentiment
 model's word vectors, so train it after the sentiment model).
 Hyperparameters are chosen by cross-validation on the training files; dev sets only report.
@@ -104,6 +106,27 @@ def _with_candidates(cc: Path, out: Path) -> Path:
     return path
 
 
+def sentiment_files(data: Path, cc: Path, styles: Path) -> tuple[list[Path], dict[str, Path]]:
+    """The sentiment model's training files and dev sets (by metrics key): the shared corpora,
+    then the project's call-center lines (source "callcenter") and its lines in other genres
+    (source "styles"), each with its dev split where the files exist."""
+    log = logging.getLogger("train_models")
+    train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
+    dev = {
+        "sb10k_dev": data / "sb10k_dev.tsv",
+        "potts_dev": data / "potts_dev.tsv",
+        "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
+    }
+    for name, folder in (("callcenter", cc), ("styles", styles)):
+        if (folder / "train.tsv").is_file():
+            train.append(folder / "train.tsv")
+        else:
+            log.warning("no %s training data at %s", name, folder / "train.tsv")
+        if (folder / "dev.tsv").is_file():
+            dev[f"{name}_dev"] = folder / "dev.tsv"
+    return train, dev
+
+
 def _frequent_german_words(n: int) -> list[str]:
     """The ``n`` most frequent German words (wordfreq's list; empty for n = 0)."""
     if not n:
@@ -127,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--callcenter", type=Path, default=REPO / "data" / "callcenter")
+    ap.add_argument(
+        "--styles",
+        type=Path,
+        default=REPO / "data" / "styles",
+        help="the project's lines in other genres (source 'styles'; train.tsv, dev.tsv)",
+    )
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--only", choices=["sentiment", "offense", "states"])
     ap.add_argument("--cv-folds", type=int, default=SENTIMENT_CV_FOLDS, help="sentiment CV folds")
@@ -154,22 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     cc: Path = args.callcenter
 
     if args.only in (None, "sentiment"):
-        train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
-        dev = {
-            "sb10k_dev": data / "sb10k_dev.tsv",
-            "potts_dev": data / "potts_dev.tsv",
-            "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
-        }
-        if args.candidate:
-            train.append(_with_candidates(cc, args.out))
-        elif (cc / "train.tsv").is_file():
-            train.append(cc / "train.tsv")
-        else:
-            log.warning("no call-center training data at %s", cc / "train.tsv")
+        train, dev = sentiment_files(data, cc, args.styles)
+        if args.candidate:  # the call-center file with the candidates in place of train.tsv
+            train = [_with_candidates(cc, args.out) if p == cc / "train.tsv" else p for p in train]
         if args.transfer is not None:
             train.append(args.transfer)  # source name from the file: transfer_train.tsv
-        if (cc / "dev.tsv").is_file():
-            dev["callcenter_dev"] = cc / "dev.tsv"
         m = train_sentiment(
             train,
             dev,

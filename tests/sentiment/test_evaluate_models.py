@@ -27,6 +27,7 @@ from toneprobe.sentiment.train_data import OFFENSE_LABELS, asr_form, read_tsv
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "evaluate_models.py"
 CALLCENTER_DEV = REPO / "data" / "callcenter" / "dev.tsv"
+STYLES_DEV = REPO / "data" / "styles" / "dev.tsv"
 
 # All sentences written for this test.
 SENT_TRAIN = [
@@ -160,6 +161,7 @@ def _dev_expected(setup: dict[str, Path]) -> dict[str, tuple[int, float, tuple[f
         "PotTS dev": setup["data"] / "potts_dev.tsv",
         "GermEval 2017 dev (relevant)": setup["data"] / "germeval2017_dev.tsv",
         "call-center dev": CALLCENTER_DEV,
+        "styles dev (other genres)": STYLES_DEV,
     }
     for name, path in files.items():
         d = read_tsv(path, LABELS)
@@ -183,6 +185,7 @@ BARS = {
     "PotTS dev": None,
     "GermEval 2017 dev (relevant)": 0.55,
     "call-center dev": 0.80,
+    "styles dev (other genres)": None,
     "GermEval 2018 dev (OFFENSE/OTHER)": 0.72,
 }
 

@@ -20,6 +20,9 @@ CITATIONS = {
     "GermEval 2018 Shared Task on the Identification of Offensive Language. KONVENS 2018.",
     "callcenter": "toneprobe call-center utterances: written and labelled by the toneprobe "
     "project (data/callcenter/, committed in the repository).",
+    "styles": "toneprobe lines in other genres and voices (reviews, forum posts, customer chat, "
+    "news sentences, dialogue): written and labelled by the toneprobe project (data/styles/, "
+    "committed in the repository).",
 }
 
 
