@@ -136,3 +136,47 @@ def test_customer_states_report_draws_state_line(calls: Path, tmp_path: Path) ->
     # the state words per customer turn: the angry call's line starts with anger
     assert '<span class="st anger_frustration" title="turn 1">anger</span>' in page
     assert '<span class="st problem_report" title="turn 1">problem</span>' in page
+
+
+MIXED = dialogue(
+    "A: Guten Tag, Energie Südwest, Sie sprechen mit Lena Hofmann.",
+    "K: Die Rechnung ist falsch, da stehen 80 statt 40 Euro, das ist ein Fehler.",
+    "A: Das prüfe ich sofort für Sie.",
+    "K: Ich muss schon sagen, ich bin sehr enttäuscht, das ist jetzt mein dritter Anruf.",
+    "A: Ich korrigiere den Betrag jetzt und schicke Ihnen die neue Rechnung.",
+    "K: Ok, dann passt das ja, danke.",
+)
+
+
+def test_customer_states_sentiment_mix_blends_the_two_readings() -> None:
+    """upset.json's sentiment_mix is a weighted mean of the state model's upset and
+    negative sentiment's; sentiment_floor lets sentiment's reading count when it is higher;
+    at 0 (the default) the state model reads alone."""
+    from dataclasses import replace
+
+    from toneprobe.detectors.deescalation import upset_levels
+
+    ctx = Scorer(model="fake", use_offense_model=False).context(MIXED)
+    assert ctx.states  # the state model ran
+    state_only = upset_levels(ctx, [], replace(FROM_SENTIMENT, worry_weight=0.0))
+    customer = [t.index for t in MIXED.turns if t.role == "customer"]
+    sentiment = {
+        i: min(1.0, max(0.0, s.scores.get("negative", 0.0) - 0.3 * s.scores.get("positive", 0.0)))
+        for i, s in enumerate(ctx.sentiments)
+        if i in customer
+    }
+    assert set(state_only) == set(customer)
+    assert state_only[3] > state_only[1]  # the polite complaint is angrier than the report
+    # the two readings differ on this call, so the blend is a real test
+    assert any(abs(state_only[i] - sentiment[i]) > 0.05 for i in customer)
+
+    def levels(**kw: float) -> dict[int, float]:
+        return upset_levels(ctx, [], replace(FROM_SENTIMENT, worry_weight=0.0, **kw))
+
+    assert levels(sentiment_mix=1.0) == {i: round(v, 3) for i, v in sentiment.items()}
+    half = levels(sentiment_mix=0.5)
+    for i in customer:
+        assert half[i] == pytest.approx((state_only[i] + sentiment[i]) / 2, abs=2e-3)
+    floor = levels(sentiment_floor=1.0)
+    for i in customer:
+        assert floor[i] == pytest.approx(max(state_only[i], sentiment[i]), abs=2e-3)
