@@ -232,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         doc = {
             "version": 1,
-            "note": "written by scripts/fit_upset_thresholds.py --write: fitted on the labelled "
-            "calls of make evaluate with models/customer-states-de (in-sample figures)",
+            "note": "written by scripts/fit_upset_thresholds.py --write: fitted on the six labelled "
+            "sets (make evaluate's four, data/dev3, data/chat) with models/customer-states-de "
+            "(in-sample figures)",
             "thresholds": dataclasses.asdict(current),
             "objective": round(best, 4),
             "before": before,
