@@ -37,12 +37,25 @@ Agent: Gern geschehen, Herr Köhler. Einen schönen Tag noch, auf Wiederhören.
 Kunde: Auf Wiederhören.
 """
 
+# the same calm report told over two customer turns: two negative turns must not add up to a
+# sustained upset (negative sentiment alone would read both as upset)
+CALM_REPORT_TWO_TURNS = """\
+Agent: Guten Tag, Netzwelt Kundenservice, hier spricht Tobias Reimann. Was kann ich für Sie tun?
+Kunde: Hallo, hier ist Sabine Vogt. Mein Router blinkt seit gestern rot und ich habe kein Internet.
+Agent: Das schaue ich mir gleich an. Haben Sie den Router schon neu gestartet?
+Kunde: Ja, zweimal schon, das hat leider nichts geändert, die Lampe bleibt rot.
+Agent: Danke. Ich sehe eine Störung in Ihrem Ort, die Technik arbeitet daran, morgen früh sollte alles wieder laufen.
+Kunde: Alles klar, dann warte ich bis morgen. Danke, auf Wiederhören.
+Agent: Sehr gern, Frau Vogt, auf Wiederhören.
+"""
+
 
 @pytest.fixture(scope="module")
 def calls(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("state_calls")
     (base / "calm_report.txt").write_text(CALM_REPORT, encoding="utf-8")
     (base / "polite_angry.txt").write_text(POLITE_ANGRY, encoding="utf-8")
+    (base / "calm_two_turns.txt").write_text(CALM_REPORT_TWO_TURNS, encoding="utf-8")
     return base
 
 
@@ -63,6 +76,15 @@ def test_customer_states_calm_problem_report_needs_no_deescalation(calls: Path) 
     assert set(first["states"]) == {
         "anger_frustration", "worry", "problem_report", "relief_satisfaction", "none",
     }  # fmt: skip
+
+
+def test_customer_states_calm_report_over_two_turns_is_not_sustained_upset(calls: Path) -> None:
+    d = _score(calls / "calm_two_turns.txt")["deescalation"]
+    assert d["outcome"] == "not_needed"
+    reports = [p for p in d["trajectory"] if p["state"] == "problem_report"]
+    assert [p["turn"] for p in reports] == [1, 3]
+    th = state_thresholds()
+    assert all(p["upset"] < min(th.upset, th.sustained) for p in reports)
 
 
 def test_customer_states_polite_angry_customer_calmed_is_achieved(calls: Path) -> None:
@@ -151,7 +173,8 @@ MIXED = dialogue(
 def test_customer_states_sentiment_mix_blends_the_two_readings() -> None:
     """upset.json's sentiment_mix is a weighted mean of the state model's upset and
     negative sentiment's; sentiment_floor lets sentiment's reading count when it is higher;
-    at 0 (the default) the state model reads alone."""
+    report_discount takes the problem-report probability off sentiment's part; at 0 (the
+    default) the state model reads alone."""
     from dataclasses import replace
 
     from toneprobe.detectors.deescalation import upset_levels
@@ -180,3 +203,10 @@ def test_customer_states_sentiment_mix_blends_the_two_readings() -> None:
     floor = levels(sentiment_floor=1.0)
     for i in customer:
         assert floor[i] == pytest.approx(max(state_only[i], sentiment[i]), abs=2e-3)
+    # report_discount: sentiment's part shrinks by the problem-report probability, so the
+    # calm report (turn 1) loses most of its negative sentiment, the polite anger (3) keeps it
+    report = {i: ctx.states[i].scores["problem_report"] for i in customer}  # type: ignore[union-attr]
+    assert report[1] > 0.5 > report[3]
+    discounted = levels(sentiment_mix=1.0, report_discount=1.0)
+    for i in customer:
+        assert discounted[i] == pytest.approx(max(0.0, sentiment[i] * (1 - report[i])), abs=2e-3)

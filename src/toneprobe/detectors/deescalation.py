@@ -35,6 +35,8 @@ class UpsetThresholds:
     empathy_state: float = 0.5  # empathy: anger + worry at which a turn is an opportunity
     sentiment_mix: float = 0.0  # state model only: this share of the level from sentiment (mean)
     sentiment_floor: float = 0.0  # state model only: the level is at least this times sentiment's
+    report_discount: float = 0.0  # state model only: sentiment's share shrinks by this times
+    # the problem-report probability (a calm report is negative, not upset)
 
 
 FROM_SENTIMENT = UpsetThresholds()
@@ -96,7 +98,8 @@ def upset_levels(
     """Upset level 0..1 for each customer turn: the customer's state (anger, worry weighted
     less) where the state model ran, mixed with negative sentiment by ``sentiment_mix`` (a
     weighted mean) and ``sentiment_floor`` (at least that share of sentiment's level: upset
-    when either model is confident), else negative sentiment alone; raised by upset cues and
+    when either model is confident), sentiment's level first shrunk by ``report_discount``
+    times the problem-report probability; else negative sentiment alone; raised by upset cues and
     lowered by calm ones. Pure function of the context and the cue findings."""
     th = th or thresholds_for(ctx)
     by_turn: dict[int, list[Finding]] = {}
@@ -109,8 +112,10 @@ def upset_levels(
         state = state_level(ctx, pos, th.worry_weight, th.relief_pull)
         from_sentiment = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
         if state is not None:  # the state model, with as much of sentiment as upset.json says
-            level = (1.0 - th.sentiment_mix) * state + th.sentiment_mix * from_sentiment
-            level = max(level, th.sentiment_floor * from_sentiment)
+            report = ctx.states[pos].scores["problem_report"]  # type: ignore[union-attr]
+            negative = from_sentiment * (1.0 - th.report_discount * report)
+            level = (1.0 - th.sentiment_mix) * state + th.sentiment_mix * negative
+            level = max(level, th.sentiment_floor * negative)
         else:
             level = from_sentiment
         fs = by_turn.get(turn.index, [])
