@@ -37,12 +37,25 @@ Agent: Gern geschehen, Herr Köhler. Einen schönen Tag noch, auf Wiederhören.
 Kunde: Auf Wiederhören.
 """
 
+# the same calm report told over two customer turns: two negative turns must not add up to a
+# sustained upset (negative sentiment alone would read both as upset)
+CALM_REPORT_TWO_TURNS = """\
+Agent: Guten Tag, Netzwelt Kundenservice, hier spricht Tobias Reimann. Was kann ich für Sie tun?
+Kunde: Hallo, hier ist Sabine Vogt. Mein Router blinkt seit gestern rot und ich habe kein Internet.
+Agent: Das schaue ich mir gleich an. Haben Sie den Router schon neu gestartet?
+Kunde: Ja, zweimal schon, das hat leider nichts geändert, die Lampe bleibt rot.
+Agent: Danke. Ich sehe eine Störung in Ihrem Ort, die Technik arbeitet daran, morgen früh sollte alles wieder laufen.
+Kunde: Alles klar, dann warte ich bis morgen. Danke, auf Wiederhören.
+Agent: Sehr gern, Frau Vogt, auf Wiederhören.
+"""
+
 
 @pytest.fixture(scope="module")
 def calls(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("state_calls")
     (base / "calm_report.txt").write_text(CALM_REPORT, encoding="utf-8")
     (base / "polite_angry.txt").write_text(POLITE_ANGRY, encoding="utf-8")
+    (base / "calm_two_turns.txt").write_text(CALM_REPORT_TWO_TURNS, encoding="utf-8")
     return base
 
 
@@ -63,6 +76,15 @@ def test_customer_states_calm_problem_report_needs_no_deescalation(calls: Path) 
     assert set(first["states"]) == {
         "anger_frustration", "worry", "problem_report", "relief_satisfaction", "none",
     }  # fmt: skip
+
+
+def test_customer_states_calm_report_over_two_turns_is_not_sustained_upset(calls: Path) -> None:
+    d = _score(calls / "calm_two_turns.txt")["deescalation"]
+    assert d["outcome"] == "not_needed"
+    reports = [p for p in d["trajectory"] if p["state"] == "problem_report"]
+    assert [p["turn"] for p in reports] == [1, 3]
+    th = state_thresholds()
+    assert all(p["upset"] < min(th.upset, th.sustained) for p in reports)
 
 
 def test_customer_states_polite_angry_customer_calmed_is_achieved(calls: Path) -> None:
@@ -136,3 +158,55 @@ def test_customer_states_report_draws_state_line(calls: Path, tmp_path: Path) ->
     # the state words per customer turn: the angry call's line starts with anger
     assert '<span class="st anger_frustration" title="turn 1">anger</span>' in page
     assert '<span class="st problem_report" title="turn 1">problem</span>' in page
+
+
+MIXED = dialogue(
+    "A: Guten Tag, Energie Südwest, Sie sprechen mit Lena Hofmann.",
+    "K: Die Rechnung ist falsch, da stehen 80 statt 40 Euro, das ist ein Fehler.",
+    "A: Das prüfe ich sofort für Sie.",
+    "K: Ich muss schon sagen, ich bin sehr enttäuscht, das ist jetzt mein dritter Anruf.",
+    "A: Ich korrigiere den Betrag jetzt und schicke Ihnen die neue Rechnung.",
+    "K: Ok, dann passt das ja, danke.",
+)
+
+
+def test_customer_states_sentiment_mix_blends_the_two_readings() -> None:
+    """upset.json's sentiment_mix is a weighted mean of the state model's upset and
+    negative sentiment's; sentiment_floor lets sentiment's reading count when it is higher;
+    report_discount takes the problem-report probability off sentiment's part; at 0 (the
+    default) the state model reads alone."""
+    from dataclasses import replace
+
+    from toneprobe.detectors.deescalation import upset_levels
+
+    ctx = Scorer(model="fake", use_offense_model=False).context(MIXED)
+    assert ctx.states  # the state model ran
+    state_only = upset_levels(ctx, [], replace(FROM_SENTIMENT, worry_weight=0.0))
+    customer = [t.index for t in MIXED.turns if t.role == "customer"]
+    sentiment = {
+        i: min(1.0, max(0.0, s.scores.get("negative", 0.0) - 0.3 * s.scores.get("positive", 0.0)))
+        for i, s in enumerate(ctx.sentiments)
+        if i in customer
+    }
+    assert set(state_only) == set(customer)
+    assert state_only[3] > state_only[1]  # the polite complaint is angrier than the report
+    # the two readings differ on this call, so the blend is a real test
+    assert any(abs(state_only[i] - sentiment[i]) > 0.05 for i in customer)
+
+    def levels(**kw: float) -> dict[int, float]:
+        return upset_levels(ctx, [], replace(FROM_SENTIMENT, worry_weight=0.0, **kw))
+
+    assert levels(sentiment_mix=1.0) == {i: round(v, 3) for i, v in sentiment.items()}
+    half = levels(sentiment_mix=0.5)
+    for i in customer:
+        assert half[i] == pytest.approx((state_only[i] + sentiment[i]) / 2, abs=2e-3)
+    floor = levels(sentiment_floor=1.0)
+    for i in customer:
+        assert floor[i] == pytest.approx(max(state_only[i], sentiment[i]), abs=2e-3)
+    # report_discount: sentiment's part shrinks by the problem-report probability, so the
+    # calm report (turn 1) loses most of its negative sentiment, the polite anger (3) keeps it
+    report = {i: ctx.states[i].scores["problem_report"] for i in customer}  # type: ignore[union-attr]
+    assert report[1] > 0.5 > report[3]
+    discounted = levels(sentiment_mix=1.0, report_discount=1.0)
+    for i in customer:
+        assert discounted[i] == pytest.approx(max(0.0, sentiment[i] * (1 - report[i])), abs=2e-3)

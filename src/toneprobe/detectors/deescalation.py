@@ -33,6 +33,10 @@ class UpsetThresholds:
     hangup_upset_end: float = 0.5  # hang-up: a customer this upset at the end is still upset
     hangup_upset_leave: float = 0.4  # hang-up: a customer this upset who says goodbye breaks off
     empathy_state: float = 0.5  # empathy: anger + worry at which a turn is an opportunity
+    sentiment_mix: float = 0.0  # state model only: this share of the level from sentiment (mean)
+    sentiment_floor: float = 0.0  # state model only: the level is at least this times sentiment's
+    report_discount: float = 0.0  # state model only: sentiment's share shrinks by this times
+    # the problem-report probability (a calm report is negative, not upset)
 
 
 FROM_SENTIMENT = UpsetThresholds()
@@ -92,7 +96,10 @@ def upset_levels(
     ctx: CallContext, cues: list[Finding], th: UpsetThresholds | None = None
 ) -> dict[int, float]:
     """Upset level 0..1 for each customer turn: the customer's state (anger, worry weighted
-    less) where the state model ran, else negative sentiment; raised by upset cues and
+    less) where the state model ran, mixed with negative sentiment by ``sentiment_mix`` (a
+    weighted mean) and ``sentiment_floor`` (at least that share of sentiment's level: upset
+    when either model is confident), sentiment's level first shrunk by ``report_discount``
+    times the problem-report probability; else negative sentiment alone; raised by upset cues and
     lowered by calm ones. Pure function of the context and the cue findings."""
     th = th or thresholds_for(ctx)
     by_turn: dict[int, list[Finding]] = {}
@@ -103,10 +110,14 @@ def upset_levels(
         if turn.role != "customer" or sent.empty:
             continue
         state = state_level(ctx, pos, th.worry_weight, th.relief_pull)
-        if state is not None:
-            level = state
+        from_sentiment = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
+        if state is not None:  # the state model, with as much of sentiment as upset.json says
+            report = ctx.states[pos].scores["problem_report"]  # type: ignore[union-attr]
+            negative = from_sentiment * (1.0 - th.report_discount * report)
+            level = (1.0 - th.sentiment_mix) * state + th.sentiment_mix * negative
+            level = max(level, th.sentiment_floor * negative)
         else:
-            level = sent.scores.get("negative", 0.0) - 0.3 * sent.scores.get("positive", 0.0)
+            level = from_sentiment
         fs = by_turn.get(turn.index, [])
         upset = sorted((f.weight for f in fs if f.kind in ("upset", "resigned")), reverse=True)
         calm = max((f.weight for f in fs if f.kind == "calm"), default=0.0)
