@@ -15,6 +15,11 @@ on the machine hits both alike:
 * peak RSS of the whole process tree (parent, fork server, workers), sampled with psutil, and
   the tree's CPU seconds per call (a figure that other load on the machine barely changes:
   ``cores * 1000 / cpu_ms`` is the ceiling in calls/s on otherwise idle cores);
+* peak PSS and USS of the same tree where the platform gives them (Linux:
+  ``/proc/PID/smaps_rollup`` through psutil's ``memory_full_info``). The RSS sum counts every
+  page that the workers share copy-on-write with the fork server once per process, so it
+  overstates what the tree uses; PSS gives each process its share of a shared page (the sum is
+  the memory the tree really holds), USS only the pages no other process maps;
 * ``toneprobe --help`` wall time (median of 7);
 * time from start to the first scored call on stdout (median over ``--runs``);
 * the same pipeline with a BERT-base-shaped sentiment model (``BertConfig()`` defaults,
@@ -52,19 +57,26 @@ BIN = Path(sys.executable).with_name("toneprobe")
 CMD = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "toneprobe"]
 
 
-def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
-    """RSS of the process tree now; records each process's CPU seconds in ``cpu``."""
-    total = 0
+def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int, int]:
+    """RSS, PSS and USS of the process tree now (PSS and USS 0 where the platform has none);
+    records each process's CPU seconds in ``cpu``."""
+    rss = pss = uss = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return 0, 0, 0
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += p.memory_info().rss
+            try:
+                mem = p.memory_full_info()
+            except (psutil.AccessDenied, NotImplementedError):
+                mem = p.memory_info()
+            rss += mem.rss
+            pss += getattr(mem, "pss", 0)
+            uss += getattr(mem, "uss", 0)
             t = p.cpu_times()
             cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
-    return total
+    return rss, pss, uss
 
 
 def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
@@ -96,8 +108,10 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
     for t in threads:
         t.start()
     cpu: dict[int, float] = {}
+    peak_pss = peak_uss = 0
     while p.poll() is None:
-        peak = max(peak, tree_sample(ps, cpu))
+        rss, pss, uss = tree_sample(ps, cpu)
+        peak, peak_pss, peak_uss = max(peak, rss), max(peak_pss, pss), max(peak_uss, uss)
         time.sleep(0.05)
     for t in threads:
         t.join()
@@ -112,6 +126,8 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
     return {
         "wall_s": wall,
         "peak_rss_mb": peak / 2**20,
+        "peak_pss_mb": peak_pss / 2**20,
+        "peak_uss_mb": peak_uss / 2**20,
         "first_s": stamps[0] if stamps else float("nan"),
         "steady_calls_per_s": steady,
         "lines": float(len(stamps)),
@@ -203,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 figures[f"wall_s_{key}"] = median_of(rows[w], "wall_s")
                 figures[f"calls_per_s_{key}"] = n / figures[f"wall_s_{key}"]
                 figures[f"peak_rss_mb_{key}"] = median_of(rows[w], "peak_rss_mb")
+                figures[f"peak_pss_mb_{key}"] = median_of(rows[w], "peak_pss_mb")
+                figures[f"peak_uss_mb_{key}"] = median_of(rows[w], "peak_uss_mb")
                 figures[f"cpu_ms_per_call_{key}"] = 1000 * median_of(rows[w], "cpu_s") / n
                 figures[f"cpu_per_wall_{key}"] = statistics.median(
                     r["cpu_s"] / r["wall_s"] for r in rows[w]
@@ -309,6 +327,15 @@ def print_table(f: dict[str, float], sizes: list[int], workers: int) -> None:
                     "",
                 )
             )
+            if f[f"peak_pss_mb_{key}"]:
+                rows.append(
+                    (
+                        f"peak PSS / USS (process tree), {n:,} calls, --workers {w}",
+                        f"{f[f'peak_pss_mb_{key}']:.0f} MB / {f[f'peak_uss_mb_{key}']:.0f} MB",
+                        "",
+                        "",
+                    )
+                )
     if lo != hi:
         for w in counts:
             ratio = f[f"peak_rss_mb_{hi}_j{w}"] / f[f"peak_rss_mb_{lo}_j{w}"]
