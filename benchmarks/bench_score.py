@@ -27,6 +27,12 @@ on the machine hits both alike:
   subset: steady-state calls/s from the arrival times of the output lines, extrapolated to
   10,000 calls, and the ratio to the default model measured the same way.
 
+With ``--baseline SRC`` (the ``src`` directory of another checkout, e.g. ``git archive main |
+tar -x -C /tmp/base``, then ``--baseline /tmp/base/src``) every run of the size loop is repeated
+with that code (``PYTHONPATH=SRC``; its ``models/`` are the ones beside it), right after the run
+of this code, and the table adds the ratios this / baseline of calls/s, CPU per call and peak
+PSS: on a shared machine the ratios hold where the absolute figures do not.
+
 Bars (issues 7 and 15): ``--workers 2`` >= 1.8x ``--workers 1`` and >= 90 calls/s;
 ``--workers 1`` <= 1.1 CPU-s per wall-s; peak RSS at 3,000 calls <= 1.5x at 500; --help <= 0.3 s;
 first call <= 2 s. The load average before and after is printed with the figures.
@@ -186,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="the parallel run (vs --workers 1)")
     ap.add_argument("--bert-calls", type=int, default=24, help="0: skip the BERT-base run")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument(
+        "--baseline", type=Path, help="src directory of other code to run alternately (ratios)"
+    )
     args = ap.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     counts = sorted({1, args.workers})
@@ -204,15 +213,36 @@ def main(argv: list[str] | None = None) -> int:
             target = corpus if n == max(sizes) else link_subset(files[:n], corpus, tmpdir / f"s{n}")
             out = tmpdir / f"out_{n}.jsonl"
             rows: dict[int, list[dict[str, float]]] = {w: [] for w in counts}
+            base_rows: dict[int, list[dict[str, float]]] = {w: [] for w in counts}
             for r in range(args.runs):
                 for w in counts:  # alternately, so that other load hits both alike
                     cmd = [str(target), "-j", str(w), "--format", "jsonl", "-o", str(out), "-q"]
-                    rows[w].append(run_score(cmd, env))
-                    lines = out.read_text(encoding="utf-8").count("\n")
-                    if lines != n:
-                        raise SystemExit(f"expected {n} calls in the output, got {lines}")
-                    sys.stderr.write(
-                        f"  {n} calls, -j {w}, run {r + 1}: {rows[w][-1]['wall_s']:.1f} s\n"
+                    runs = [(rows, env, "")]
+                    if args.baseline:
+                        base_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                        runs.append((base_rows, base_env, " (baseline)"))
+                    for table, run_env, label in runs:
+                        table[w].append(run_score(cmd, run_env))
+                        lines = out.read_text(encoding="utf-8").count("\n")
+                        if lines != n:
+                            raise SystemExit(f"expected {n} calls in the output, got {lines}")
+                        sys.stderr.write(
+                            f"  {n} calls, -j {w}, run {r + 1}{label}: "
+                            f"{table[w][-1]['wall_s']:.1f} s\n"
+                        )
+            if args.baseline:
+                for w in counts:
+                    key = f"{n}_j{w}"
+                    for name, k in (("wall_s", "wall_s"), ("cpu_s", "cpu_s"),
+                                    ("pss", "peak_pss_mb"), ("rss", "peak_rss_mb")):  # fmt: skip
+                        figures[f"ratio_{name}_{key}"] = statistics.median(
+                            a[k] / b[k] if b[k] else float("nan")
+                            for a, b in zip(rows[w], base_rows[w], strict=True)
+                        )
+                    figures[f"base_peak_pss_mb_{key}"] = median_of(base_rows[w], "peak_pss_mb")
+                    figures[f"base_peak_rss_mb_{key}"] = median_of(base_rows[w], "peak_rss_mb")
+                    figures[f"base_cpu_ms_per_call_{key}"] = (
+                        1000 * median_of(base_rows[w], "cpu_s") / n
                     )
             for w in counts:
                 key = f"{n}_j{w}"
@@ -336,6 +366,36 @@ def print_table(f: dict[str, float], sizes: list[int], workers: int) -> None:
                         "",
                     )
                 )
+    for n in sizes:
+        for w in counts:
+            key = f"{n}_j{w}"
+            if f"ratio_wall_s_{key}" not in f:
+                continue
+            rows.append(
+                (
+                    f"this / baseline, {n:,} calls, --workers {w}: calls/s, CPU per call",
+                    f"{1 / f[f'ratio_wall_s_{key}']:.2f}x, {f[f'ratio_cpu_s_{key}']:.2f}x",
+                    "",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"this / baseline, {n:,} calls, --workers {w}: peak PSS, peak RSS",
+                    f"{f[f'ratio_pss_{key}']:.2f}x, {f[f'ratio_rss_{key}']:.2f}x",
+                    "",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"baseline, {n:,} calls, --workers {w}: peak PSS / RSS / CPU per call",
+                    f"{f[f'base_peak_pss_mb_{key}']:.0f} MB / {f[f'base_peak_rss_mb_{key}']:.0f}"
+                    f" MB / {f[f'base_cpu_ms_per_call_{key}']:.1f} ms",
+                    "",
+                    "",
+                )
+            )
     if lo != hi:
         for w in counts:
             ratio = f[f"peak_rss_mb_{hi}_j{w}"] / f[f"peak_rss_mb_{lo}_j{w}"]

@@ -21,7 +21,8 @@ doing that work twice:
 
 * :func:`shared_table` gives every model whose table has the same content (words, vectors,
   pooling; found by a hash of the content) one :class:`EmbeddingTable` object per process,
-  so the ~20 MB of float32 vectors and the word index are held once, not once per model;
+  so the vectors (float16 as stored, 10 MB) and the word index are held once, not once per
+  model;
 * inside ``with shared_features():`` (the scorer opens one per call) each text is tokenised,
   its word n-gram strings built and its word vectors pooled once, and every model reads the
   same results (each model still looks the strings up in its own vocabulary). The cached
@@ -410,7 +411,10 @@ class EmbeddingTable:
             raise ValueError(f"unknown pooling {unknown or pooling!r}")
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # float16 as stored in weights.npz stays float16 (half the memory): the rows a text
+        # uses are widened to float32, which every float16 value converts to exactly
+        vectors = np.asarray(vectors)
+        self.vectors = vectors if vectors.dtype == np.float16 else vectors.astype(np.float32)
         self.pooling = tuple(pooling)
 
     def embed(
@@ -445,7 +449,7 @@ class EmbeddingTable:
         blocks = []
         nonempty = np.flatnonzero(counts)
         starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]]).astype(np.int64)
-        rows = self.vectors[np.array(ids, dtype=np.int64)] if ids else None
+        rows = self.vectors[np.array(ids, dtype=np.int64)].astype(np.float32) if ids else None
         for pool in self.pooling:
             out = np.zeros((n, self.dim), dtype=np.float32)
             if rows is not None:
@@ -550,7 +554,9 @@ def shared_table(
     key = table_key(words, vectors, pooling)
     table = _TABLES.get(key)
     if table is None:
-        table = EmbeddingTable(words, vectors.astype(np.float32), pooling=pooling)
+        table = EmbeddingTable(words, vectors, pooling=pooling)
+        if table.vectors is vectors:  # not copied: a private copy to make read-only
+            table.vectors = vectors.copy()
         table.vectors.flags.writeable = False
         _TABLES[key] = table
     return table
