@@ -59,9 +59,9 @@ SHARED_TABLE = (
     "uses that model's table, one float16 object per process (9.8 MB), and within a call "
     "each text is tokenised and its word vectors pooled once for all models; the "
     "probabilities are bit-identical to loading this directory alone. Measured 2026-12-04 "
-    "(load average 11-13 on 2 cores) on 200 calls of `benchmarks/corpus.py`, against the "
+    "(load average 7-10 on 2 cores) on 500 calls of `benchmarks/corpus.py`, against the "
     "code that loaded each table on its own: peak PSS 0.76x (`--workers 1`) and 0.79x "
-    "(`--workers 2`), CPU per call unchanged (1.02x, 0.97x)."
+    "(`--workers 2`), CPU per call 0.96x and 0.95x."
 )
 
 
