@@ -15,12 +15,23 @@ on the machine hits both alike:
 * peak RSS of the whole process tree (parent, fork server, workers), sampled with psutil, and
   the tree's CPU seconds per call (a figure that other load on the machine barely changes:
   ``cores * 1000 / cpu_ms`` is the ceiling in calls/s on otherwise idle cores);
+* peak PSS and USS of the same tree where the platform gives them (Linux:
+  ``/proc/PID/smaps_rollup`` through psutil's ``memory_full_info``). The RSS sum counts every
+  page that the workers share copy-on-write with the fork server once per process, so it
+  overstates what the tree uses; PSS gives each process its share of a shared page (the sum is
+  the memory the tree really holds), USS only the pages no other process maps;
 * ``toneprobe --help`` wall time (median of 7);
 * time from start to the first scored call on stdout (median over ``--runs``);
 * the same pipeline with a BERT-base-shaped sentiment model (``BertConfig()`` defaults,
   random weights, a small WordPiece vocabulary written here; nothing downloaded) on a small
   subset: steady-state calls/s from the arrival times of the output lines, extrapolated to
   10,000 calls, and the ratio to the default model measured the same way.
+
+With ``--baseline SRC`` (the ``src`` directory of another checkout, e.g. ``git archive main |
+tar -x -C /tmp/base``, then ``--baseline /tmp/base/src``) every run of the size loop is repeated
+with that code (``PYTHONPATH=SRC``; its ``models/`` are the ones beside it), right after the run
+of this code, and the table adds the ratios this / baseline of calls/s, CPU per call and peak
+PSS: on a shared machine the ratios hold where the absolute figures do not.
 
 Bars (issues 7 and 15): ``--workers 2`` >= 1.8x ``--workers 1`` and >= 90 calls/s;
 ``--workers 1`` <= 1.1 CPU-s per wall-s; peak RSS at 3,000 calls <= 1.5x at 500; --help <= 0.3 s;
@@ -52,19 +63,26 @@ BIN = Path(sys.executable).with_name("toneprobe")
 CMD = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "toneprobe"]
 
 
-def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:
-    """RSS of the process tree now; records each process's CPU seconds in ``cpu``."""
-    total = 0
+def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int, int]:
+    """RSS, PSS and USS of the process tree now (PSS and USS 0 where the platform has none);
+    records each process's CPU seconds in ``cpu``."""
+    rss = pss = uss = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return 0, 0, 0
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += p.memory_info().rss
+            try:
+                mem = p.memory_full_info()
+            except (psutil.AccessDenied, NotImplementedError):
+                mem = p.memory_info()
+            rss += mem.rss
+            pss += getattr(mem, "pss", 0)
+            uss += getattr(mem, "uss", 0)
             t = p.cpu_times()
             cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
-    return total
+    return rss, pss, uss
 
 
 def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
@@ -96,8 +114,10 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
     for t in threads:
         t.start()
     cpu: dict[int, float] = {}
+    peak_pss = peak_uss = 0
     while p.poll() is None:
-        peak = max(peak, tree_sample(ps, cpu))
+        rss, pss, uss = tree_sample(ps, cpu)
+        peak, peak_pss, peak_uss = max(peak, rss), max(peak_pss, pss), max(peak_uss, uss)
         time.sleep(0.05)
     for t in threads:
         t.join()
@@ -112,6 +132,8 @@ def run_score(args: list[str], env: dict[str, str] | None = None) -> dict[str, f
     return {
         "wall_s": wall,
         "peak_rss_mb": peak / 2**20,
+        "peak_pss_mb": peak_pss / 2**20,
+        "peak_uss_mb": peak_uss / 2**20,
         "first_s": stamps[0] if stamps else float("nan"),
         "steady_calls_per_s": steady,
         "lines": float(len(stamps)),
@@ -170,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="the parallel run (vs --workers 1)")
     ap.add_argument("--bert-calls", type=int, default=24, help="0: skip the BERT-base run")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument(
+        "--baseline", type=Path, help="src directory of other code to run alternately (ratios)"
+    )
     args = ap.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     counts = sorted({1, args.workers})
@@ -188,21 +213,44 @@ def main(argv: list[str] | None = None) -> int:
             target = corpus if n == max(sizes) else link_subset(files[:n], corpus, tmpdir / f"s{n}")
             out = tmpdir / f"out_{n}.jsonl"
             rows: dict[int, list[dict[str, float]]] = {w: [] for w in counts}
+            base_rows: dict[int, list[dict[str, float]]] = {w: [] for w in counts}
             for r in range(args.runs):
                 for w in counts:  # alternately, so that other load hits both alike
                     cmd = [str(target), "-j", str(w), "--format", "jsonl", "-o", str(out), "-q"]
-                    rows[w].append(run_score(cmd, env))
-                    lines = out.read_text(encoding="utf-8").count("\n")
-                    if lines != n:
-                        raise SystemExit(f"expected {n} calls in the output, got {lines}")
-                    sys.stderr.write(
-                        f"  {n} calls, -j {w}, run {r + 1}: {rows[w][-1]['wall_s']:.1f} s\n"
+                    runs = [(rows, env, "")]
+                    if args.baseline:
+                        base_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                        runs.append((base_rows, base_env, " (baseline)"))
+                    for table, run_env, label in runs:
+                        table[w].append(run_score(cmd, run_env))
+                        lines = out.read_text(encoding="utf-8").count("\n")
+                        if lines != n:
+                            raise SystemExit(f"expected {n} calls in the output, got {lines}")
+                        sys.stderr.write(
+                            f"  {n} calls, -j {w}, run {r + 1}{label}: "
+                            f"{table[w][-1]['wall_s']:.1f} s\n"
+                        )
+            if args.baseline:
+                for w in counts:
+                    key = f"{n}_j{w}"
+                    for name, k in (("wall_s", "wall_s"), ("cpu_s", "cpu_s"),
+                                    ("pss", "peak_pss_mb"), ("rss", "peak_rss_mb")):  # fmt: skip
+                        figures[f"ratio_{name}_{key}"] = statistics.median(
+                            a[k] / b[k] if b[k] else float("nan")
+                            for a, b in zip(rows[w], base_rows[w], strict=True)
+                        )
+                    figures[f"base_peak_pss_mb_{key}"] = median_of(base_rows[w], "peak_pss_mb")
+                    figures[f"base_peak_rss_mb_{key}"] = median_of(base_rows[w], "peak_rss_mb")
+                    figures[f"base_cpu_ms_per_call_{key}"] = (
+                        1000 * median_of(base_rows[w], "cpu_s") / n
                     )
             for w in counts:
                 key = f"{n}_j{w}"
                 figures[f"wall_s_{key}"] = median_of(rows[w], "wall_s")
                 figures[f"calls_per_s_{key}"] = n / figures[f"wall_s_{key}"]
                 figures[f"peak_rss_mb_{key}"] = median_of(rows[w], "peak_rss_mb")
+                figures[f"peak_pss_mb_{key}"] = median_of(rows[w], "peak_pss_mb")
+                figures[f"peak_uss_mb_{key}"] = median_of(rows[w], "peak_uss_mb")
                 figures[f"cpu_ms_per_call_{key}"] = 1000 * median_of(rows[w], "cpu_s") / n
                 figures[f"cpu_per_wall_{key}"] = statistics.median(
                     r["cpu_s"] / r["wall_s"] for r in rows[w]
@@ -305,6 +353,45 @@ def print_table(f: dict[str, float], sizes: list[int], workers: int) -> None:
                 (
                     f"peak RSS / CPU per call (process tree), {n:,} calls, --workers {w}",
                     f"{f[f'peak_rss_mb_{key}']:.0f} MB / {f[f'cpu_ms_per_call_{key}']:.1f} ms",
+                    "",
+                    "",
+                )
+            )
+            if f[f"peak_pss_mb_{key}"]:
+                rows.append(
+                    (
+                        f"peak PSS / USS (process tree), {n:,} calls, --workers {w}",
+                        f"{f[f'peak_pss_mb_{key}']:.0f} MB / {f[f'peak_uss_mb_{key}']:.0f} MB",
+                        "",
+                        "",
+                    )
+                )
+    for n in sizes:
+        for w in counts:
+            key = f"{n}_j{w}"
+            if f"ratio_wall_s_{key}" not in f:
+                continue
+            rows.append(
+                (
+                    f"this / baseline, {n:,} calls, --workers {w}: calls/s, CPU per call",
+                    f"{1 / f[f'ratio_wall_s_{key}']:.2f}x, {f[f'ratio_cpu_s_{key}']:.2f}x",
+                    "",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"this / baseline, {n:,} calls, --workers {w}: peak PSS, peak RSS",
+                    f"{f[f'ratio_pss_{key}']:.2f}x, {f[f'ratio_rss_{key}']:.2f}x",
+                    "",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"baseline, {n:,} calls, --workers {w}: peak PSS / RSS / CPU per call",
+                    f"{f[f'base_peak_pss_mb_{key}']:.0f} MB / {f[f'base_peak_rss_mb_{key}']:.0f}"
+                    f" MB / {f[f'base_cpu_ms_per_call_{key}']:.1f} ms",
                     "",
                     "",
                 )

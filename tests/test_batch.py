@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -193,3 +194,34 @@ def test_batch_pool_that_breaks_before_a_submit_retries_the_files(corpus, monkey
     assert all(o.error is None for o in outcomes)
     assert len(outcomes) == len(files)
     assert calls["n"] >= 2  # the refused submit happened
+
+
+PRELOAD_CHECK = """
+import gc, json, os
+from toneprobe.batch import PRELOAD_ENV, _WORKER, preload_scorer
+os.environ[PRELOAD_ENV] = json.dumps({"model": None, "rules_dirs": []})
+preload_scorer()
+scorer = _WORKER["prebuilt"][1]
+table = scorer.backend._model.embedding
+print(json.dumps({
+    "frozen": gc.get_freeze_count(),
+    "shared_table": scorer.moves.model.embedding is table and scorer.state_model._model.embedding is table,
+}))
+"""
+
+
+def test_batch_fork_server_preloads_models_and_freezes_them_before_forking(tmp_path):
+    """What the fork server does before it forks workers: the default scorer is built and warm
+    (its three models share one word-vector table) and the loaded objects are frozen out of
+    the garbage collector's reach, so the workers' collections leave the shared pages alone."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PRELOAD_CHECK],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["shared_table"] is True
+    assert out["frozen"] > 10_000  # 0 unless frozen: spaCy, the rules, the models (~88,000)

@@ -20,6 +20,7 @@ The engines yield ``(index, outcomes)`` per file; :func:`account` keeps the tall
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -350,6 +351,24 @@ def preload_scorer() -> None:
         _WORKER["prebuilt"] = (scorer_key(options), scorer)
     except Exception:  # noqa: BLE001 - the workers load (and report) it themselves
         log.debug("preloading the scorer failed", exc_info=True)
+    settle_for_fork()
+
+
+def settle_for_fork() -> None:
+    """Before the fork server forks workers: give the heap that loading freed back to the
+    system (glibc ``malloc_trim``; loading parses JSON vocabularies and widens arrays, and
+    leaves freed holes that every worker would otherwise inherit), and move every object
+    made so far out of the garbage collector's reach (``gc.freeze``), so a collection in a
+    worker does not write to, and so copy, the pages it shares with the fork server."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _score_chunk_with(

@@ -149,11 +149,15 @@ class Scorer:
         )
 
     def score(self, transcript: Transcript) -> dict[str, Any]:
-        ctx = self.context(transcript)
-        for det in self.detectors:
-            ctx.results[det.name] = det.detect(ctx)
-        for det in self.detectors:
-            ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
+        from toneprobe.sentiment.features import shared_features
+
+        # the models read many of the same texts: tokens, n-grams and word vectors once each
+        with shared_features():
+            ctx = self.context(transcript)
+            for det in self.detectors:
+                ctx.results[det.name] = det.detect(ctx)
+            for det in self.detectors:
+                ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
         return build_record(transcript, ctx, self.weights)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from toneprobe.errors import ModelError
 from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
-from toneprobe.sentiment.features import EmbeddingTable, Featurizer
+from toneprobe.sentiment.features import EmbeddingTable, Featurizer, shared_table
 from toneprobe.sentiment.head import Head, surface_features
 from toneprobe.sentiment.longtext import LongText, long_text_logits
 
@@ -82,7 +82,7 @@ def linear_parts(
         out[nonempty] = np.add.reduceat(contrib, indptr[nonempty], axis=0)
     vecs = None
     if emb is not None:
-        vecs = emb.embed_tokens(tokens)
+        vecs = emb.embed(texts, tokens, feat.tokenizer)
         out += (emb_weight * vecs) @ coef[feat.n_features :]
     out += intercept
     return out, tokens, vecs
@@ -170,9 +170,10 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
             feat.load_char_index(vocab["word"], arrays)
         emb = None
         if config.get("embedding"):
-            emb = EmbeddingTable(
+            # one object per process for the same table (sentiment, moves, states share it)
+            emb = shared_table(
                 vocab["emb_words"],
-                arrays["emb_vectors"].astype(np.float32),
+                arrays["emb_vectors"],
                 pooling=tuple(config.get("emb_pooling", ("mean",))),
             )
         coef = arrays["coef"].astype(np.float32)

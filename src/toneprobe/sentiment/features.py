@@ -13,15 +13,34 @@ per-word vectors distilled from a sentence encoder at training time).
 The very same code runs at training time (``fitting.py`` wraps the arrays in a scipy matrix)
 and at inference time (``embedded.py`` multiplies them with numpy weights), so the features
 cannot drift apart. Everything the featurizer needs is stored as JSON and ``.npz`` arrays.
+
+Shared work between models. The sentiment, agent-move and customer-state models use the same
+tokenizer and word n-gram settings and the same word-vector table, and within one call they
+often read the same text (a one-sentence turn is both a turn and a sentence). Two things avoid
+doing that work twice:
+
+* :func:`shared_table` gives every model whose table has the same content (words, vectors,
+  pooling; found by a hash of the content) one :class:`EmbeddingTable` object per process,
+  so the vectors (float16 as stored, 10 MB) and the word index are held once, not once per
+  model;
+* inside ``with shared_features():`` (the scorer opens one per call) each text is tokenised,
+  its word n-gram strings built and its word vectors pooled once, and every model reads the
+  same results (each model still looks the strings up in its own vocabulary). The cached
+  values are exactly those computed without it, row by row, so the probabilities are
+  bit-identical; outside the block nothing is cached.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,10 +280,15 @@ class Featurizer:
         rows_c: list[np.ndarray] = []
         all_tokens: list[list[str]] = []
         empty = np.zeros(0, dtype=np.int64)
+        memo = _ACTIVE.get()
         for text in texts:
-            toks = tokenize(text, self.tokenizer)
+            if memo is None:
+                toks = tokenize(text, self.tokenizer)
+                feats = self._word_feats(toks)
+            else:
+                toks, feats = memo.words(self, text)
             all_tokens.append(toks)
-            wids = [wvocab[f] for f in self._word_feats(toks) if f in wvocab]
+            wids = [wvocab[f] for f in feats if f in wvocab]
             rows_w.append(np.array(wids, dtype=np.int64) if wids else empty)
             if toks:
                 rows_c.append(np.concatenate([self._char_ids(t) for t in toks]))
@@ -387,8 +411,21 @@ class EmbeddingTable:
             raise ValueError(f"unknown pooling {unknown or pooling!r}")
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # float16 as stored in weights.npz stays float16 (half the memory): the rows a text
+        # uses are widened to float32, which every float16 value converts to exactly
+        vectors = np.asarray(vectors)
+        self.vectors = vectors if vectors.dtype == np.float16 else vectors.astype(np.float32)
         self.pooling = tuple(pooling)
+
+    def embed(
+        self, texts: Sequence[str], token_lists: Sequence[Sequence[str]], tokenizer: int
+    ) -> np.ndarray:
+        """:meth:`embed_tokens` of the texts' tokens (``tokenizer``: the version that made
+        them); inside ``shared_features()`` each text is pooled once per table."""
+        memo = _ACTIVE.get()
+        if memo is None:
+            return self.embed_tokens(token_lists)
+        return memo.pooled(self, texts, token_lists, tokenizer)
 
     @property
     def dim(self) -> int:
@@ -412,7 +449,7 @@ class EmbeddingTable:
         blocks = []
         nonempty = np.flatnonzero(counts)
         starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]]).astype(np.int64)
-        rows = self.vectors[np.array(ids, dtype=np.int64)] if ids else None
+        rows = self.vectors[np.array(ids, dtype=np.int64)].astype(np.float32) if ids else None
         for pool in self.pooling:
             out = np.zeros((n, self.dim), dtype=np.float32)
             if rows is not None:
@@ -423,3 +460,103 @@ class EmbeddingTable:
             out /= norms
             blocks.append(out)
         return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+
+
+class SharedFeatures:
+    """What several models compute alike from one text, computed once (one call's worth).
+
+    ``words``: the tokens and word n-gram strings of a text for a featurizer's settings;
+    ``pooled``: a text's pooled word vectors for a table. Keys name everything the value
+    depends on, so two models with different settings never share a wrong value.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[tuple[int, int, bool, str], tuple[list[str], list[str]]] = {}
+        self._pooled: dict[tuple[int, int, str], np.ndarray] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def words(self, feat: Featurizer, text: str) -> tuple[list[str], list[str]]:
+        key = (feat.tokenizer, feat.word_max_n, feat.negation, text)
+        got = self._words.get(key)
+        if got is None:
+            self.misses += 1
+            toks = tokenize(text, feat.tokenizer)
+            got = self._words[key] = (toks, feat._word_feats(toks))
+        else:
+            self.hits += 1
+        return got
+
+    def pooled(
+        self,
+        table: EmbeddingTable,
+        texts: Sequence[str],
+        token_lists: Sequence[Sequence[str]],
+        tokenizer: int,
+    ) -> np.ndarray:
+        """Rows of ``table.embed_tokens(token_lists)``; the texts not pooled before are pooled
+        in one batch (each row depends only on its own tokens)."""
+        keys = [(id(table), tokenizer, t) for t in texts]
+        todo = {}
+        for k, toks in zip(keys, token_lists, strict=True):
+            if k not in self._pooled and k not in todo:
+                todo[k] = toks
+        self.hits += len(keys) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            rows = table.embed_tokens(list(todo.values()))
+            for k, row in zip(todo, rows, strict=True):
+                self._pooled[k] = row
+        if not keys:
+            return np.zeros((0, table.n_out), dtype=np.float32)
+        return np.stack([self._pooled[k] for k in keys])
+
+
+_ACTIVE: ContextVar[SharedFeatures | None] = ContextVar("toneprobe_shared_features", default=None)
+
+
+@contextmanager
+def shared_features() -> Iterator[SharedFeatures]:
+    """Share tokens, word n-grams and pooled word vectors between the models run inside the
+    block (the scorer opens one per call; nested blocks reuse the outer one)."""
+    outer = _ACTIVE.get()
+    if outer is not None:
+        yield outer
+        return
+    memo = SharedFeatures()
+    token = _ACTIVE.set(memo)
+    try:
+        yield memo
+    finally:
+        _ACTIVE.reset(token)
+
+
+_TABLES: weakref.WeakValueDictionary[str, EmbeddingTable] = weakref.WeakValueDictionary()
+
+
+def table_key(words: Sequence[str], vectors: np.ndarray, pooling: Sequence[str]) -> str:
+    """A hash of a table's content as stored: its words, its vectors' dtype, shape and bytes,
+    its pooling."""
+    h = hashlib.sha256()
+    h.update("\n".join(words).encode("utf-8"))
+    arr = np.ascontiguousarray(vectors)
+    h.update(f"|{arr.dtype.str}|{arr.shape}|{','.join(pooling)}|".encode())
+    h.update(arr.view(np.uint8).reshape(-1).data)
+    return h.hexdigest()
+
+
+def shared_table(
+    words: list[str], vectors: np.ndarray, pooling: Sequence[str] = ("mean",)
+) -> EmbeddingTable:
+    """An :class:`EmbeddingTable` of these words and vectors, one object per process for one
+    content: a second model directory with a copy of the same table gets the object the first
+    one made (its vectors read-only). Held only as long as a model uses it."""
+    key = table_key(words, vectors, pooling)
+    table = _TABLES.get(key)
+    if table is None:
+        table = EmbeddingTable(words, vectors, pooling=pooling)
+        if table.vectors is vectors:  # not copied: a private copy to make read-only
+            table.vectors = vectors.copy()
+        table.vectors.flags.writeable = False
+        _TABLES[key] = table
+    return table
