@@ -30,7 +30,7 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over 10,000 saved calls (+ benchmarks/bench_sentiment.py if present)
 	$(PY) benchmarks/bench_score.py && $(PY) benchmarks/bench_report.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
 
-model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter, data/styles and data/customer_states
+model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter and data/customer_states; the data/styles candidate: scripts/train_models.py --train-styles
 	$(PY) scripts/train_models.py --data ../shared/data
 
 model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves (finding thresholds: scripts/move_thresholds.py --write)

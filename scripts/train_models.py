@@ -69,6 +69,17 @@ CANDIDATE_GRID = [
 # 0.544, under its 0.55 bar. whole_weight 0.7 with last_weight 1.0 keeps the review gain and
 # costs GermEval less in-sample; not yet measured cross-fitted.
 SENTIMENT_LONG_TEXT: LongText | None = None
+# STYLES_CANDIDATE (--train-styles, not shipped): data/styles/train.tsv (1,633 project-written
+# lines in other genres) as one more source, everything else as shipped. Measured 2026-12-05
+# (shipped -> candidate; macro-F1): SB10k dev 0.700 -> 0.687, PotTS dev 0.658 -> 0.647,
+# GermEval 2017 cross-fitted 0.554 -> 0.555, call-center dev 0.826 -> 0.823, styles dev 0.643 ->
+# 0.823; out of domain: product reviews 0.704 -> 0.799 (inflated: the styles lines were written
+# against that set's failure modes), dialogue 0.454 -> 0.475, news 0.459 -> 0.459, subtitles
+# 0.431 -> 0.460; ASR label changes 4.2 % -> 3.9 %; suite MFT 0.76 -> 0.85, INV 0.88 -> 0.88,
+# DIR 0.78 -> 0.75. The detectors read it worse: de-escalation F1 on the held-out data/dev4 0.783
+# -> 0.745 with the shipped upset thresholds, 0.679 with thresholds refitted on the six tuning
+# sets (which then read upset from sentiment alone). Not shipped until the upset reading is
+# re-derived so that the held-out calls keep their figures.
 # Option, off: a word-vector table that also covers the N most frequent words of German
 # (`pip install wordfreq`), not only the training vocabulary. In a linear-only comparison on
 # 2026-12-04 (50,000 words, with the candidate's data) it moved the dev and out-of-domain sets
@@ -106,10 +117,13 @@ def _with_candidates(cc: Path, out: Path) -> Path:
     return path
 
 
-def sentiment_files(data: Path, cc: Path, styles: Path) -> tuple[list[Path], dict[str, Path]]:
+def sentiment_files(
+    data: Path, cc: Path, styles: Path, train_on_styles: bool = True
+) -> tuple[list[Path], dict[str, Path]]:
     """The sentiment model's training files and dev sets (by metrics key): the shared corpora,
     then the project's call-center lines (source "callcenter") and its lines in other genres
-    (source "styles"), each with its dev split where the files exist."""
+    (source "styles", trained on only with ``train_on_styles``), each with its dev split where
+    the files exist."""
     log = logging.getLogger("train_models")
     train = [data / "sb10k_train.tsv", data / "potts_train.tsv", data / "germeval2017_dev.tsv"]
     dev = {
@@ -118,7 +132,9 @@ def sentiment_files(data: Path, cc: Path, styles: Path) -> tuple[list[Path], dic
         "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
     }
     for name, folder in (("callcenter", cc), ("styles", styles)):
-        if (folder / "train.tsv").is_file():
+        if name == "styles" and not train_on_styles:
+            pass
+        elif (folder / "train.tsv").is_file():
             train.append(folder / "train.tsv")
         else:
             log.warning("no %s training data at %s", name, folder / "train.tsv")
@@ -156,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO / "data" / "styles",
         help="the project's lines in other genres (source 'styles'; train.tsv, dev.tsv)",
     )
+    ap.add_argument(
+        "--train-styles",
+        action="store_true",
+        help="train on the styles lines too (measured candidate, not the shipped model: "
+        "see STYLES_CANDIDATE); without it their dev split is only reported",
+    )
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--only", choices=["sentiment", "offense", "states"])
     ap.add_argument("--cv-folds", type=int, default=SENTIMENT_CV_FOLDS, help="sentiment CV folds")
@@ -183,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     cc: Path = args.callcenter
 
     if args.only in (None, "sentiment"):
-        train, dev = sentiment_files(data, cc, args.styles)
+        train, dev = sentiment_files(data, cc, args.styles, args.train_styles)
         if args.candidate:  # the call-center file with the candidates in place of train.tsv
             train = [_with_candidates(cc, args.out) if p == cc / "train.tsv" else p for p in train]
         if args.transfer is not None:
