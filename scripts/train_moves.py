@@ -177,20 +177,12 @@ SCORE_SPEED = (
     "2 cores: 50.7 -> 56.8 and 54.6 -> 59.2 CPU-ms per call, off -> on); on the idle machine "
     "that is about 97 -> 88 calls/s with `--workers 2`, above the bar of 60."
 )
-SHARED_TABLE = (
-    "In `toneprobe score` the copy is not held twice: a model directory whose table has the"
-    " same content as another loaded model's (words, vectors, pooling; compared by a hash) "
-    "uses that model's table, one float16 object per process (9.8 MB), and within a call "
-    "each text is tokenised and its word vectors pooled once for all models; the "
-    "probabilities are bit-identical to loading this directory alone. Measured 2026-12-04 "
-    "(load average 7-10 on 2 cores) on 500 calls of `benchmarks/corpus.py`, against the "
-    "code that loaded each table on its own: peak PSS 0.76x (`--workers 1`) and 0.79x "
-    "(`--workers 2`), CPU per call 0.96x and 0.95x."
-)
 
 
 def write_card(out: Path, m: dict[str, Any]) -> None:
     """MODEL_CARD.md from the metrics (the figures are the script's, never typed in)."""
+    from toneprobe.sentiment.card import SHARED_TABLE_NOTE
+
     hp = m["hyper"]
     rows = "\n".join(
         f"| `{lab}` | {m['thresholds'][lab]} | {m['dev_f1'][lab]:.3f} | {m['dev_asr_f1'][lab]:.3f} |"
@@ -249,7 +241,7 @@ measured by the training script on the shared 2-core machine (load varies).
 
 {SCORE_SPEED}
 
-{SHARED_TABLE}
+{SHARED_TABLE_NOTE}
 
 ## Limits
 

@@ -52,19 +52,6 @@ class StateRow:
     text: str
 
 
-#: the card's note on the word-vector table held once with the sentiment model's
-SHARED_TABLE = (
-    "In `toneprobe score` the copy is not held twice: a model directory whose table has the"
-    " same content as another loaded model's (words, vectors, pooling; compared by a hash) "
-    "uses that model's table, one float16 object per process (9.8 MB), and within a call "
-    "each text is tokenised and its word vectors pooled once for all models; the "
-    "probabilities are bit-identical to loading this directory alone. Measured 2026-12-04 "
-    "(load average 7-10 on 2 cores) on 500 calls of `benchmarks/corpus.py`, against the "
-    "code that loaded each table on its own: peak PSS 0.76x (`--workers 1`) and 0.79x "
-    "(`--workers 2`), CPU per call 0.96x and 0.95x."
-)
-
-
 def read_states(path: Path) -> list[StateRow]:
     """Rows of a customer-state TSV; an unknown label raises InputError naming file and line."""
     path = Path(path)
@@ -364,6 +351,8 @@ def _measure(out_dir: Path, n: int = 3000) -> dict[str, object]:
 
 def write_card(out_dir: Path, m: dict[str, object]) -> None:
     """``MODEL_CARD.md`` from the metrics (figures are the training run's)."""
+    from toneprobe.sentiment.card import SHARED_TABLE_NOTE
+
     hp = m["hyper"]
     assert isinstance(hp, dict)
     size_mb = int(m["size_bytes"]) / 1e6  # type: ignore[call-overload]
@@ -440,7 +429,7 @@ def write_card(out_dir: Path, m: dict[str, object]) -> None:
         f"about {m['sentences_per_second']:,} sentences per second on one core "
         "(numpy only, no download).",
         "",
-        SHARED_TABLE,
+        SHARED_TABLE_NOTE,
         "",
         "Rebuild: `python scripts/train_models.py --only states`.",
         "",
