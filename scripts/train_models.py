@@ -3,9 +3,10 @@
     python scripts/train_models.py [--data ../shared/data] [--only sentiment|offense|states]
 
 Sentiment: SB10k + PotTS + GermEval 2017 (cross-fitted, it only has a dev file here) +
-the project's call-center utterances (data/callcenter/) + the project's lines in other genres
-and voices (data/styles/: reviews, forum posts, chat, news, dialogue; issue 12). Offense:
-GermEval 2018.
+the project's call-center utterances (data/callcenter/); with --train-styles also the
+project's lines in other genres and voices (data/styles/: reviews, forum posts, chat, news,
+dialogue; issue 12; measured, not shipped: STYLES_CANDIDATE), whose dev split is always
+reported. Offense: GermEval 2018.
 Customer states: data/customer_states/ (sentiment/train_states.py; reuses the sentiment
 model's word vectors, so train it after the sentiment model).
 Hyperparameters are chosen by cross-validation on the training files; dev sets only report.
@@ -118,7 +119,7 @@ def _with_candidates(cc: Path, out: Path) -> Path:
 
 
 def sentiment_files(
-    data: Path, cc: Path, styles: Path, train_on_styles: bool = True
+    data: Path, cc: Path, styles: Path, train_on_styles: bool = False
 ) -> tuple[list[Path], dict[str, Path]]:
     """The sentiment model's training files and dev sets (by metrics key): the shared corpora,
     then the project's call-center lines (source "callcenter") and its lines in other genres
@@ -131,12 +132,10 @@ def sentiment_files(
         "potts_dev": data / "potts_dev.tsv",
         "germeval2017_dev_relevant": data / "germeval2017_dev.tsv",
     }
-    for name, folder in (("callcenter", cc), ("styles", styles)):
-        if name == "styles" and not train_on_styles:
-            pass
-        elif (folder / "train.tsv").is_file():
+    for name, folder, trains in (("callcenter", cc, True), ("styles", styles, train_on_styles)):
+        if trains and (folder / "train.tsv").is_file():
             train.append(folder / "train.tsv")
-        else:
+        elif trains:
             log.warning("no %s training data at %s", name, folder / "train.tsv")
         if (folder / "dev.tsv").is_file():
             dev[f"{name}_dev"] = folder / "dev.tsv"

@@ -128,11 +128,12 @@ def _train_models():
 
 
 def test_styles_trainer_reads_train_as_source_and_reports_dev(tmp_path):
-    """scripts/train_models.py trains on data/styles/train.tsv as one more source ("styles",
-    after "callcenter") and reports data/styles/dev.tsv as the dev set "styles_dev"."""
+    """scripts/train_models.py --train-styles trains on data/styles/train.tsv as one more source
+    ("styles", after "callcenter"); data/styles/dev.tsv is reported as the dev set "styles_dev"
+    with or without it."""
     tm = _train_models()
     cc = ROOT / "data" / "callcenter"
-    train, dev = tm.sentiment_files(tmp_path, cc, STYLES)
+    train, dev = tm.sentiment_files(tmp_path, cc, STYLES, train_on_styles=True)
     assert [source_name(p) for p in train] == [
         "sb10k",
         "potts",
@@ -143,7 +144,11 @@ def test_styles_trainer_reads_train_as_source_and_reports_dev(tmp_path):
     assert train[-1] == STYLES / "train.tsv"
     assert dev["styles_dev"] == STYLES / "dev.tsv"
     assert dev["callcenter_dev"] == cc / "dev.tsv"
+    # the shipped recipe (no --train-styles): not a training source, its dev set still reported
+    train, dev = tm.sentiment_files(tmp_path, cc, STYLES)
+    assert "styles" not in [source_name(p) for p in train]
+    assert dev["styles_dev"] == STYLES / "dev.tsv"
     # without the folder the source and its dev set are left out (with a warning)
-    train, dev = tm.sentiment_files(tmp_path, cc, tmp_path / "no-styles")
+    train, dev = tm.sentiment_files(tmp_path, cc, tmp_path / "no-styles", train_on_styles=True)
     assert "styles" not in [source_name(p) for p in train]
     assert "styles_dev" not in dev
