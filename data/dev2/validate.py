@@ -1,9 +1,10 @@
-"""Check a labelled call set (data/dev2, data/dev3, data/chat): every call loads, labels match files 1:1,
-label values are valid, and plain-text renders in DIR/text (if any) have a labelled call.
+"""Check a labelled call set (data/dev2, dev3, chat, dev4, dev5): every call loads, labels
+match files 1:1, label values are valid, and plain-text renders in DIR/text (if any) have a
+labelled call.
 
 Usage: python data/dev2/validate.py [DIR] [--turns MIN-MAX]
 DIR defaults to this script's folder; --turns is the allowed number of turns per call
-(default 8-30; data/chat's tests use 10-30).
+(default 8-30; data/chat, dev4 and dev5 use 10-30).
 Exit code 1 and one line per problem if anything is wrong; prints label counts otherwise.
 """
 

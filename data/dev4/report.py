@@ -1,11 +1,14 @@
-"""Report what toneprobe makes of the held-out set data/dev4 (never used for fitting).
+"""Report what toneprobe makes of a held-out set such as data/dev4 (never used for fitting).
 
-Usage: python data/dev4/report.py [--json]
+Usage: python data/dev4/report.py [DIR] [--json]
 
-Runs `toneprobe evaluate` (labels.csv) and `toneprobe score` (for the apology flag, labelled in
-apology.csv: labels.csv keeps the schema of dev3/chat, which `evaluate` reads) on four parts:
-all 32 calls, the 18 phone calls (hp-*), the 14 chats (hc-*), the 4 plain-text renders and the
-4 chat exports. Prints one markdown row per part, or the figures as JSON with --json.
+DIR is a held-out set laid out as data/dev4 is (default: this script's folder, data/dev4; also
+data/dev5): `calls/*.json` whose ids are a letter, `p` (phone) or `c` (chat), a dash and a
+number (dev4: hp-01, hc-01; dev5: fp-01, fc-01), `text/` renders, `export/` chat exports,
+`labels.csv` and `apology.csv`. Runs `toneprobe evaluate` (labels.csv) and `toneprobe score`
+(for the apology flag, labelled in apology.csv: labels.csv keeps the schema of dev3/chat, which
+`evaluate` reads) on five parts: all calls, the phone calls, the chats, the plain-text renders
+and the chat exports. Prints one markdown row per part, or the figures as JSON with --json.
 Reporting only: nothing here may be used to choose rules, thresholds or weights.
 """
 
@@ -19,13 +22,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PARTS: dict[str, list[Path]] = {
-    "all (calls/)": sorted((HERE / "calls").glob("h*.json")),
-    "phone (calls/hp-*)": sorted((HERE / "calls").glob("hp-*.json")),
-    "chat (calls/hc-*)": sorted((HERE / "calls").glob("hc-*.json")),
-    "text renders (text/)": sorted((HERE / "text").glob("*.txt")),
-    "chat exports (export/)": sorted((HERE / "export").glob("*.*")),
-}
 COLUMNS = (
     "n",
     "deescalation_f1",
@@ -35,6 +31,22 @@ COLUMNS = (
     "spearman_calls",
     "spearman_agents",
 )
+
+
+def parts(root: Path) -> dict[str, list[Path]]:
+    """The set's parts, named by the call-id prefix they share ("phone (calls/hp-*)")."""
+    calls = sorted((root / "calls").glob("*.json"))
+    prefixes = sorted({p.stem[0] for p in calls})
+    if len(prefixes) != 1 or not all(p.stem[1:3] in ("p-", "c-") for p in calls):
+        raise SystemExit(f"{root / 'calls'}: expected ids like xp-01 (phone) and xc-01 (chat)")
+    phone, chat = f"{prefixes[0]}p-", f"{prefixes[0]}c-"
+    return {
+        "all (calls/)": calls,
+        f"phone (calls/{phone}*)": [p for p in calls if p.stem.startswith(phone)],
+        f"chat (calls/{chat}*)": [p for p in calls if p.stem.startswith(chat)],
+        "text renders (text/)": sorted((root / "text").glob("*.txt")),
+        "chat exports (export/)": sorted((root / "export").glob("*.*")),
+    }
 
 
 def _toneprobe(*args: str) -> Any:
@@ -66,9 +78,9 @@ def apology_f1(calls: list[dict[str, Any]], gold: dict[str, bool]) -> float | No
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
 
 
-def figures(paths: list[Path], gold: dict[str, bool]) -> dict[str, Any]:
+def figures(paths: list[Path], labels: Path, gold: dict[str, bool]) -> dict[str, Any]:
     names = [str(p) for p in paths]
-    report = _toneprobe("evaluate", *names, "--labels", str(HERE / "labels.csv"))
+    report = _toneprobe("evaluate", *names, "--labels", str(labels))
     scored = _toneprobe("score", *names)["calls"]
     f1 = {name: d["f1"] for name, d in report["detectors"].items()}
     return {
@@ -83,9 +95,12 @@ def figures(paths: list[Path], gold: dict[str, bool]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    with open(HERE / "apology.csv", encoding="utf-8", newline="") as handle:
+    dirs = [a for a in argv if not a.startswith("--")]
+    root = Path(dirs[0]).resolve() if dirs else HERE
+    with open(root / "apology.csv", encoding="utf-8", newline="") as handle:
         gold = {row["call_id"]: row["apology"] == "1" for row in csv.DictReader(handle)}
-    results = {part: figures(paths, gold) for part, paths in PARTS.items()}
+    labels = root / "labels.csv"
+    results = {part: figures(paths, labels, gold) for part, paths in parts(root).items()}
     if "--json" in argv:
         print(json.dumps(results, indent=2))
         return 0

@@ -1,0 +1,456 @@
+"""The labelled call sets (data/dev3, data/chat and the held-out data/dev4 and data/dev5):
+files, labels, balance, plain-text renders, chat exports, and that no fitting script or make
+target reads a held-out set.
+
+One parametrised test per check, over the sets; what differs between the sets (size, balance
+bounds, which renders and exports they hold) is data in ``SETS``. The sets' validator
+(`data/dev2/validate.py`) and the held-out report (`data/dev4/report.py DIR`) run as
+processes; calls, renders and exports are read by toneprobe as a user would (`toneprobe
+convert`, `evaluate`, the readers).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.cli import run_toneprobe
+from toneprobe.readers import iter_input_files, read_path
+
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATE = ROOT / "data" / "dev2" / "validate.py"
+REPORT = ROOT / "data" / "dev4" / "report.py"
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """One labelled set and the promises its README makes about it."""
+
+    name: str
+    #: (min, max) number of turns the validator allows; None: its default 8-30
+    turns: tuple[int, int] | None
+    #: exact number of calls, or None for "at least 32"
+    n_calls: int | None
+    #: call-id prefix -> fewest turns a call of that kind has (at most 30 for all)
+    min_turns: dict[str, int]
+    #: number of phone and chat calls, for the sets that mix both
+    phone_chat: tuple[int, int] | None
+    n_agents: tuple[int, int]
+    calls_per_agent: frozenset[int]
+    #: bounds on the count of each de-escalation outcome, from the number of calls
+    deescalation: Callable[[int], tuple[float, float]]
+    #: the count of hangup "none" must exceed this, from the number of calls
+    hangup_none_over: Callable[[int], float]
+    disrespect: tuple[int, int]
+    empathy_min_per_grade: int
+    #: the warmest agent's mean empathy label must exceed this (the coldest's is under 2)
+    warmest_mean_over: float
+    one_channel_per_agent: bool
+    #: stems of the plain-text renders in text/
+    texts: tuple[str, ...]
+    #: export file name -> call ids in it
+    exports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: exports keep one message one turn (else one side's consecutive messages are compared
+    #: joined) and carry the chat's date
+    exports_message_for_message: bool = True
+    exports_dated: bool = False
+    #: held-out: apology.csv, report.py, never named by fitting scripts or make targets
+    held_out: bool = False
+
+    @property
+    def root(self) -> Path:
+        return ROOT / "data" / self.name
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        with open(self.root / "labels.csv", encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        return {r["call_id"]: r for r in self.rows}
+
+    @property
+    def calls(self) -> list[Path]:
+        return sorted(
+            p for prefix in self.min_turns for p in (self.root / "calls").glob(f"{prefix}*.json")
+        )
+
+    @property
+    def validator_args(self) -> list[str]:
+        return ["--turns", f"{self.turns[0]}-{self.turns[1]}"] if self.turns else []
+
+    @property
+    def turn_range(self) -> str:
+        low, high = self.turns or (8, 30)
+        return f"{low}-{high}"
+
+
+SETS = (
+    LabelledSet(
+        name="dev3",
+        turns=None,
+        n_calls=None,
+        min_turns={"p-": 12},
+        phone_chat=None,
+        n_agents=(8, 10),
+        calls_per_agent=frozenset({3, 4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(12, 14),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=False,
+        texts=("p-01", "p-04", "p-07", "p-13", "p-20", "p-23", "p-29", "p-31"),
+    ),
+    LabelledSet(
+        name="chat",
+        turns=(10, 30),
+        n_calls=None,
+        min_turns={"c-": 10},
+        phone_chat=None,
+        n_agents=(8, 10),
+        calls_per_agent=frozenset({3, 4}),
+        deescalation=lambda n: (n // 4, INF),
+        hangup_none_over=lambda n: n // 3,
+        disrespect=(10, 16),
+        empathy_min_per_grade=1,
+        warmest_mean_over=4,
+        one_channel_per_agent=False,
+        texts=(),
+        exports={
+            "chatverlauf-november.csv": ("c-02", "c-11", "c-18", "c-26"),
+            "messenger-export.jsonl": ("c-06", "c-14", "c-29", "c-31"),
+        },
+        exports_message_for_message=False,
+        exports_dated=True,
+    ),
+    LabelledSet(
+        name="dev4",
+        turns=(10, 30),
+        n_calls=32,
+        min_turns={"hp-": 12, "hc-": 10},
+        phone_chat=(18, 14),
+        n_agents=(8, 8),
+        calls_per_agent=frozenset({3, 4, 5}),
+        deescalation=lambda n: (8, INF),
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(10, 14),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=True,
+        texts=("hp-02", "hp-04", "hp-08", "hp-16"),
+        exports={
+            "helpdesk-export.jsonl": ("hc-04", "hc-12"),
+            "livechat-dezember.csv": ("hc-02", "hc-07"),
+        },
+        held_out=True,
+    ),
+    LabelledSet(
+        name="dev5",
+        turns=(10, 30),
+        n_calls=30,
+        min_turns={"fp-": 12, "fc-": 10},
+        phone_chat=(16, 14),
+        n_agents=(8, 8),
+        calls_per_agent=frozenset({3, 4}),
+        deescalation=lambda n: (8, INF),
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(10, 14),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=True,
+        texts=("fp-01", "fp-07", "fp-11", "fp-13"),
+        exports={
+            "chatprotokoll-januar.csv": ("fc-02", "fc-07"),
+            "support-inbox.jsonl": ("fc-10", "fc-12"),
+        },
+        held_out=True,
+    ),
+)
+HELD_OUT = [s for s in SETS if s.held_out]
+WITH_EXPORTS = [s for s in SETS if s.exports]
+CALLS = [(s, p) for s in SETS for p in s.calls]
+
+
+def _id(value: object) -> str:
+    return value.name if isinstance(value, LabelledSet) else str(value)
+
+
+def _validate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(VALIDATE), str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_labelled_sets_every_set_found_its_calls():
+    """Guard: a glob that matches nothing would make the per-call tests vacuous."""
+    assert {s.name: len(s.calls) for s in SETS} == {s.name: len(s.rows) for s in SETS}
+    assert all(len(s.calls) >= 30 for s in SETS)
+    assert len(CALLS) == sum(len(s.rows) for s in SETS)
+
+
+@pytest.mark.parametrize("dataset", SETS, ids=_id)
+def test_labelled_sets_validator_passes_and_counts_match_the_readme(dataset):
+    result = _validate(dataset.root, *dataset.validator_args)
+    assert result.returncode == 0, result.stdout
+    n_turns = sum(len(json.loads(p.read_text(encoding="utf-8"))["turns"]) for p in dataset.calls)
+    n_texts = len(list((dataset.root / "text").glob("*.txt")))
+    first = result.stdout.splitlines()[0]
+    assert first == f"OK: {len(dataset.rows)} calls, {n_turns} turns, {n_texts} text renders"
+    readme = (dataset.root / "README.md").read_text(encoding="utf-8")
+    for column in ("deescalation", "hangup", "disrespect", "empathy"):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {column} |"))
+        for value, n in Counter(r[column] for r in dataset.rows).items():
+            assert f"{value}: {n}" in row or f"{value} {n}" in row, (column, value, n, row)
+
+
+@pytest.mark.parametrize("dataset", SETS, ids=_id)
+def test_labelled_sets_validator_names_a_missing_call_a_bad_label_and_a_stray_render(
+    dataset, tmp_path
+):
+    copy = tmp_path / dataset.name
+    shutil.copytree(dataset.root, copy)
+    rendered = set(dataset.texts)
+    gone = next(p.stem for p in dataset.calls if p.stem not in rendered)
+    (copy / "calls" / f"{gone}.json").unlink()
+    bad = next(r for r in dataset.rows if r["call_id"] != gone)
+    labels = (copy / "labels.csv").read_text(encoding="utf-8")
+    line = ",".join(bad[c] for c in bad)
+    assert line in labels
+    broken = line.replace(f",{bad['deescalation']},", ",calm,", 1)
+    (copy / "labels.csv").write_text(labels.replace(line, broken), encoding="utf-8")
+    result = _validate(copy, *dataset.validator_args)
+    assert result.returncode == 1
+    assert f"{gone}: label without file" in result.stdout
+    assert f"{bad['call_id']}: deescalation='calm' not in" in result.stdout
+    assert f"{gone}.txt" not in result.stdout  # the removed call has no text render
+    (copy / "text").mkdir(exist_ok=True)
+    (copy / "text" / "zz-99.txt").write_text("Agent: Guten Tag.\nKunde: Hallo.\n", "utf-8")
+    stray = _validate(copy, *dataset.validator_args)
+    assert "zz-99.txt: text render without a labelled call" in stray.stdout
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("drop_turns", "turns, expected {turns}"),
+        ("wrong_agent", "call_id/agent in file differ from labels.csv"),
+        ("bad_value", "hangup='timeout' not in"),
+    ],
+)
+@pytest.mark.parametrize("dataset", SETS, ids=_id)
+def test_labelled_sets_validator_reports_a_broken_call_or_value(dataset, tmp_path, change, message):
+    copy = tmp_path / dataset.name
+    shutil.copytree(dataset.root / "calls", copy / "calls")
+    shutil.copy(dataset.root / "labels.csv", copy / "labels.csv")
+    first = copy / "calls" / dataset.calls[0].name
+    call = json.loads(first.read_text(encoding="utf-8"))
+    if change == "drop_turns":
+        call["turns"] = call["turns"][:5]
+    elif change == "wrong_agent":
+        call["agent"] = "Jemand Anderes"
+    first.write_text(json.dumps(call, ensure_ascii=False), encoding="utf-8")
+    if change == "bad_value":
+        labels = copy / "labels.csv"
+        text = labels.read_text(encoding="utf-8")
+        labels.write_text(text.replace(",none,", ",timeout,", 1), encoding="utf-8")
+    result = _validate(copy, *dataset.validator_args)
+    assert result.returncode == 1
+    assert message.format(turns=dataset.turn_range) in result.stdout
+
+
+@pytest.mark.parametrize("dataset", SETS, ids=_id)
+def test_labelled_sets_size_agents_and_label_balance(dataset):
+    rows, calls = dataset.rows, dataset.calls
+    n = len(rows)
+    assert len(calls) == n
+    assert n == dataset.n_calls if dataset.n_calls is not None else n >= 32
+    assert {r["call_id"] for r in rows} == {p.stem for p in calls}
+    if dataset.phone_chat is not None:
+        phone, chat = (prefix for prefix in dataset.min_turns)
+        kinds = (
+            sum(p.stem.startswith(phone) for p in calls),
+            sum(p.stem.startswith(chat) for p in calls),
+        )
+        assert kinds == dataset.phone_chat
+    per_agent = Counter(r["agent"] for r in rows)
+    assert dataset.n_agents[0] <= len(per_agent) <= dataset.n_agents[1]
+    assert set(per_agent.values()) <= dataset.calls_per_agent
+    deesc = Counter(r["deescalation"] for r in rows)
+    low, high = dataset.deescalation(n)
+    for outcome in ("achieved", "failed", "not_needed"):
+        assert low <= deesc[outcome] <= high, deesc
+    hangup = Counter(r["hangup"] for r in rows)
+    assert hangup["none"] > dataset.hangup_none_over(n)
+    assert min(hangup["agent"], hangup["customer"], hangup["dropped"]) >= 4, hangup
+    rude = Counter(r["disrespect"] for r in rows)["1"]
+    assert dataset.disrespect[0] <= rude <= dataset.disrespect[1]
+    empathy = Counter(r["empathy"] for r in rows)
+    assert set(empathy) <= set("12345")
+    assert all(empathy[g] >= dataset.empathy_min_per_grade for g in "12345"), empathy
+    means = {
+        agent: sum(int(r["empathy"]) for r in rows if r["agent"] == agent) / k
+        for agent, k in per_agent.items()
+    }
+    assert min(means.values()) < 2 and max(means.values()) > dataset.warmest_mean_over
+    if dataset.one_channel_per_agent:  # every phone agent on the phone only, chat agent in chats
+        for agent in per_agent:
+            kinds_of = {r["call_id"].split("-")[0] for r in rows if r["agent"] == agent}
+            assert len(kinds_of) == 1, agent
+
+
+@pytest.mark.parametrize("dataset", HELD_OUT, ids=_id)
+def test_labelled_sets_apology_labels_cover_every_call_once(dataset):
+    with open(dataset.root / "apology.csv", encoding="utf-8", newline="") as handle:
+        apology = list(csv.DictReader(handle))
+    assert [r["call_id"] for r in apology] == [r["call_id"] for r in dataset.rows]
+    assert {r["apology"] for r in apology} == {"0", "1"}
+    assert 6 <= sum(r["apology"] == "1" for r in apology) <= 12
+
+
+@pytest.mark.parametrize("dataset, path", CALLS, ids=[f"{s.name}-{p.stem}" for s, p in CALLS])
+def test_labelled_sets_call_reads_with_labelled_agent_and_both_roles(dataset, path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw_roles = [t["role"] for t in raw["turns"]]
+    (transcript,) = read_path(str(path)).transcripts
+    assert transcript.agent == dataset.labels[transcript.call_id]["agent"]
+    roles = [t.role for t in transcript.turns]
+    assert roles == raw_roles
+    assert roles[0] == "agent" and "customer" in roles
+    low = next(k for prefix, k in dataset.min_turns.items() if path.stem.startswith(prefix))
+    assert low <= len(roles) <= 30
+    assert all(t.text.strip() for t in transcript.turns)
+
+
+@pytest.mark.parametrize("dataset", [s for s in SETS if s.texts], ids=_id)
+def test_labelled_sets_text_renders_read_back_like_the_json_calls(dataset):
+    texts = sorted((dataset.root / "text").glob("*.txt"))
+    assert [p.stem for p in texts] == list(dataset.texts)
+    result = run_toneprobe("convert", str(dataset.root / "text"))
+    assert result.returncode == 0, result.stderr
+    converted = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [c["call_id"] for c in converted] == list(dataset.texts)
+    for call in converted:
+        original = json.loads(
+            (dataset.root / "calls" / f"{call['call_id']}.json").read_text("utf-8")
+        )
+        got = [(t["role"], t["text"]) for t in call["turns"]]
+        assert got == [(t["role"], t["text"]) for t in original["turns"]], call["call_id"]
+
+
+def _joined(turns) -> list[tuple[str, str]]:
+    """One side's consecutive messages as one turn, whitespace normalised."""
+    out: list[tuple[str, list[str]]] = []
+    for turn in turns:
+        if out and out[-1][0] == turn.role:
+            out[-1][1].append(turn.text)
+        else:
+            out.append((turn.role, [turn.text]))
+    return [(role, " ".join(" ".join(texts).split())) for role, texts in out]
+
+
+@pytest.mark.parametrize("dataset", WITH_EXPORTS, ids=_id)
+def test_labelled_sets_chat_exports_hold_the_same_chats(dataset):
+    exports = iter_input_files([str(dataset.root / "export")])
+    assert sorted(Path(p).name for p in exports) == sorted(dataset.exports)
+    for path in exports:
+        ids = [t.call_id for t in read_path(path).transcripts]
+        assert sorted(ids) == sorted(dataset.exports[Path(path).name]), path
+    exported = {t.call_id: t for path in exports for t in read_path(path).transcripts}
+    for call_id, transcript in exported.items():
+        (original,) = read_path(str(dataset.root / "calls" / f"{call_id}.json")).transcripts
+        assert transcript.agent == dataset.labels[call_id]["agent"]
+        if dataset.exports_dated:
+            assert transcript.date is not None
+        if dataset.exports_message_for_message:
+            got = [(t.role, t.text) for t in transcript.turns]
+            assert got == [(t.role, t.text) for t in original.turns], call_id
+        else:
+            assert _joined(transcript.turns) == _joined(original.turns), call_id
+
+
+def _evaluate(dataset: LabelledSet, folder: str) -> dict:
+    result = run_toneprobe(
+        "evaluate",
+        str(dataset.root / folder),
+        "--labels",
+        str(dataset.root / "labels.csv"),
+        "--format",
+        "json",
+        "--quiet",
+        "--workers",
+        "1",
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("dataset", SETS, ids=_id)
+def test_labelled_sets_every_call_evaluates_under_its_label(dataset):
+    report = _evaluate(dataset, "calls")
+    assert report["n_calls"] == report["n_labelled"] == len(dataset.rows)
+    assert report["unknown_ids"] == [] and report["missing_calls"] == []
+    assert {a["agent"] for a in report["agents"]} == {r["agent"] for r in dataset.rows}
+
+
+@pytest.mark.parametrize("dataset", WITH_EXPORTS, ids=_id)
+def test_labelled_sets_chat_export_evaluates_under_the_same_labels(dataset):
+    report = _evaluate(dataset, "export")
+    n_exported = sum(len(ids) for ids in dataset.exports.values())
+    assert report["n_calls"] == report["n_labelled"] == n_exported
+    assert report["unknown_ids"] == []
+    assert len(report["missing_calls"]) == len(dataset.rows) - n_exported
+
+
+@pytest.mark.parametrize("dataset", HELD_OUT, ids=_id)
+def test_labelled_sets_report_gives_every_figure_per_part(dataset):
+    args = [] if dataset.name == "dev4" else [str(dataset.root)]  # dev4 is the default
+    result = subprocess.run(
+        [sys.executable, str(REPORT), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    parts = json.loads(result.stdout)
+    phone, chat = dataset.min_turns
+    n_phone, n_chat = dataset.phone_chat or (0, 0)
+    assert {name: row["n"] for name, row in parts.items()} == {
+        "all (calls/)": len(dataset.rows),
+        f"phone (calls/{phone}*)": n_phone,
+        f"chat (calls/{chat}*)": n_chat,
+        "text renders (text/)": len(dataset.texts),
+        "chat exports (export/)": sum(len(ids) for ids in dataset.exports.values()),
+    }
+    for name in ("all (calls/)", f"phone (calls/{phone}*)", f"chat (calls/{chat}*)"):
+        row = parts[name]
+        for key in ("deescalation_f1", "hangup_f1", "disrespect_f1", "apology_f1"):
+            assert 0.0 <= row[key] <= 1.0, (name, key)
+        for key in ("spearman_calls", "spearman_agents"):
+            assert -1.0 <= row[key] <= 1.0, (name, key)
+
+
+@pytest.mark.parametrize("dataset", HELD_OUT, ids=_id)
+def test_labelled_sets_held_out_no_fitting_script_or_make_target_reads_it(dataset):
+    readers = [ROOT / "Makefile", *sorted((ROOT / "scripts").glob("*.py"))]
+    readers += sorted((ROOT / "src" / "toneprobe").rglob("*.py"))
+    assert len(readers) > 10
+    for path in readers:
+        assert not re.search(rf"\b{dataset.name}\b", path.read_text(encoding="utf-8")), path
+    assert "held-out" in (dataset.root / "README.md").read_text(encoding="utf-8")
