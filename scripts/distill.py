@@ -11,7 +11,9 @@ out-of-domain sets (binary sets count a neutral answer as wrong). Then it labels
 texts (default: data/agent_moves/train.tsv and data/customer_states/train.tsv, plus their ASR
 forms, which take the teacher's answer on the written form) and writes the confident rows to
 ``--out`` as ``label<TAB>text``; ``scripts/train_models.py --transfer FILE`` trains with them.
-Texts of any dev or out-of-domain set are never transfer rows.
+Texts of any dev or out-of-domain set are never transfer rows. With ``--teacher-weight W`` < 1
+the teacher's probabilities are mixed (geometric mean, weight W) with the shipped embedded
+model's (``--student``): the two err on different texts, and the mix is the better labeller.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ sys.path.insert(0, str(REPO / "src"))
 
 from toneprobe.sentiment.distill import (  # noqa: E402
     ENCODERS,
+    blend,
     encode,
     fit_teacher,
     pseudo_labels,
     read_texts,
     write_rows,
 )
+from toneprobe.sentiment.embedded import EmbeddedBackend  # noqa: E402
 from toneprobe.sentiment.ood import score_ood  # noqa: E402
 from toneprobe.sentiment.train import (  # noqa: E402
     SENTIMENT_LABELS,
@@ -71,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         default=list(TEACHER_SOURCES),
         help="labelled files the teacher is fitted on (germeval2017: long texts, slowest to embed)",
     )
+    ap.add_argument(
+        "--student",
+        type=Path,
+        default=REPO / "models" / "sentiment-de",
+        help="embedded sentiment model mixed into the teacher's answers (--teacher-weight < 1)",
+    )
+    ap.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=1.0,
+        help="weight of the e5 teacher in the geometric mix with --student (1: teacher alone)",
+    )
     ap.add_argument("--ood", type=Path, help="out-of-domain sets to report on (with --report)")
     ap.add_argument("--report", action="store_true", help="print the teacher's dev figures")
     args = ap.parse_args(argv)
@@ -90,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
         return encode(xs, args.encoder, args.cache, threads=args.threads)
 
     teacher = fit_teacher(vecs(texts), y, w, labels, args.encoder, C=args.C)
+    student = EmbeddedBackend(args.student) if args.teacher_weight < 1.0 else None
+
+    def answer(xs: list[str]) -> np.ndarray:
+        """The (mixed) teacher's probabilities, in the order of ``labels``."""
+        probs = teacher.predict_proba(vecs(xs))
+        if student is None:
+            return probs
+        return blend(probs, student.predict_proba(xs), args.teacher_weight)
 
     dev = {
         "sb10k_dev": args.data / "sb10k_dev.tsv",
@@ -105,18 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in dev.items():
             d = read_tsv(path, labels)
             gold = np.array([labels.index(lab) for lab in d.labels])
-            pred = teacher.predict_proba(vecs(d.texts)).argmax(axis=1)
+            pred = answer(d.texts).argmax(axis=1)
             report[name] = round(macro_f1(gold, pred, len(labels)), 4)
         for path in ood:
             d = read_tsv(path, labels)
-            report[path.stem] = round(
-                score_ood(teacher.predict_proba(vecs(d.texts)), d.labels).macro_f1, 4
-            )
-        print(json.dumps({"encoder": args.encoder, **report}))
+            report[path.stem] = round(score_ood(answer(d.texts), d.labels).macro_f1, 4)
+        print(
+            json.dumps({"encoder": args.encoder, "teacher_weight": args.teacher_weight, **report})
+        )
 
     written = [t for p in args.transfer for t in read_texts(p)]
     written = [t for t in dict.fromkeys(written) if t not in held_out]
-    probs = teacher.predict_proba(vecs(written))
+    probs = answer(written)
     spoken = [asr_form(t) for t in written]
     rows = pseudo_labels(written + spoken, np.vstack([probs, probs]), labels, args.min_confidence)
     rows = [(lab, t) for lab, t in rows if t and t not in held_out]

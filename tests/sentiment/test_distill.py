@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toneprobe.sentiment.distill import encode, pseudo_labels, read_texts, write_rows
+from toneprobe.sentiment.distill import blend, encode, pseudo_labels, read_texts, write_rows
 from toneprobe.sentiment.train import SENTIMENT_LABELS, read_tsv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,6 +66,21 @@ def test_distill_pseudo_labels_keep_confident_answers_once(texts, probs, expecte
     assert SENTIMENT_LABELS == ("positive", "negative", "neutral")
     rows = pseudo_labels(texts, np.array(probs), SENTIMENT_LABELS, min_confidence=0.8)
     assert rows == expected
+
+
+def test_distill_blend_mixes_teacher_and_student() -> None:
+    """Weight 1 is the teacher, 0 the student; in between, where the two disagree the mix
+    follows the more confident one and every row stays a distribution."""
+    teacher = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+    student = np.array([[0.1, 0.1, 0.8], [0.05, 0.9, 0.05]])
+    assert np.allclose(blend(teacher, student, 1.0), teacher)
+    assert np.allclose(blend(teacher, student, 0.0), student)
+    mixed = blend(teacher, student, 0.5)
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+    assert mixed[0].argmax() == 2  # the student is surer that the first text is neutral
+    assert mixed[1].argmax() == 1 and mixed[1, 1] > teacher[1, 1]  # agreement sharpens
+    with pytest.raises(ValueError):
+        blend(teacher, student, 1.5)
 
 
 def test_distill_read_texts_takes_the_text_column_of_the_agent_move_file() -> None:
@@ -137,7 +152,9 @@ def test_distill_script_teacher_labels_transfer_text(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"encoder", "sb10k_dev", "potts_dev", "callcenter_dev", "reviews_de"}
+    assert set(report) == {
+        "encoder", "teacher_weight", "sb10k_dev", "potts_dev", "callcenter_dev", "reviews_de",
+    }  # fmt: skip
     assert report["reviews_de"] == 1.0  # clear praise and complaints the teacher never saw
     got = dict(zip(read_tsv(out).texts, read_tsv(out).labels, strict=True))
     assert got["Herzlichen Dank, Sie haben mir wirklich sehr geholfen!"] == "positive"
