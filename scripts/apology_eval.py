@@ -73,9 +73,7 @@ def predict(scorer: Scorer, transcript: Transcript, threshold: float) -> dict[st
         for det in scorer.detectors:
             ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
         record = build_record(transcript, ctx, scorer.weights)
-    found = [
-        f for f in record["findings"] if f["kind"] == "apology" and f["role"] == "agent"
-    ]
+    found = [f for f in record["findings"] if f["kind"] == "apology" and f["role"] == "agent"]
     rules = [f for f in found if ".model." not in f["rule_id"]]
     model_sents = []
     for turn, moves in zip(transcript.turns, ctx.moves or (), strict=False):
@@ -103,12 +101,17 @@ def prf(gold: list[bool], pred: list[bool]) -> dict[str, float | int]:
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"tp": tp, "fp": fp, "fn": fn, "p": round(prec, 3), "r": round(rec, 3), "f1": round(f1, 3)}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "p": round(prec, 3),
+        "r": round(rec, 3),
+        "f1": round(f1, 3),
+    }
 
 
-def evaluate_items(
-    items: list[tuple[str, bool, Transcript]], scorer: Scorer
-) -> dict[str, Any]:
+def evaluate_items(items: list[tuple[str, bool, Transcript]], scorer: Scorer) -> dict[str, Any]:
     threshold = next(m.threshold for m in load_move_rules().moves if m.id == MODEL_RULE)
     results = []
     for item_id, gold, transcript in items:
@@ -169,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         for r in report["errors"]:
             kind = "MISS" if r["gold"] else "FALSE"
-            text = r["id"] if args.calls else next(
-                t.turns[0].text for i, _, t in items if i == r["id"]
+            text = (
+                r["id"]
+                if args.calls
+                else next(t.turns[0].text for i, _, t in items if i == r["id"])
             )
             print(f"\n{kind} {r['id']}: {text}")
             for f in r["findings"]:
