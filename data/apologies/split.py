@@ -5,7 +5,7 @@ run. It was made once, before the tool was run on any row; rerunning it after ad
 keeps the old rows where they were only if the lines are appended at the end of a stratum, so
 do not reorder or relabel lines (see README.md).
 
-    .venv/bin/python data/apologies/split.py
+    .venv/bin/python data/apologies/split.py [--out DIR]   # DIR: write elsewhere (tests)
 """
 
 from __future__ import annotations
@@ -69,10 +69,11 @@ def split(rows: list[tuple[str, str, str, str]]) -> tuple[list[str], list[str]]:
 
 
 def main() -> None:
+    out = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else HERE
     rows = read_sentences(HERE / "sentences.txt")
     tune, test = split(rows)
     for name, lines in (("tune", tune), ("test", test)):
-        (HERE / f"{name}.tsv").write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+        (out / f"{name}.tsv").write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
         pos = sum(1 for ln in lines if ln.split("\t")[1] == "1")
         print(f"{name}: {len(lines)} rows, {pos} apology, {len(lines) - pos} not")
 
