@@ -158,14 +158,15 @@ UPSET = (
 )
 WRITTEN_APOLOGY = (
     "Ich habe mir Ihr Kundenkonto und den Verlauf Ihrer Anfragen angesehen. Für diesen "
-    "Ablauf möchte ich mich im Namen unseres gesamten Hauses ausdrücklich entschuldigen. "
+    "Ablauf steht unser Haus bei Ihnen in der Schuld. "
     "Die Rückzahlung habe ich eben als dringend markiert und an die Buchhaltung übergeben, "
     "Sie erhalten bis Freitag eine schriftliche Bestätigung von mir."
 )
 
 
 def test_agent_moves_empathy_credit_for_long_written_answer(tmp_path: Path) -> None:
-    """The rules miss the written-register apology; the model's finding earns the credit."""
+    """The rules miss the written-register ownership ("steht ... in der Schuld"); the model's
+    finding earns the credit (issue 13; the rules now catch "möchte mich ... entschuldigen")."""
     folder = _write(tmp_path, [_call("written", WRITTEN_APOLOGY, customer=UPSET)])
     with_model = _score(folder)["written"]
     # the same call with the shipped sentiment and offense models but no agent-move model

@@ -4,7 +4,8 @@ Every match keeps its rule id, so each finding traces back to one rule. Guards:
 - ``unless`` regexes drop a match when they hit the same sentence (or turn);
 - negative rules never fire inside quotation marks or reported speech ("Sie sagten, ...",
   "der Kunde meinte, ..."; see :mod:`toneprobe.quotes`), so an agent quoting the customer's
-  words is not blamed for them.
+  words is not blamed for them; nor do positive rules marked ``own_words`` (an apology quoted
+  is no apology).
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class RuleMatcher:
             scope_text = text if rule.spec.unless_scope == "turn" else text[sent[0] : sent[1]]
             if any(u.search(scope_text) for u in self._unless[rule.id]):
                 continue
-            if rule.spec.polarity == "negative" and not rule.spec.allow_quoted:
+            if (
+                rule.spec.polarity == "negative" and not rule.spec.allow_quoted
+            ) or rule.spec.own_words:
                 if shielded is None:
                     shielded = shielded_doc_ranges(doc)
                 if inside(shielded, start, end):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import state_level, thresholds_for
-from toneprobe.detectors.moves import load_move_rules, model_findings
+from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
 from toneprobe.findings import Finding
 from toneprobe.rules import RuleSet
 
@@ -33,13 +33,14 @@ class Empathy(Detector):
     def __init__(self, rules: RuleSet):
         super().__init__(rules)
         self.move_rules = load_move_rules().for_detector(self.name)
+        self.move_guards = move_guards(self.move_rules, rules)
 
     def detect(self, ctx: CallContext) -> DetectorResult:
         findings = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
         # the model's moves where no positive rule finding (here or in respect) covers the
         # sentence: long written-register answers the phrase lists miss
         findings += model_findings(
-            ctx, self.move_rules, findings + ctx.findings("respect"), self.name
+            ctx, self.move_rules, findings + ctx.findings("respect"), self.name, self.move_guards
         )
         turns = ctx.transcript.turns
         cue_turns = {f.turn for f in findings if f.kind == "opportunity"}

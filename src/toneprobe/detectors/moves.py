@@ -6,13 +6,16 @@ a weight and the probability threshold at which a sentence becomes a finding. Th
 are chosen on the labelled calls by ``scripts/move_thresholds.py``, not set by hand.
 
 Rules stay first: a sentence the rules already flag with the same polarity gets no model
-finding, and a negative model finding never lies in quoted or reported words.
+finding, and a negative model finding never lies in quoted or reported words (the model reads
+them blanked). A move marked ``separate`` (the apology) is an act of its own: it is reported
+next to the sentence's other positive move, and only a rule finding of its own kind (a rule
+apology in the sentence) keeps it quiet, not a "bitte" or a "Sie" that a courtesy rule found.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -22,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from toneprobe.detectors.base import CallContext
 from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
+from toneprobe.rules import RuleSet
 from toneprobe.sentiment.moves import SentenceMoves
 from toneprobe.yamldata import load_yaml, validation_message
 
@@ -41,6 +45,13 @@ class MoveRule(BaseModel):
     threshold: float = Field(gt=0.0, le=1.0)
     #: sentences with fewer words give no finding of this move
     min_words: int = Field(default=1, ge=1)
+    #: a positive move that is an act of its own (an apology): reported next to the sentence's
+    #: other positive move, and kept quiet only by a rule finding of the same kind
+    separate: bool = False
+    #: a rule (``respect.apology.v2``) whose ``unless`` guards veto this move too: the
+    #: near-misses the rule knows (a courtesy "Entschuldigung", a refusal wrapped in "tut mir
+    #: leid", the customer's apology) are near-misses for the model as well
+    guard: str | None = None
     description: str
     example: str
 
@@ -99,12 +110,38 @@ def content_words(sentence: str) -> int:
     return len(_VOCATIVE.sub("", sentence).split())
 
 
+Guards = Mapping[str, tuple[re.Pattern[str], ...]]
+
+
+def move_guards(moves: Iterable[MoveRule], rules: RuleSet) -> Guards:
+    """The compiled ``unless`` guards of each move's ``guard`` rule; an unknown rule id is a
+    config error that names data/moves.yaml and the move."""
+    by_id = rules.by_id()
+    out: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for move in moves:
+        if move.guard is None:
+            continue
+        rule = by_id.get(move.guard)
+        if rule is None:
+            raise ConfigError(f"{MOVES_FILE}: {move.id}: guard: no rule {move.guard!r}")
+        flags = 0 if rule.spec.case_sensitive else re.IGNORECASE
+        out[move.id] = tuple(re.compile(u, flags) for u in rule.spec.unless)
+    return out
+
+
 def model_findings(
-    ctx: CallContext, rules: Iterable[MoveRule], found: list[Finding], detector: str
+    ctx: CallContext,
+    rules: Iterable[MoveRule],
+    found: list[Finding],
+    detector: str,
+    guards: Guards | None = None,
 ) -> list[Finding]:
-    """One finding per agent sentence and polarity: the move of ``rules`` whose probability
-    exceeds its threshold by the widest margin, where no finding of ``found`` with the same
-    polarity overlaps the sentence (and, for a negative move, outside quoted words)."""
+    """Model findings for the agent sentences: per sentence the negative move of ``rules``
+    whose probability exceeds its threshold by the widest margin, where no negative finding of
+    ``found`` overlaps the sentence (never in quoted words); likewise the widest positive move
+    where no positive finding overlaps; and each ``separate`` move over its threshold where no
+    finding of ``found`` of its kind overlaps the sentence. A move whose ``guards`` hit the
+    sentence gives no finding there."""
     rules = tuple(rules)
     out: list[Finding] = []
     for turn, moves in zip(ctx.transcript.turns, ctx.moves or (), strict=False):
@@ -112,21 +149,30 @@ def model_findings(
             continue
         taken = [f for f in found if f.turn == turn.index]
         for sent in moves.sentences:
-            for polarity in ("negative", "positive"):
-                n_words = content_words(sent.text)
-                cands = [
-                    (sent.probs.get(r.move, 0.0) / r.threshold, r)
-                    for r in rules
-                    if r.polarity == polarity
-                    and sent.probs.get(r.move, 0.0) >= r.threshold
-                    and n_words >= r.min_words
-                ]
-                if not cands or any(
-                    f.polarity == polarity and f.start < sent.end and sent.start < f.end
-                    for f in taken
-                ):
-                    continue
-                rule = max(cands, key=lambda c: c[0])[1]
+            n_words = content_words(sent.text)
+            over = [
+                r
+                for r in rules
+                if sent.probs.get(r.move, 0.0) >= r.threshold
+                and n_words >= r.min_words
+                and not any(g.search(sent.text) for g in (guards or {}).get(r.id, ()))
+            ]
+            covering = [f for f in taken if f.start < sent.end and sent.start < f.end]
+            picked: list[MoveRule] = []
+            negative = [r for r in over if r.polarity == "negative"]
+            if negative and not any(f.polarity == "negative" for f in covering):
+                picked.append(max(negative, key=lambda r: sent.probs[r.move] / r.threshold))
+            # positive moves compete for one finding per sentence, unless a rule finding of a
+            # move covers it; a `separate` move is its own act, kept quiet only by its own kind
+            positive = [r for r in over if r.polarity == "positive" and not r.separate]
+            if positive and not any(f.polarity == "positive" for f in covering):
+                picked.append(max(positive, key=lambda r: sent.probs[r.move] / r.threshold))
+            have = {f.kind for f in covering if f.polarity == "positive"}
+            picked.extend(
+                r for r in over if r.polarity == "positive" and r.separate and r.kind not in have
+            )
+            for rule in picked:
+                polarity = rule.polarity
                 prob = sent.probs[rule.move]
                 words = moves.model.top_words(sent.read or sent.text, rule.move)
                 finding = Finding(

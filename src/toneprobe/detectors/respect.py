@@ -6,7 +6,7 @@ sarcasm, commands, insults; the offensive-language classifier corroborates insul
 from __future__ import annotations
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
-from toneprobe.detectors.moves import load_move_rules, model_findings
+from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
 from toneprobe.findings import Finding
 from toneprobe.rules import RuleSet
 
@@ -29,6 +29,7 @@ class Respect(Detector):
     def __init__(self, rules: RuleSet):
         super().__init__(rules)
         self.move_rules = load_move_rules().for_detector(self.name)
+        self.move_guards = move_guards(self.move_rules, rules)
 
     def detect(self, ctx: CallContext) -> DetectorResult:
         findings: list[Finding] = []
@@ -50,7 +51,7 @@ class Respect(Detector):
                 continue
             findings.append(match_to_finding(self.name, match, turn))
         findings.extend(self._classifier_insults(ctx, findings))
-        findings.extend(model_findings(ctx, self.move_rules, findings, self.name))
+        findings.extend(model_findings(ctx, self.move_rules, findings, self.name, self.move_guards))
         return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx.address))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:

@@ -41,6 +41,9 @@ class RuleSpec(BaseModel):
     unless: tuple[str, ...] = ()
     unless_scope: Literal["sentence", "turn"] = "sentence"
     allow_quoted: bool = False
+    #: a positive rule that counts only the speaker's own words: never inside quotation marks or
+    #: reported speech ("Sie sagten, ein 'tut mir leid' reiche nicht"), like a negative rule
+    own_words: bool = False
     examples: tuple[str, ...] = Field(min_length=1)
     counterexamples: tuple[str, ...] = ()
 
