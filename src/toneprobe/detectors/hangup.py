@@ -252,13 +252,13 @@ class Ending:
         """The customer-state model reads anger or frustration in this turn."""
         return self.anger.get(turn, 0.0) >= ANGRY_STATE
 
-    def turned_down(self, turn: Turn) -> Turn | None:
+    def turned_down(self, turn: Turn, hostile: bool = True) -> Turn | None:
         """The agent turn right before this customer turn, if it refused the customer without
-        an alternative (hangup.agent.refusal.v1) or was hostile."""
+        an alternative (hangup.agent.refusal.v1) or, with ``hostile``, was hostile."""
         prev = self.before(turn)
         if prev is None or prev.role != "agent":
             return None
-        if "refusal" in self.kinds(prev.index) or prev.index in self.hostile:
+        if "refusal" in self.kinds(prev.index) or hostile and prev.index in self.hostile:
             return prev
         return None
 
@@ -473,7 +473,7 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
         asked is not None
         and asked.role == "agent"
         and e.turned_down(last) is None
-        and (asked.index in e.offered | e.farewell or asked.text.rstrip().endswith("?"))
+        and asked.index in e.offered | e.farewell
         and not e.angry_state(last.index)
         and not e.bitter(last)
     ):
@@ -542,7 +542,7 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
     ):
         return  # the agent answers it with more than a word: the call goes on or closes
     why = [w for w in e.bitter(last_c) if "hangup.customer.breakoff" not in w]
-    refused = e.turned_down(last_c)
+    refused = e.turned_down(last_c, hostile=False)
     if (
         not why
         and refused is not None
