@@ -472,10 +472,11 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
     if (
         asked is not None
         and asked.role == "agent"
-        and e.turned_down(last) is None
+        and e.turned_down(last, hostile=False) is None
         and asked.index in e.offered | e.farewell
         and not e.angry_state(last.index)
         and not e.bitter(last)
+        and not _customer_upset_before(last.index, e)
     ):
         return  # "nee tschüss" to the agent's "noch was?": the customer answers, calmly
     recent = [t.index for t in e.turns if t.role == "customer"][-2:]
@@ -534,8 +535,8 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
     leaving an unsettled matter, or a goodbye right after a refusal without accepting it) and
     at most a short agent reply follows: the customer broke off, however polite the words."""
     last_c = next((t for t in reversed(e.turns) if t.role == "customer"), None)
-    if last_c is None or last_c.index not in e.tail:
-        return
+    if last_c is None or last_c.index not in e.tail or e.mutual_goodbye:
+        return  # a reply to the agent's goodbye: the agent ended the call
     after = e.after(last_c)
     if len(after) > 1 or any(
         len(t.text.split()) > SHORT_REPLY or t.index in e.helpful | e.offered for t in after
