@@ -93,7 +93,11 @@ def call_json(cid: str, turns: list[tuple[str, str]]) -> str:
         "turns": [
             {
                 "role": role,
-                "speaker": agent if role == "agent" else "Kunde" if role == "customer" else "System",
+                "speaker": agent
+                if role == "agent"
+                else "Kunde"
+                if role == "customer"
+                else "System",
                 "text": text,
             }
             for role, text in turns
@@ -126,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     files = outputs()
     if args.check:
         on_disk = {p for d in ("tune", "test") for p in (ROOT / d).glob("*") if p.is_file()}
-        stale = sorted(str(p) for p, t in files.items() if not p.exists() or p.read_text("utf-8") != t)
+        stale = sorted(
+            str(p) for p, t in files.items() if not p.exists() or p.read_text("utf-8") != t
+        )
         extra = sorted(str(p) for p in on_disk - set(files))
         for p in stale + extra:
             print(f"out of date: {p}", file=sys.stderr)
@@ -134,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    counts = {n: sum(1 for p in files if p.parent.name == n and p.suffix == ".json") for n in ("tune", "test")}
+    counts = {
+        n: sum(1 for p in files if p.parent.name == n and p.suffix == ".json")
+        for n in ("tune", "test")
+    }
     print(f"wrote {counts['tune']} tune and {counts['test']} test endings", file=sys.stderr)
     return 0
 

@@ -549,11 +549,15 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
         and refused is not None
         and refused.index not in e.farewell
         and last_c.index in e.customer_bye
+        and not e.settled(last_c)
     ):
-        if not e.settled(last_c):
-            why = [f"a goodbye right after the agent's refusal in turn {refused.index}, not accepted"]
+        why = [f"a goodbye right after the agent's refusal in turn {refused.index}, not accepted"]
     if why:
-        add("customer", 0.6, f"the customer leaves in protest (turn {last_c.index}): {'; '.join(why)}")
+        add(
+            "customer",
+            0.6,
+            f"the customer leaves in protest (turn {last_c.index}): {'; '.join(why)}",
+        )
 
 
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
