@@ -425,6 +425,6 @@ def test_issue_13_ending_file_as_a_process():
     assert result.returncode == 0, result.stderr
     call = json.loads(result.stdout)["calls"][0]
     assert call["hangup"]["outcome"] == "customer", call["hangup"]["evidence"]
-    assert call["hangup"]["turn"] == 1
+    assert call["hangup"]["turn"] == 2
     bye = [f for f in call["findings"] if f["rule_id"] == "hangup.customer_farewell.v1"]
-    assert [(f["turn"], f["text"]) for f in bye] == [(1, "schönen tag noch")]
+    assert [(f["turn"], f["text"]) for f in bye] == [(2, "schönen tag noch")]
