@@ -6,6 +6,13 @@ The dialogue alone decides where the source has no metadata; ``ended_by`` and di
 metadata add evidence when present, so plain text and rich exports agree. Each piece of
 evidence adds to one outcome's score with a reason that the explanation prints; the highest
 score at or above ``DECIDE`` wins, else ``none``.
+
+A goodbye means what its context makes it mean (issue 13, ``data/endings``): thanks after an
+answer settle the call however curt ("Gut. Tschüss."), the same goodbye right after a refusal
+(``hangup.agent.refusal.v1``) or with irony (``hangup.customer.sarcasm.v1``: after a refusal,
+an unhelpful answer to an upset customer, an echo of the agent's words, or with the customer-
+state model's anger) or leaving an unsettled matter (``hangup.customer.leaving.v1``) is the
+customer's break-off; announcing the end after a line check closes a line that broke.
 """
 
 from __future__ import annotations
