@@ -306,3 +306,125 @@ def test_issue_13_chat_file_hangups_as_a_process(tmp_path):
     call = json.loads(result.stdout)["calls"][0]
     assert call["hangup"]["outcome"] == "dropped", call["hangup"]["evidence"]
     assert "hangup.dropped.chat.v1" in {f["rule_id"] for f in call["findings"]}
+
+
+# issue 13, call endings: what the words mean depends on what came before them
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a curt goodbye after a settled matter is a normal end ...
+        (
+            (
+                "A: Ihre Zählerstände sind eingetragen, die Abrechnung kommt im Mai.",
+                "K: Gut. Tschüss.",
+                "A: Tschüss, Herr Vogel.",
+            ),
+            "none",
+        ),
+        (("A: so das ist gebucht noch was", "K: nö tschüss", "A: tschüss"), "none"),
+        # ... a goodbye right after a refusal, in polite words, is a break-off
+        (
+            (
+                "A: Eine Verlängerung der Frist ist leider nicht möglich.",
+                "K: Dann brauch ich Sie ja nicht mehr. Schönen Abend noch.",
+            ),
+            "customer",
+        ),
+        # sarcastic thanks that echo the agent's words, next to sincere thanks
+        (
+            (
+                "A: Die Gutschrift dauert etwa sechs Wochen.",
+                "K: Sechs Wochen. Super. Danke auch. Tschüss.",
+            ),
+            "customer",
+        ),
+        (
+            (
+                "A: Die Gutschrift ist schon unterwegs, in zwei Tagen haben Sie das Geld.",
+                "K: Super, danke! Tschüss.",
+                "A: Tschüss!",
+            ),
+            "none",
+        ),
+        # leaving a chat in protest, next to leaving a settled one
+        (
+            (
+                "K: Ich warte seit einer Stunde auf eine Antwort!",
+                "A: Bitte haben Sie noch etwas Geduld.",
+                "K: nö. bin weg",
+            ),
+            "customer",
+        ),
+        (
+            (
+                "A: Der neue Zugangscode ist an Ihre Mail-Adresse unterwegs.",
+                "K: Perfekt, danke! Bin dann weg 👋",
+            ),
+            "none",
+        ),
+        # a calm cancellation closed normally, next to a bitter one
+        (
+            (
+                "K: Dann kündige ich zum Quartalsende, ist nicht persönlich gemeint.",
+                "A: Verstehe ich, die Kündigung ist vermerkt. Auf Wiederhören.",
+                "K: Danke, auf Wiederhören.",
+            ),
+            "none",
+        ),
+        (
+            (
+                "A: Die Bearbeitungsgebühr bleibt leider bestehen.",
+                "K: Das war's dann mit uns, ich kündige. Auf Wiederhören.",
+            ),
+            "customer",
+        ),
+        # announcing the end after a line check closes a broken line
+        (
+            (
+                "K: Und die Zählernummer ist, Moment, die steht hier",
+                "A: Hallo? Ich höre Sie nicht mehr.",
+                "A: Ich lege jetzt auf, rufen Sie bitte einfach noch einmal an.",
+            ),
+            "dropped",
+        ),
+        # "Nein, danke." declines; said after the agent turned the customer down it is no thanks
+        (
+            (
+                "A: Mehr kann ich Ihnen da leider nicht anbieten.",
+                "K: Nein, danke. Ich lasse mir das schriftlich geben. Auf Wiederhören.",
+            ),
+            "customer",
+        ),
+    ],
+)
+def test_issue_13_call_endings_in_context(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+def test_issue_13_bitter_goodbye_names_its_rule_turn_and_words(scorer):
+    call = scorer.score(
+        dialogue(
+            "A: Eine Erstattung ist bei diesem Tarif leider nicht vorgesehen.",
+            "K: Danke für nichts. Auf Wiedersehen.",
+        )
+    )
+    assert call["hangup"]["outcome"] == "customer", call["hangup"]["evidence"]
+    hits = {(f["rule_id"], f["turn"], f["text"]) for f in call["findings"]}
+    assert ("hangup.customer.breakoff.v3", 1, "Danke für nichts") in hits
+    assert ("hangup.agent.refusal.v1", 0, "nicht vorgesehen") in hits
+
+
+def test_issue_13_ending_file_as_a_process():
+    import json
+
+    from tests.cli import run_toneprobe
+
+    # a real labelled ending (tune part): "na dann brauch ich sie ja nicht mehr schönen tag noch"
+    result = run_toneprobe("score", "data/endings/tune/pa-004.json", "--format", "json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)["calls"][0]
+    assert call["hangup"]["outcome"] == "customer", call["hangup"]["evidence"]
+    assert call["hangup"]["turn"] == 2
+    bye = [f for f in call["findings"] if f["rule_id"] == "hangup.customer_farewell.v1"]
+    assert [(f["turn"], f["text"]) for f in bye] == [(2, "schönen tag noch")]

@@ -6,13 +6,20 @@ The dialogue alone decides where the source has no metadata; ``ended_by`` and di
 metadata add evidence when present, so plain text and rich exports agree. Each piece of
 evidence adds to one outcome's score with a reason that the explanation prints; the highest
 score at or above ``DECIDE`` wins, else ``none``.
+
+A goodbye means what its context makes it mean (issue 13, ``data/endings``): thanks after an
+answer settle the call however curt ("Gut. Tschüss."), the same goodbye right after a refusal
+(``hangup.agent.refusal.v1``) or with irony (``hangup.customer.sarcasm.v1``: after a refusal,
+an unhelpful answer to an upset customer, an echo of the agent's words, or with the customer-
+state model's anger) or leaving an unsettled matter (``hangup.customer.leaving.v1``) is the
+customer's break-off; announcing the end after a line check closes a line that broke.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
@@ -28,6 +35,9 @@ TAIL = 3  # how many final turns carry hang-up evidence
 BARE_GOODBYE = 8  # words: a goodbye this short answers nothing
 REPLY_WORDS = 4  # words: an agent reply this short after the customer's goodbye adds nothing
 OUTCOMES = ("agent", "customer", "dropped")
+ANGRY_STATE = 0.5  # state model: anger/frustration at least this likely in the turn
+CLOSING_KINDS = ("agent", "customer", "farewell", "leaving", "agent_bye", "sarcasm")
+SHORT_REPLY = 6  # words: an agent reply this short after a bitter goodbye only answers it
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
@@ -158,6 +168,12 @@ SHORT_WORDS = frozenset(
         "vom",
         "bis",
         "nur",
+        "ade",
+        "bye",
+        "tschau",
+        "pfiat",
+        "moin",
+        "jo",
     ]
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
@@ -231,6 +247,75 @@ class Ending:
     levels: dict[int, float]  # customer upset level per turn
     punctuated: bool
     th: UpsetThresholds = FROM_SENTIMENT
+    anger: dict[int, float] = field(default_factory=dict)  # state model, per customer turn
+
+    def kinds(self, turn: int) -> set[str]:
+        return {f.kind for f in self.findings if f.turn == turn and f.kind}
+
+    def rules(self, turn: int, *kinds: str) -> list[Finding]:
+        return [f for f in self.findings if f.turn == turn and f.kind in kinds]
+
+    def angry_state(self, turn: int) -> bool:
+        """The customer-state model reads anger or frustration in this turn."""
+        return self.anger.get(turn, 0.0) >= ANGRY_STATE
+
+    def turned_down(self, turn: Turn, hostile: bool = True) -> Turn | None:
+        """The agent turn right before this customer turn, if it refused the customer without
+        an alternative (hangup.agent.refusal.v1) or, with ``hostile``, was hostile."""
+        prev = self.before(turn)
+        if prev is None or prev.role != "agent":
+            return None
+        if "refusal" in self.kinds(prev.index) or hostile and prev.index in self.hostile:
+            return prev
+        return None
+
+    def bitter(self, turn: Turn) -> list[str]:
+        """Why this customer turn leaves in protest (empty when it does not): a break-off
+        phrase, marked irony or thanks said angrily to a refusal, or leaving an unsettled
+        matter."""
+        i = turn.index
+        kinds = self.kinds(i)
+        refused = self.turned_down(turn)
+        why = [f"{f.rule_id} '{f.text}'" for f in self.rules(i, "customer")]
+        context = (
+            refused is not None
+            or self.angry_state(i)
+            or self.angry(i)
+            or self.echoes(turn)
+            or self.unhelped(turn)
+        )
+        if "sarcasm" in kinds and context:
+            why += [f"{f.rule_id} '{f.text}' (irony)" for f in self.rules(i, "sarcasm")]
+        if "thanks" in kinds and refused is not None and self.angry_state(i):
+            why.append(f"thanks said angrily to the refusal in turn {refused.index}")
+        if "leaving" in kinds and ("thanks" not in kinds or context):
+            why += [f"{f.rule_id} '{f.text}'" for f in self.rules(i, "leaving")]
+        return why
+
+    def echoes(self, turn: Turn) -> bool:
+        """The customer's turn opens by repeating the agent's words as a fragment ("Zehn
+        Wochen." to "... bis zu zehn Wochen"; "nachgefragt." to "Ich habe nachgefragt")."""
+        prev = self.before(turn)
+        if prev is None or prev.role != "agent":
+            return False
+        head = re.split(r"[.!?]", turn.text, maxsplit=1)[0]
+        words = re.findall(r"[^\W\d_]+|\d+", head.lower())
+        said = set(re.findall(r"[^\W\d_]+|\d+", prev.text.lower()))
+        return 0 < len(words) <= 3 and all(w in said for w in words) and head != turn.text
+
+    def unhelped(self, turn: Turn) -> bool:
+        """The customer was upset before and the agent's answer in between offered nothing."""
+        prev = self.before(turn)
+        return (
+            prev is not None
+            and prev.role == "agent"
+            and prev.index not in self.helpful | self.offered
+            and _customer_upset_before(turn.index, self)
+        )
+
+    def settled(self, turn: Turn) -> bool:
+        """The customer closes a settled matter: thanks or acceptance, and nothing bitter."""
+        return "thanks" in self.kinds(turn.index) and not self.bitter(turn)
 
     @property
     def last(self) -> Turn:
@@ -274,6 +359,15 @@ def rule_evidence(e: Ending, add: Add) -> None:
     """Announcements, break-off phrases, line checks: the tail's rule matches."""
     for f in e.findings:
         if f.kind not in OUTCOMES:
+            continue
+        if f.kind == "agent" and f.role == "agent" and (check := _line_check_before(f.turn, e)):
+            # "Hallo? Ich höre Sie nicht mehr." then "Ich lege jetzt auf, rufen Sie neu an."
+            add(
+                "dropped",
+                f.weight,
+                f"{f.rule_id} in turn {f.turn} closes a line that broke "
+                f"({check.rule_id} in turn {check.turn}, no answer since): '{f.text}'",
+            )
             continue
         if f.kind == "customer" and f.role == "agent" and not _customer_upset_before(f.turn, e):
             # "Sie haben den Chat verlassen." after a calm, settled chat: no break-off
@@ -379,6 +473,19 @@ def customer_goodbye_evidence(e: Ending, add: Add) -> None:
     if last.role != "customer":
         reply_evidence(e, add)
         return
+    if e.settled(last):
+        return  # "Gut. Mehr wollt ich nicht wissen. Wiederhören.": curt, not a break-off
+    asked = e.before(last)
+    if (
+        asked is not None
+        and asked.role == "agent"
+        and e.turned_down(last, hostile=False) is None
+        and asked.index in e.offered | e.farewell
+        and not e.angry_state(last.index)
+        and not e.bitter(last)
+        and not _customer_upset_before(last.index, e)
+    ):
+        return  # "nee tschüss" to the agent's "noch was?": the customer answers, calmly
     recent = [t.index for t in e.turns if t.role == "customer"][-2:]
     upset_recently = any(e.angry(t, e.th.hangup_upset_end) for t in recent)
     angry_bye = e.angry(last.index, e.th.hangup_upset_leave) or upset_recently
@@ -413,6 +520,8 @@ def reply_evidence(e: Ending, add: Add) -> None:
         or reply.index in e.offered
     ):
         return
+    if e.settled(bye):
+        return  # "Ja, danke, tschüss." - "Tschüss.": a settled call
     asked = e.before(bye)
     if (
         asked is not None
@@ -428,11 +537,43 @@ def reply_evidence(e: Ending, add: Add) -> None:
         )
 
 
+def bitter_end_evidence(e: Ending, add: Add) -> None:
+    """The customer's last turn leaves in protest (irony, an angry thank-you to a refusal,
+    leaving an unsettled matter, or a goodbye right after a refusal without accepting it) and
+    at most a short agent reply follows: the customer broke off, however polite the words."""
+    last_c = next((t for t in reversed(e.turns) if t.role == "customer"), None)
+    if last_c is None or last_c.index not in e.tail or e.mutual_goodbye:
+        return  # a reply to the agent's goodbye: the agent ended the call
+    after = e.after(last_c)
+    if len(after) > 1 or any(
+        len(t.text.split()) > SHORT_REPLY or t.index in e.helpful | e.offered for t in after
+    ):
+        return  # the agent answers it with more than a word: the call goes on or closes
+    why = [w for w in e.bitter(last_c) if "hangup.customer.breakoff" not in w]
+    refused = e.turned_down(last_c, hostile=False)
+    if (
+        not why
+        and refused is not None
+        and refused.index not in e.farewell
+        and last_c.index in e.customer_bye
+        and not e.settled(last_c)
+    ):
+        why = [f"a goodbye right after the agent's refusal in turn {refused.index}, not accepted"]
+    if why:
+        add(
+            "customer",
+            0.6,
+            f"the customer leaves in protest (turn {last_c.index}): {'; '.join(why)}",
+        )
+
+
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
     """The last turn breaks off mid-sentence: the line dropped (or the agent cut in)."""
     last = e.last
     if agent_already or not is_cut_off(last.text, e.punctuated):
         return
+    if e.kinds(last.index) & set(CLOSING_KINDS):
+        return  # "ich leg jetzt auf", "... ade": a complete closing, not a turn cut off
     if last.role == "customer" and e.hostile & e.tail:
         add(
             "agent",
@@ -475,6 +616,7 @@ class HangUp(Detector):
         close_evidence(e, add)
         agent_goodbye_evidence(e, add)
         customer_goodbye_evidence(e, add)
+        bitter_end_evidence(e, add)
         cut_off_evidence(e, add, agent_already=scores["agent"] > 0)
         hostile_end_evidence(e, add)
         fa = e.final_agent
@@ -513,15 +655,22 @@ class HangUp(Detector):
             turns=turns,
             tail=tail,
             findings=findings,
-            farewell={f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"},
+            farewell={f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"}
+            | {f.turn for f in findings if f.kind == "agent_bye"},
             customer_bye={f.turn for f in findings if f.kind == "farewell"},
             helpful={
                 f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
             },
             hostile={f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"},
-            offered={f.turn for f in earlier if f.kind == "offer_more"},
+            offered={f.turn for f in earlier if f.kind == "offer_more"}
+            | {f.turn for f in findings if f.kind == "offer"},
             upset_cues={f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"},
             levels=levels,
+            anger={
+                d["turn"]: float(d["states"].get("anger_frustration", 0.0))
+                for d in (deesc.summary["trajectory"] if deesc else ())
+                if isinstance(d.get("states"), dict)
+            },
             punctuated=is_punctuated([t.text for t in turns]),
             th=thresholds_for(ctx),
         )
@@ -549,6 +698,18 @@ def _ends_call(turn: int, e: Ending) -> bool:
     return len(after) <= 1 and all(
         t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
     )
+
+
+def _line_check_before(turn: int, e: Ending) -> Finding | None:
+    """A line check or a broken-line remark ("Sind Sie noch da?", "Ich höre Sie nicht mehr")
+    earlier in the tail with no customer turn since: the line had already broken."""
+    for f in reversed(e.findings):
+        if f.turn >= turn or f.kind != "dropped":
+            continue
+        if any(t.role == "customer" for t in e.turns if f.turn < t.index < turn):
+            return None
+        return f
+    return None
 
 
 def _customer_upset_before(turn: int, e: Ending) -> bool:
