@@ -1,4 +1,4 @@
-"""The labelled call sets (data/dev3, data/chat and the held-out data/dev4 and data/dev5):
+"""The labelled call sets (data/dev3, data/chat, data/dev6 and the held-out data/dev4 and dev5):
 files, labels, balance, plain-text renders, chat exports, and that no fitting script or make
 target reads a held-out set.
 
@@ -67,6 +67,8 @@ class LabelledSet:
     exports_dated: bool = False
     #: held-out: apology.csv, report.py, never named by fitting scripts or make targets
     held_out: bool = False
+    #: kinds.csv names the kind of de-escalation case of every call (the tuning set dev6)
+    kinds: bool = False
 
     @property
     def root(self) -> Path:
@@ -137,6 +139,23 @@ SETS = (
         exports_dated=True,
     ),
     LabelledSet(
+        name="dev6",
+        turns=(10, 30),
+        n_calls=32,
+        min_turns={"tp-": 12, "tc-": 10},
+        phone_chat=(18, 14),
+        n_agents=(8, 8),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (8, INF),
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(5, 10),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=False,  # Aylin Demir takes two calls and two chats
+        texts=(),
+        kinds=True,
+    ),
+    LabelledSet(
         name="dev4",
         turns=(10, 30),
         n_calls=32,
@@ -180,6 +199,7 @@ SETS = (
     ),
 )
 HELD_OUT = [s for s in SETS if s.held_out]
+WITH_KINDS = [s for s in SETS if s.kinds]
 WITH_EXPORTS = [s for s in SETS if s.exports]
 CALLS = [(s, p) for s in SETS for p in s.calls]
 
@@ -321,6 +341,39 @@ def test_labelled_sets_apology_labels_cover_every_call_once(dataset):
     assert [r["call_id"] for r in apology] == [r["call_id"] for r in dataset.rows]
     assert {r["apology"] for r in apology} == {"0", "1"}
     assert 6 <= sum(r["apology"] == "1" for r in apology) <= 12
+
+
+#: the de-escalation label each kind of case implies (kinds.csv, see data/dev6/README.md)
+KIND_OUTCOME = {
+    "worried_calmed": "achieved",
+    "worried_left_worried": "failed",
+    "polite_anger_won_back": "achieved",
+    "polite_anger_not_calmed": "failed",
+    "calm_report": "not_needed",
+    "partly_calmed_achieved": "achieved",
+    "partly_calmed_failed": "failed",
+    "blunt_anger_calmed": "achieved",
+    "blunt_anger_not_calmed": "failed",
+}
+#: the kinds the set is about (worry, polite anger, calm reports, partial calming), not blunt anger
+FOCUS_KINDS = {k for k in KIND_OUTCOME if not k.startswith("blunt_")}
+
+
+@pytest.mark.parametrize("dataset", WITH_KINDS, ids=_id)
+def test_labelled_sets_kinds_cover_every_call_and_agree_with_its_label(dataset):
+    with open(dataset.root / "kinds.csv", encoding="utf-8", newline="") as handle:
+        kinds = list(csv.DictReader(handle))
+    assert [r["call_id"] for r in kinds] == [r["call_id"] for r in dataset.rows]
+    labels = dataset.labels
+    for row in kinds:
+        assert row["kind"] in KIND_OUTCOME, row
+        assert labels[row["call_id"]]["deescalation"] == KIND_OUTCOME[row["kind"]], row
+    per_kind = Counter(r["kind"] for r in kinds)
+    assert set(per_kind) == set(KIND_OUTCOME) and min(per_kind.values()) >= 2, per_kind
+    assert sum(per_kind[k] for k in FOCUS_KINDS) >= 24
+    readme = (dataset.root / "README.md").read_text(encoding="utf-8")
+    for kind, n in per_kind.items():  # the README's per-kind table names every kind and its size
+        assert re.search(rf"^\| `{kind}` \| {n} \|", readme, re.M), kind
 
 
 @pytest.mark.parametrize("dataset, path", CALLS, ids=[f"{s.name}-{p.stem}" for s, p in CALLS])
