@@ -52,6 +52,7 @@ SETS = [
 EXTRA_SETS = {
     "dev3": ("data/dev3/calls", "data/dev3/labels.csv"),
     "chat": ("data/chat/calls", "data/chat/labels.csv"),
+    "dev6": ("data/dev6/calls", "data/dev6/labels.csv"),
 }
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
