@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "apologies"
 SCRIPT = REPO / "scripts" / "apology_eval.py"
-VOICES = {
-    "phone_formal",
-    "phone_casual",
-    "chat_formal",
-    "chat_casual",
-    "written_email",
-    "long_turn",
-    "asr",
-    "regional",
-}
+VOICES = set(runpy.run_path(str(DATA / "split.py"))["VOICES"])  # the voices the guide names
 
 
 def _rows(name: str) -> list[dict[str, str]]:
