@@ -64,15 +64,8 @@ def row_transcript(row: dict[str, str]) -> Transcript:
 
 def predict(scorer: Scorer, transcript: Transcript, threshold: float) -> dict[str, Any]:
     """Predicted apology per mode for one call, and the findings behind it."""
-    from toneprobe.sentiment.features import shared_features
-
-    with shared_features():  # as Scorer.score does, keeping the context for the model mode
-        ctx = scorer.context(transcript)
-        for det in scorer.detectors:
-            ctx.results[det.name] = det.detect(ctx)
-        for det in scorer.detectors:
-            ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
-        record = build_record(transcript, ctx, scorer.weights)
+    ctx = scorer.analyse(transcript)  # as Scorer.score, keeping the context for the model mode
+    record = build_record(transcript, ctx, scorer.weights)
     found = [f for f in record["findings"] if f["kind"] == "apology" and f["role"] == "agent"]
     rules = [f for f in found if ".model." not in f["rule_id"]]
     model_sents = []

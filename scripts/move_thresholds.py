@@ -100,12 +100,7 @@ def metrics(scorer: Scorer, sets: list[LabelledSet], th: dict[str, float]) -> di
     for s in sets:
         records = []
         for transcript, ctx in s.contexts:
-            ctx.results.clear()
-            for det in scorer.detectors:
-                ctx.results[det.name] = det.detect(ctx)
-            for det in scorer.detectors:
-                ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
-            records.append(build_record(transcript, ctx, scorer.weights))
+            records.append(build_record(transcript, scorer.run_detectors(ctx), scorer.weights))
         res = evaluate(records, s.labels)
         by_id = {r["call_id"]: r for r in records}
         false_alarms = sum(

@@ -148,17 +148,26 @@ class Scorer:
             transcript, docs, sentiments, offense, address=self.address, states=states, moves=moves
         )
 
-    def score(self, transcript: Transcript) -> dict[str, Any]:
+    def run_detectors(self, ctx: CallContext) -> CallContext:
+        """Every detector on the context, then every detector's ``finalize`` (which may read
+        the others' results); earlier results are replaced. Returns the same context."""
+        ctx.results.clear()
+        for det in self.detectors:
+            ctx.results[det.name] = det.detect(ctx)
+        for det in self.detectors:
+            ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
+        return ctx
+
+    def analyse(self, transcript: Transcript) -> CallContext:
+        """The call's context with the models read and every detector's result in it."""
         from toneprobe.sentiment.features import shared_features
 
         # the models read many of the same texts: tokens, n-grams and word vectors once each
         with shared_features():
-            ctx = self.context(transcript)
-            for det in self.detectors:
-                ctx.results[det.name] = det.detect(ctx)
-            for det in self.detectors:
-                ctx.results[det.name] = det.finalize(ctx, ctx.results[det.name])
-        return build_record(transcript, ctx, self.weights)
+            return self.run_detectors(self.context(transcript))
+
+    def score(self, transcript: Transcript) -> dict[str, Any]:
+        return build_record(transcript, self.analyse(transcript), self.weights)
 
 
 def read_moves(model: Any, docs: Sequence[Any], masked: dict[int, str]) -> list[Any]:
