@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from toneprobe.detectors.moves import load_move_rules  # noqa: E402
+from toneprobe.evaluate import classification_metrics  # noqa: E402
 from toneprobe.model import Transcript, Turn  # noqa: E402
 from toneprobe.pipeline import Scorer, build_record  # noqa: E402
 
@@ -88,19 +89,19 @@ def predict(scorer: Scorer, transcript: Transcript, threshold: float) -> dict[st
 
 
 def prf(gold: list[bool], pred: list[bool]) -> dict[str, float | int]:
-    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
-    fp = sum(p and not g for g, p in zip(gold, pred, strict=True))
-    fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    """Binary precision/recall/F1 on "apology" (toneprobe.evaluate's metrics), with counts."""
+    m = classification_metrics(
+        "apology", [str(g) for g in gold], [str(p) for p in pred], ["True", "False"],
+        positive="True",
+    )  # fmt: skip
+    c = m.confusion
     return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "p": round(prec, 3),
-        "r": round(rec, 3),
-        "f1": round(f1, 3),
+        "tp": c["True"]["True"],
+        "fp": c["False"]["True"],
+        "fn": c["True"]["False"],
+        "p": round(m.precision, 3),
+        "r": round(m.recall, 3),
+        "f1": round(m.f1, 3),
     }
 
 
