@@ -32,6 +32,12 @@ class Match:
     text: str
 
 
+def unless_patterns(rule: Rule) -> list[re.Pattern[str]]:
+    """A rule's compiled ``unless`` guards (case as the rule says)."""
+    flags = 0 if rule.spec.case_sensitive else re.IGNORECASE
+    return [re.compile(u, flags) for u in rule.spec.unless]
+
+
 class RuleMatcher:
     """All rules of one detector (or any subset), compiled once."""
 
@@ -61,7 +67,7 @@ class RuleMatcher:
                     ) from None
             for rx in spec.regex:
                 self._regex.append((rule, re.compile(rx, flags)))
-            self._unless[rule.id] = [re.compile(u, flags) for u in spec.unless]
+            self._unless[rule.id] = unless_patterns(rule)
 
     def __call__(self, doc: Doc) -> list[Match]:
         text = doc.text

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from toneprobe.detectors.base import CallContext
 from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
+from toneprobe.matcher import unless_patterns
 from toneprobe.rules import RuleSet
 from toneprobe.sentiment.moves import SentenceMoves
 from toneprobe.yamldata import load_yaml, validation_message
@@ -124,8 +125,7 @@ def move_guards(moves: Iterable[MoveRule], rules: RuleSet) -> Guards:
         rule = by_id.get(move.guard)
         if rule is None:
             raise ConfigError(f"{MOVES_FILE}: {move.id}: guard: no rule {move.guard!r}")
-        flags = 0 if rule.spec.case_sensitive else re.IGNORECASE
-        out[move.id] = tuple(re.compile(u, flags) for u in rule.spec.unless)
+        out[move.id] = tuple(unless_patterns(rule))
     return out
 
 
