@@ -3,7 +3,7 @@ PY    := .venv/bin/python
 STAMP := .venv/.installed-stamp
 SAMPLES := sample_transcripts
 
-.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite report-check clean
+.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite fit-deesc report-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ FIT_SETS ?= data/dev3 data/chat data/dev6
 
 fit-composite: $(STAMP)  ## fit the score's weights to the grades of all labelled calls (CV figures), write src/toneprobe/data/weights.yaml; SETS="..." adds sets
 	$(PY) scripts/fit_composite.py $(FIT_SETS) $(SETS)
+
+fit-deesc: $(STAMP)  ## fit the learned de-escalation outcome on the labelled calls (CV figures), write src/toneprobe/data/deesc_outcome.json
+	$(PY) scripts/fit_deesc_outcome.py $(FIT_SETS) $(SETS)
 
 report-check: $(STAMP)  ## HTML report of the samples in headless Chromium (apt-get install chromium); screenshot in build/
 	mkdir -p build && $(PY) -m toneprobe report $(SAMPLES) --output build/report.html && TONEPROBE_REPORT=build/report.html TONEPROBE_SCREENSHOT=build/report.png $(PY) -m pytest -q tests/test_report_browser.py

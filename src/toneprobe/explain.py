@@ -70,6 +70,7 @@ def render_explanation(
         f"de-escalation: {d['outcome']} (peak upset {d['peak_upset']:.2f} at turn {d['peak_turn']}, "
         f"end {d['end_upset']}; credited agent turns {d['credited_turns']}, escalating {d['escalating_turns']})"
     )
+    console.print(f"    {d['reason']}")
     console.print(
         f"hang-up: {h['outcome']}" + (f" at turn {h['turn']}" if h["turn"] is not None else "")
     )

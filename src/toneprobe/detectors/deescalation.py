@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
+from toneprobe.detectors import outcome
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
@@ -160,20 +162,65 @@ class DeEscalation(Detector):
         return DetectorResult(self.name, tuple(findings), summary)
 
     def finalize(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
+        """The rules' outcome once the ending is known (``_after_hangup``), then the learned
+        outcome model's (``outcome.py``) where the customer-state model ran."""
+        hangup = ctx.results.get("hangup")
+        how = hangup.summary["outcome"] if hangup else "none"
+        result = self._after_hangup(ctx, result, how)
+        model = outcome.outcome_model()
+        if model is None or not ctx.states:
+            return result
+        return self._learned(ctx, result, model, how)
+
+    def _after_hangup(self, ctx: CallContext, result: DetectorResult, how: str) -> DetectorResult:
         """A hang-up by the agent or the customer means nobody was calmed; a dropped line says
         nothing about calming, so the last turns (line checks, cut words) do not count."""
-        hangup = ctx.results.get("hangup")
-        outcome = hangup.summary["outcome"] if hangup else "none"
-        if outcome == "dropped":
+        if how == "dropped":
             return self._before_drop(ctx, result)
-        if outcome not in ("agent", "customer") or result.summary["outcome"] == "failed":
+        if how not in ("agent", "customer") or result.summary["outcome"] == "failed":
             return result
         summary = dict(result.summary)
         summary["outcome"] = "failed"
         summary["recovery_turn"] = None
-        summary["reason"] = f"the call ended with a hang-up by the {outcome}"
+        summary["reason"] = f"the call ended with a hang-up by the {how}"
         if summary["credit"] is None:
             summary["credit"] = 0.0
+        return replace(result, summary=summary)
+
+    def _learned(
+        self, ctx: CallContext, result: DetectorResult, model: outcome.OutcomeModel, how: str
+    ) -> DetectorResult:
+        """The learned outcome replaces the rules' (kept as ``rule_outcome``); a hang-up by
+        either side still means nobody was calmed. Where the model finds an upset customer
+        the rules did not, the agent turns after the peak are credited as the rules would."""
+        summary = dict(result.summary)
+        cues = [f for f in result.findings if f.role == "customer"]
+        verdict = model.decide(outcome.outcome_features(summary, cues, how))
+        decided = verdict.outcome
+        if decided == "achieved" and how in ("agent", "customer"):
+            decided = "failed"
+        summary.update(
+            rule_outcome=summary["outcome"],
+            rule_reason=summary["reason"],
+            outcome=decided,
+            reason=verdict.reason(),
+            learned=verdict.to_dict(),
+        )
+        levels = {int(p["turn"]): float(p["upset"]) for p in summary["trajectory"]}
+        if decided == "not_needed":
+            summary.update(recovery_turn=None, credit=None)
+        elif summary["rule_outcome"] == "not_needed" and levels:
+            peak_turn = max(levels, key=lambda t: (levels[t], -t))
+            agent_own = [f for f in result.findings if f.role == "agent"]
+            summary.update(peak_turn=peak_turn, **self._credit(ctx, peak_turn, agent_own))
+        if decided == "failed":
+            summary["recovery_turn"] = None
+        elif summary["recovery_turn"] is None and summary["peak_turn"] is not None:
+            th = thresholds_for(ctx)
+            peak = summary["peak_turn"]
+            summary["recovery_turn"] = next(
+                (t for t in sorted(levels) if t > peak and levels[t] <= th.calm), None
+            )
         return replace(result, summary=summary)
 
     def _before_drop(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
@@ -224,16 +271,8 @@ class DeEscalation(Detector):
         if peak < th.upset or not (upset_cue or sustained):
             return base  # one gloomy turn without any sign of anger is not an upset customer
         first_upset = next(t for t in order if levels[t] >= min(th.upset, th.sustained))
-        moves = ctx.findings("empathy") + ctx.findings("respect") + agent_own
-        after = [f for f in moves if f.role == "agent" and f.turn > first_upset]
-        credited = sorted(
-            {f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS}
-        )
-        escalating = sorted({f.turn for f in after if f.polarity == "negative" and f.weight >= 0.5})
-        agent_turns = [
-            t.index for t in ctx.transcript.turns if t.role == "agent" and t.index > first_upset
-        ]
-        credit = len(credited) / len(agent_turns) if agent_turns else 0.0
+        moves = self._credit(ctx, first_upset, agent_own)
+        credited, escalating = moves["credited_turns"], moves["escalating_turns"]
         end_cues = {f.kind for f in cues if f.turn in order[-2:]}
         settled = "calm" in end_cues and "resigned" not in end_cues
         calmed = end <= th.calm and peak - end >= MIN_DROP and levels[last] < th.upset
@@ -250,12 +289,31 @@ class DeEscalation(Detector):
             recovery_turn=next((t for t in order if t > peak_turn and levels[t] <= th.calm), None)
             if calmed
             else None,
-            credited_turns=credited,
-            escalating_turns=escalating,
-            credit=round(min(1.0, credit), 3),
             reason=reason,
+            **moves,
         )
         return base
+
+    @staticmethod
+    def _credit(ctx: CallContext, after_turn: int, agent_own: list[Finding]) -> dict[str, Any]:
+        """The agent turns after ``after_turn`` credited (acknowledgement, apology, next step:
+        ``CREDIT_KINDS``) and escalating (negative findings of weight >= 0.5), and the share of
+        the agent's turns credited."""
+        moves = ctx.findings("empathy") + ctx.findings("respect") + agent_own
+        after = [f for f in moves if f.role == "agent" and f.turn > after_turn]
+        credited = sorted(
+            {f.turn for f in after if f.polarity == "positive" and f.kind in CREDIT_KINDS}
+        )
+        escalating = sorted({f.turn for f in after if f.polarity == "negative" and f.weight >= 0.5})
+        agent_turns = [
+            t.index for t in ctx.transcript.turns if t.role == "agent" and t.index > after_turn
+        ]
+        credit = len(credited) / len(agent_turns) if agent_turns else 0.0
+        return {
+            "credited_turns": credited,
+            "escalating_turns": escalating,
+            "credit": round(min(1.0, credit), 3),
+        }
 
 
 def _point(ctx: CallContext, turn: int, upset: float) -> dict[str, object]:
