@@ -42,7 +42,9 @@ DEFAULT_SETS: tuple[tuple[str, str, str], ...] = (
     ("dev2", str(ROOT / "data/dev2/calls"), str(ROOT / "data/dev2/labels.csv")),
 )
 
-COMPONENTS = ("deescalation", "hangup", "respect", "empathy")
+COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth")
+#: the detector summaries the components are computed from (warmth reads the empathy summary)
+DETECTOR_SUMMARIES = ("deescalation", "hangup", "respect", "empathy")
 
 #: The hand-set values before any fit: the prior's centre and the "before" figures. Fixed
 #: here (not read from weights.yaml) so that the file the script writes depends only on the
@@ -52,6 +54,7 @@ HAND_SET: dict[str, float | None] = {
     "components.hangup": 0.15,
     "components.respect": 0.35,
     "components.empathy": 0.25,
+    "components.warmth": 0.0,
     "respect.base": 55.0,
     "respect.courtesy": 45.0,
     "respect.apology_bonus": 5.0,
@@ -67,6 +70,7 @@ HAND_SET: dict[str, float | None] = {
     "hangup.customer": 60.0,
     "hangup.agent": 0.0,
     "hangup.dropped": None,
+    "warmth.full_share": 0.5,
 }
 
 
@@ -158,6 +162,7 @@ class Calls:
     escalating: np.ndarray
     hangup: np.ndarray  # str outcome
     empathy: np.ndarray  # NaN where it does not apply
+    warm_share: np.ndarray  # share of the agent's turns that are warm (NaN: no agent turns)
 
     def __len__(self) -> int:
         return len(self.grade)
@@ -185,6 +190,7 @@ class Calls:
             escalating=self.escalating[idx],
             hangup=self.hangup[idx],
             empathy=self.empathy[idx],
+            warm_share=self.warm_share[idx],
         )
 
 
@@ -237,6 +243,7 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
                 for _, c, _, _ in records
             ]
         ),
+        warm_share=np.array([_warm_share(c["empathy"]) for _, c, _, _ in records]),
     )
 
 
@@ -283,7 +290,8 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
         v = values[f"hangup.{outcome}"]
         if v is not None:
             hangup[calls.hangup == outcome] = v
-    comps = np.stack([deesc, hangup, respect, calls.empathy], axis=1)
+    warmth = 100.0 * np.minimum(1.0, calls.warm_share / num("warmth.full_share"))
+    comps = np.stack([deesc, hangup, respect, calls.empathy, warmth], axis=1)
     applies = ~np.isnan(comps)
     comps = np.clip(np.nan_to_num(comps), 0.0, 100.0)
     w = np.array([values[name] or 0.0 for name in WEIGHT_NAMES]) * applies
@@ -455,6 +463,12 @@ def agent_folds(calls: Calls, k: int = 6) -> np.ndarray:
 # --------------------------------------------------------------------------- weights.yaml
 
 
+def _warm_share(empathy: dict[str, Any]) -> float:
+    """As ``scoring.warmth_score`` reads the empathy summary (NaN: the component does not apply)."""
+    agent_turns = int(empathy.get("agent_turns") or 0)
+    return len(empathy.get("warm_turns") or ()) / agent_turns if agent_turns else math.nan
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "null"
@@ -485,7 +499,8 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         line("components.deescalation", "", "weight of the de-escalation component"),
         line("components.hangup", "", "weight of the hang-up component"),
         line("components.respect", "", "weight of the respect component"),
-        line("components.empathy", "", "weight of the empathy component (the four sum to 1)"),
+        line("components.empathy", "", "weight of the empathy component"),
+        line("components.warmth", "", "weight of the warmth component (the five sum to 1)"),
         "respect:  # base + courtesy * share + apology_bonus - per_negative_weight * negative weight",
         line("respect.base", "", "a call with no courtesy markers and no disrespect"),
         line("respect.courtesy", "", "added in proportion to the courtesy elements present"),
@@ -514,6 +529,8 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         line("hangup.customer", "", "the customer broke off"),
         line("hangup.agent", "", "the agent ended the call on an upset customer"),
         line("hangup.dropped", "", "not the agent's doing: the component does not apply"),
+        "warmth:  # share of agent turns that acknowledge, understand or reassure, / full_share",
+        line("warmth.full_share", "", "this share of warm agent turns scores 100"),
         "agents:",
         "  low_n: 5                    # agents with fewer calls are marked low_n",
     ]
@@ -574,7 +591,7 @@ def rescored(
 
     out = []
     for _, call, _, _ in records:
-        summaries = {k: call[k] for k in COMPONENTS}
+        summaries = {k: call[k] for k in DETECTOR_SUMMARIES}
         _, components, score = score_summaries(summaries, negatives(call), w)
         out.append({**call, "empathy_score": score, "components": components})
     return out

@@ -22,6 +22,7 @@ import fit_composite as fc  # noqa: E402
 def synthetic_records(n: int, seed: int = 5) -> list[tuple[str, dict, int, str]]:
     """Call records with the fields the score is built from, drawn at random."""
     rng = np.random.default_rng(seed)
+    warm = np.random.default_rng(seed + 1)  # its own stream: the other draws stay as they were
     rules = ["respect.du_switch.v1", "respect.blame.v1", "respect.dismissal.v1"]
     out = []
     for i in range(n):
@@ -47,7 +48,11 @@ def synthetic_records(n: int, seed: int = 5) -> list[tuple[str, dict, int, str]]
             "hangup": {
                 "outcome": ["none", "customer", "agent", "dropped"][int(rng.integers(0, 4))]
             },
-            "empathy": {"score": None if rng.random() < 0.3 else float(rng.integers(0, 101))},
+            "empathy": {
+                "score": None if rng.random() < 0.3 else float(rng.integers(0, 101)),
+                "agent_turns": (agent_turns := int(warm.integers(0, 8))),
+                "warm_turns": list(range(int(warm.integers(0, agent_turns + 1)))),
+            },
         }
         out.append((f"set{i % 3}", call, 3, f"Agent {i % 6}"))
     return out
@@ -57,10 +62,11 @@ def test_fit_composite_recovers_known_weights_on_a_synthetic_set():
     calls = fc.calls_from_records(synthetic_records(240))
     truth = {
         **fc.hand_set(),
-        "components.deescalation": 0.4,
+        "components.deescalation": 0.35,
         "components.hangup": 0.1,
         "components.respect": 0.3,
-        "components.empathy": 0.2,
+        "components.empathy": 0.15,
+        "components.warmth": 0.1,
         "respect.base": 30.0,
         "respect.courtesy": 70.0,
         "respect.apology_bonus": 12.0,
@@ -87,7 +93,7 @@ def test_fit_composite_recovers_known_weights_on_a_synthetic_set():
 def test_fit_composite_rounded_weights_sum_to_one():
     values = {
         **fc.hand_set(),
-        **dict(zip(fc.WEIGHT_NAMES, (0.33349, 0.0451, 0.48751, 0.1339), strict=True)),
+        **dict(zip(fc.WEIGHT_NAMES, (0.33349, 0.0451, 0.38751, 0.1339, 0.1), strict=True)),
     }
     out = fc.rounded(values)
     assert sum(out[n] for n in fc.WEIGHT_NAMES) == pytest.approx(1.0, abs=1e-12)

@@ -87,6 +87,12 @@ def render_explanation(
         console.print(
             f"empathy: {e['score']} ({e['responded']} of {e['opportunities']} opportunities answered)"
         )
+    if call["components"].get("warmth") is not None:
+        console.print(
+            f"warmth: {call['components']['warmth']} ({len(e.get('warm_turns') or [])} of "
+            f"{e.get('agent_turns')} agent turns acknowledge, understand or reassure: "
+            f"{e.get('warm_turns')})"
+        )
     w = weights.components.model_dump()
     parts = [
         f"{k} {v:.1f} × {w[k]:.2f}"

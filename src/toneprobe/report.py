@@ -31,12 +31,13 @@ from toneprobe.redact import RedactOptions, map_span, redact_transcript
 
 logger = logging.getLogger(__name__)
 
-COMPONENTS: tuple[str, ...] = ("deescalation", "hangup", "respect", "empathy")
+COMPONENTS: tuple[str, ...] = ("deescalation", "hangup", "respect", "empathy", "warmth")
 COMPONENT_TITLES = {
     "deescalation": "De-escalation",
     "hangup": "Hang-up",
     "respect": "Respect",
     "empathy": "Empathy",
+    "warmth": "Warmth",
 }
 # Colour-blind friendly palette (Okabe-Ito), one colour per series.
 _COLORS = (

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toneprobe.errors import ConfigError
 
-COMPONENTS = ("deescalation", "hangup", "respect", "empathy")
+COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth")
 
 
 class _Strict(BaseModel):
@@ -28,6 +28,7 @@ class ComponentWeights(_Strict):
     hangup: float = Field(ge=0)
     respect: float = Field(ge=0)
     empathy: float = Field(ge=0)
+    warmth: float = Field(default=0.0, ge=0)
 
 
 class RespectWeights(_Strict):
@@ -57,6 +58,12 @@ class HangupWeights(_Strict):
     dropped: float | None
 
 
+class WarmthWeights(_Strict):
+    #: the share of the agent's turns that must be warm (acknowledge, understand, reassure)
+    #: for a warmth component of 100; fewer count in proportion
+    full_share: float = Field(default=0.5, gt=0.0, le=1.0)
+
+
 class AgentOptions(_Strict):
     low_n: int = Field(ge=1)
 
@@ -67,6 +74,7 @@ class Weights(_Strict):
     respect: RespectWeights
     deescalation: DeescalationWeights
     hangup: HangupWeights
+    warmth: WarmthWeights = WarmthWeights()
     agents: AgentOptions
 
 
@@ -151,7 +159,18 @@ def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[s
         "hangup": None if hang is None else _clamp(hang),
         "respect": _clamp(respect),
         "empathy": None if emp is None else _clamp(emp),
+        "warmth": warmth_score(summaries["empathy"], w),
     }
+
+
+def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:
+    """0-100: the share of the agent's turns that are warm (``warm_turns`` of the empathy
+    summary), 100 from ``warmth.full_share`` up; None for a call without agent turns."""
+    agent_turns = int(empathy.get("agent_turns") or 0)
+    if not agent_turns:
+        return None
+    share = len(empathy.get("warm_turns") or ()) / agent_turns
+    return _clamp(100.0 * min(1.0, share / w.warmth.full_share))
 
 
 def empathy_score(components: dict[str, float | None], w: Weights) -> float:

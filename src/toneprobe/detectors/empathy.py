@@ -24,6 +24,8 @@ NEGATIVE_SENTIMENT = 0.65
 MIN_WORDS = 4  # a short answer ("Der vierzehnte.") is no feeling, whatever the model says
 HEARD = 0.75
 HEARD_FLOOR = 0.7
+#: moves that make an agent turn warm, opportunity or not (the score's warmth component)
+WARM_KINDS = ("acknowledge", "understand", "reassure")
 
 
 class Empathy(Detector):
@@ -77,6 +79,15 @@ class Empathy(Detector):
             "responded": sum(1 for c in credits if c >= 0.6),
             "score": round(100.0 * sum(credits) / len(credits), 1) if credits else None,
             "details": opportunities,
+            # agent turns that acknowledge a feeling, show understanding or reassure, anywhere
+            "warm_turns": sorted(
+                {
+                    f.turn
+                    for f in findings
+                    if f.role == "agent" and f.polarity == "positive" and f.kind in WARM_KINDS
+                }
+            ),
+            "agent_turns": sum(1 for t in turns if t.role == "agent" and t.text.strip()),
         }
         return DetectorResult(self.name, tuple(findings), summary)
 
