@@ -169,7 +169,7 @@ SETS = (
         empathy_min_per_grade=4,
         warmest_mean_over=4.5,
         one_channel_per_agent=False,
-        texts=(),
+        texts=("vp-02", "vp-10", "vp-19", "vp-24", "vp-29"),
     ),
     LabelledSet(
         name="dev4",
