@@ -1,6 +1,6 @@
-"""The labelled call sets (data/dev3, data/chat, data/dev6 and the held-out data/dev4 and dev5):
-files, labels, balance, plain-text renders, chat exports, and that no fitting script or make
-target reads a held-out set.
+"""The labelled call sets (data/dev3, data/chat, data/dev6, data/dev7 and the held-out data/dev4
+and dev5): files, labels, balance, plain-text renders, chat exports, and that no fitting script
+or make target reads a held-out set.
 
 One parametrised test per check, over the sets; what differs between the sets (size, balance
 bounds, which renders and exports they hold) is data in ``SETS``. The sets' validator
@@ -154,6 +154,22 @@ SETS = (
         one_channel_per_agent=False,  # Aylin Demir takes two calls and two chats
         texts=(),
         kinds=True,
+    ),
+    LabelledSet(
+        name="dev7",
+        turns=None,
+        n_calls=32,
+        min_turns={"vp-": 12},
+        phone_chat=None,
+        n_agents=(8, 8),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4 + 2, n / 2 - 4),  # about a third each
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(7, 9),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=False,
+        texts=("vp-02", "vp-10", "vp-19", "vp-24", "vp-29"),
     ),
     LabelledSet(
         name="dev4",
