@@ -1,11 +1,11 @@
-"""The labelled call sets (data/dev3, data/chat, data/dev6, data/dev7 and the held-out data/dev4
-and dev5): files, labels, balance, plain-text renders, chat exports, and that no fitting script
-or make target reads a held-out set.
+"""The labelled call sets (data/dev3, data/chat, the tuning sets data/dev6, data/dev7 and
+data/dev8, and the held-out data/dev4 and dev5): files, labels, balance, plain-text renders, chat
+exports, per-call apology labels, and that no fitting script or make target reads a held-out set.
 
 One parametrised test per check, over the sets; what differs between the sets (size, balance
 bounds, which renders and exports they hold) is data in ``SETS``. The sets' validator
-(`data/dev2/validate.py`) and the held-out report (`data/dev4/report.py DIR`) run as
-processes; calls, renders and exports are read by toneprobe as a user would (`toneprobe
+(`data/dev2/validate.py`), the held-out report (`data/dev4/report.py DIR`) and the apology
+evaluation (`scripts/apology_eval.py --calls`) run as processes; calls, renders and exports are read by toneprobe as a user would (`toneprobe
 convert`, `evaluate`, the readers).
 """
 
@@ -69,6 +69,8 @@ class LabelledSet:
     held_out: bool = False
     #: kinds.csv names the kind of de-escalation case of every call (the tuning set dev6)
     kinds: bool = False
+    #: apology.csv labels every call (0/1); bounds on the number of 1s
+    apologies: tuple[int, int] | None = None
 
     @property
     def root(self) -> Path:
@@ -137,6 +139,7 @@ SETS = (
         },
         exports_message_for_message=False,
         exports_dated=True,
+        apologies=(10, 16),
     ),
     LabelledSet(
         name="dev6",
@@ -172,6 +175,23 @@ SETS = (
         texts=("vp-02", "vp-10", "vp-19", "vp-24", "vp-29"),
     ),
     LabelledSet(
+        name="dev8",
+        turns=(10, 30),
+        n_calls=32,
+        min_turns={"w8-": 10},
+        phone_chat=None,
+        n_agents=(8, 8),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2,
+        disrespect=(6, 10),
+        empathy_min_per_grade=4,
+        warmest_mean_over=4.5,
+        one_channel_per_agent=True,
+        texts=(),
+        apologies=(10, 18),
+    ),
+    LabelledSet(
         name="dev4",
         turns=(10, 30),
         n_calls=32,
@@ -191,6 +211,7 @@ SETS = (
             "livechat-dezember.csv": ("hc-02", "hc-07"),
         },
         held_out=True,
+        apologies=(6, 12),
     ),
     LabelledSet(
         name="dev5",
@@ -212,11 +233,13 @@ SETS = (
             "support-inbox.jsonl": ("fc-10", "fc-12"),
         },
         held_out=True,
+        apologies=(6, 12),
     ),
 )
 HELD_OUT = [s for s in SETS if s.held_out]
 WITH_KINDS = [s for s in SETS if s.kinds]
 WITH_EXPORTS = [s for s in SETS if s.exports]
+WITH_APOLOGY = [s for s in SETS if s.apologies]
 CALLS = [(s, p) for s in SETS for p in s.calls]
 
 
@@ -350,13 +373,53 @@ def test_labelled_sets_size_agents_and_label_balance(dataset):
             assert len(kinds_of) == 1, agent
 
 
-@pytest.mark.parametrize("dataset", HELD_OUT, ids=_id)
-def test_labelled_sets_apology_labels_cover_every_call_once(dataset):
+def _apology_rows(dataset: LabelledSet) -> list[dict[str, str]]:
     with open(dataset.root / "apology.csv", encoding="utf-8", newline="") as handle:
-        apology = list(csv.DictReader(handle))
+        return list(csv.DictReader(handle))
+
+
+def test_labelled_sets_every_held_out_set_has_apology_labels():
+    assert HELD_OUT and all(s in WITH_APOLOGY for s in HELD_OUT)
+
+
+@pytest.mark.parametrize("dataset", WITH_APOLOGY, ids=_id)
+def test_labelled_sets_apology_labels_cover_every_call_once(dataset):
+    apology = _apology_rows(dataset)
     assert [r["call_id"] for r in apology] == [r["call_id"] for r in dataset.rows]
     assert {r["apology"] for r in apology} == {"0", "1"}
-    assert 6 <= sum(r["apology"] == "1" for r in apology) <= 12
+    low, high = dataset.apologies or (0, 0)
+    assert low <= sum(r["apology"] == "1" for r in apology) <= high
+
+
+@pytest.mark.parametrize("dataset", [s for s in WITH_APOLOGY if not s.held_out], ids=_id)
+def test_labelled_sets_apology_eval_scores_every_call_under_its_label(dataset):
+    """scripts/apology_eval.py in call mode, as a process, as its docstring runs it on data/chat."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "apology_eval.py"),
+            "--calls",
+            str(dataset.root / "calls"),
+            "--labels",
+            str(dataset.root / "apology.csv"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    gold = {r["call_id"]: r["apology"] == "1" for r in _apology_rows(dataset)}
+    assert report["n"] == len(gold) == len(dataset.rows)
+    assert report["positives"] == sum(gold.values())
+    for mode in ("rules", "model", "combined"):
+        scores = report["scores"][mode]
+        assert scores["tp"] + scores["fn"] == report["positives"], mode
+        assert 0.0 <= scores["f1"] <= 1.0, mode
+    for error in report["errors"]:  # every listed error disagrees with its call's label
+        assert error["gold"] == gold[error["id"]] != error["combined"], error
 
 
 #: the de-escalation label each kind of case implies (kinds.csv, see data/dev6/README.md)
