@@ -116,3 +116,33 @@ def test_issue_13_quoted_capitals_are_not_the_agent_shouting(scorer):
     )
     assert call["deescalation"]["escalating_turns"] == []
     assert not [f for f in call["findings"] if f["role"] == "agent" and f["polarity"] == "negative"]
+
+
+def test_warmth_counts_a_canned_phrase_once_and_varied_warm_words_each_time(scorer):
+    canned = scorer.score(
+        dialogue(
+            GREET,
+            "K: Meine Rechnung ist schon wieder falsch, das ärgert mich wirklich.",
+            "A: Ich verstehe Ihren Ärger. Ich prüfe die Rechnung.",
+            "K: Das sagen Sie jedes Mal.",
+            "A: Ich verstehe Ihren Ärger. Der Betrag ist laut System korrekt.",
+            "K: Ist er nicht, da steht ein Tarif, den ich nie hatte.",
+            "A: Ich verstehe Ihren Ärger. Ich gebe das weiter.",
+        )
+    )
+    varied = scorer.score(
+        dialogue(
+            GREET,
+            "K: Meine Rechnung ist schon wieder falsch, das ärgert mich wirklich.",
+            "A: Ich verstehe Ihren Ärger. Ich prüfe die Rechnung.",
+            "K: Das sagen Sie jedes Mal.",
+            "A: Dass Sie das zum dritten Mal erklären müssen, ist wirklich ärgerlich.",
+            "K: Ist er nicht, da steht ein Tarif, den ich nie hatte.",
+            "A: Keine Sorge, das kriegen wir heute noch geklärt.",
+        )
+    )
+    e_canned, e_varied = canned["empathy"], varied["empathy"]
+    assert e_canned["agent_turns"] == e_varied["agent_turns"] == 4
+    assert e_canned["warm_turns"] == [2]  # the same words again are not warmer
+    assert len(e_varied["warm_turns"]) >= 2
+    assert canned["components"]["warmth"] < varied["components"]["warmth"]

@@ -5,6 +5,8 @@ with the solution? Scored against opportunities, so a calm routine call has none
 
 from __future__ import annotations
 
+import re
+
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import state_level, thresholds_for
 from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
@@ -26,6 +28,22 @@ HEARD = 0.75
 HEARD_FLOOR = 0.7
 #: moves that make an agent turn warm, opportunity or not (the score's warmth component)
 WARM_KINDS = ("acknowledge", "understand", "reassure")
+_WORD = re.compile(r"\w+")
+
+
+def warm_turns(findings: list[Finding]) -> list[int]:
+    """The agent turns that acknowledge a feeling, show understanding or reassure, anywhere in
+    the call, in words the agent has not used for it before: a canned "Ich verstehe Ihren
+    Unmut" on every turn makes one warm turn, not one per turn."""
+    seen: set[str] = set()
+    turns: set[int] = set()
+    warm = (f for f in findings if f.role == "agent" and f.polarity == "positive")
+    for f in sorted(warm, key=lambda f: (f.turn, f.start)):
+        words = " ".join(_WORD.findall(f.text.casefold()))
+        if f.kind in WARM_KINDS and words not in seen:
+            seen.add(words)
+            turns.add(f.turn)
+    return sorted(turns)
 
 
 class Empathy(Detector):
@@ -79,14 +97,7 @@ class Empathy(Detector):
             "responded": sum(1 for c in credits if c >= 0.6),
             "score": round(100.0 * sum(credits) / len(credits), 1) if credits else None,
             "details": opportunities,
-            # agent turns that acknowledge a feeling, show understanding or reassure, anywhere
-            "warm_turns": sorted(
-                {
-                    f.turn
-                    for f in findings
-                    if f.role == "agent" and f.polarity == "positive" and f.kind in WARM_KINDS
-                }
-            ),
+            "warm_turns": warm_turns(findings),
             "agent_turns": sum(1 for t in turns if t.role == "agent" and t.text.strip()),
         }
         return DetectorResult(self.name, tuple(findings), summary)
