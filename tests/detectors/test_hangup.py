@@ -212,6 +212,49 @@ CHAT_OPEN = ("A: Hallo und willkommen im Chat von Radhof24, ich bin Mira. Wie ka
             ),
             "none",
         ),
+        (  # a customer who signs off without a full stop is done, not cut off
+            CHAT_OPEN
+            + (
+                "K: Kann ich die Lieferadresse noch ändern?",
+                "A: Ja, ich habe sie eben auf die Gartenstraße 4 geändert.",
+                "K: Klasse, das ging schnell. Danke!",
+                "K: dann schönen abend noch",
+                "A: Danke, dir auch einen schönen Abend!",
+            ),
+            "none",
+        ),
+        (  # ... also with a chat sign-off ("lg")
+            CHAT_OPEN
+            + (
+                "K: Wo finde ich meine Rechnung?",
+                "A: Unter Konto > Bestellungen, rechts neben jeder Bestellung.",
+                "K: Ah gefunden. Danke!",
+                "K: ok dann lad ich sie mir da runter, lg",
+                "A: Sehr gern, einen schönen Tag!",
+            ),
+            "none",
+        ),
+        (  # a customer who never punctuates: an unpunctuated last message is complete
+            CHAT_OPEN
+            + (
+                "K: hallo mein paket ist seit montag unterwegs",
+                "A: Ich sehe es im Verteilzentrum, morgen wird es zugestellt.",
+                "K: ah ok gut zu wissen",
+                "K: dann warte ich bis morgen",
+                "A: Sehr gern, bis bald!",
+            ),
+            "none",
+        ),
+        (  # asking for a supervisor and getting the chat closed is an agent hang-up
+            CHAT_OPEN
+            + (
+                "K: Ich warte seit drei Wochen auf eine Antwort.",
+                "A: Ihr Anliegen ist in Bearbeitung.",
+                "K: Dann möchte ich jetzt bitte Ihre Teamleitung sprechen.",
+                "A: Danke für Ihre Nachricht. chat ist geschlossen",
+            ),
+            "agent",
+        ),
         (  # an angry customer who breaks off in the chat's words, answered by a shrug
             CHAT_OPEN
             + (
@@ -227,6 +270,19 @@ CHAT_OPEN = ("A: Hallo und willkommen im Chat von Radhof24, ich bin Mira. Wie ka
 def test_issue_13_hangup_in_chats(scorer, lines, expected):
     call = scorer.score(dialogue(*lines))
     assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["schönen abend noch", "ok danke", "dann meld ich mich wieder, lg", "bis dann, tschüss"],
+)
+def test_a_closing_formula_is_not_cut_off_even_in_punctuated_text(text):
+    assert not is_cut_off(text, punctuated=True)
+
+
+def test_a_sentence_that_stops_mid_way_is_still_cut_off():
+    assert is_cut_off("ich wollte noch sagen, dass", punctuated=False)
+    assert is_cut_off("Ich wollte noch fragen, wann der Techniker", punctuated=True)
 
 
 def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer):

@@ -18,7 +18,7 @@ customer's break-off; announcing the end after a line check closes a line that b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +178,13 @@ SHORT_WORDS = frozenset(
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
 FINAL_PUNCT = re.compile(r"[.!?»“\")]\s*$")
+#: a turn that ends on a closing formula is complete with or without a full stop: "schönen
+#: abend noch", "danke", "dann meld ich mich, lg"
+CLOSING_END = re.compile(
+    r"\b(danke(schön)?|dank|tschüss|tschüs|tschau|ciao|bye|ade|servus|wiederhören|wiedersehen"
+    r"|lg|vg|mfg|gruß|grüße|gruss|grüsse|(tag|abend|wochenende|feierabend|sonntag)\s+noch)\W*$",
+    re.IGNORECASE,
+)
 # A chat message that ends in an emoji or an emoticon ("Pass auf dich auf 🧡", "bis dann :-)")
 # is complete: the symbol closes it as a full stop would.
 EMOJI_END = re.compile(
@@ -186,7 +193,10 @@ EMOJI_END = re.compile(
 )
 REQUEST = re.compile(
     r"\?|\b(wollte|wollt|möchte)\s+(ich\s+)?(noch\s+)?(fragen|wissen)\b|\bnoch\s+(eine\s+)?frage\b"
-    r"|\bob\s+(sie|ich|man|das|die|der|es)\b[^.!?]{0,80}$",
+    r"|\bob\s+(sie|ich|man|das|die|der|es)\b[^.!?]{0,80}$"
+    # asking to be passed on: "Dann möchte ich bitte mit einer Vorgesetzten sprechen."
+    r"|\b(möchte|will|würde|wuerde)\b[^.!?]{0,40}\b(vorgesetzte[nr]?|chef(in)?|teamleit\w*"
+    r"|supervisor|beschwerdestelle)\b",
     re.IGNORECASE,
 )
 METADATA_EVIDENCE = {
@@ -208,6 +218,8 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
     if CUT_MARK.search(stripped):
         return True
     if FINAL_PUNCT.search(stripped) or EMOJI_END.search(stripped):
+        return False
+    if CLOSING_END.search(stripped):
         return False
     if punctuated:
         return True
@@ -231,6 +243,17 @@ def is_punctuated(texts: list[str]) -> bool:
     return len(ends) >= 3 and sum(ends) >= 0.8 * len(ends)
 
 
+def punctuated_by_role(turns: Sequence[Turn]) -> dict[str, bool]:
+    """``is_punctuated`` per role, over that speaker's own turns where there are at least three,
+    else over the whole transcript."""
+    whole = is_punctuated([t.text for t in turns])
+    out: dict[str, bool] = {}
+    for role in {t.role for t in turns}:
+        own = [t.text for t in turns if t.role == role and t.text.strip()]
+        out[role] = is_punctuated(own) if len(own) >= 3 else whole
+    return out
+
+
 @dataclass
 class Ending:
     """The facts about how a call ends that the evidence rules below read."""
@@ -245,9 +268,16 @@ class Ending:
     offered: set[int]  # agent turns offering more help ("sonst noch etwas?")
     upset_cues: set[int]  # customer turns with an upset cue
     levels: dict[int, float]  # customer upset level per turn
-    punctuated: bool
+    #: per role: does this speaker end turns with punctuation? In a chat the agent usually
+    #: does and the customer often does not, so a customer's unpunctuated "schönen abend noch"
+    #: is complete, not cut off
+    punctuated: dict[str, bool]
     th: UpsetThresholds = FROM_SENTIMENT
     anger: dict[int, float] = field(default_factory=dict)  # state model, per customer turn
+
+    def cut_off(self, turn: Turn) -> bool:
+        """The turn breaks off mid-sentence, judged by how its speaker writes."""
+        return is_cut_off(turn.text, self.punctuated.get(turn.role, False))
 
     def kinds(self, turn: int) -> set[str]:
         return {f.kind for f in self.findings if f.turn == turn and f.kind}
@@ -409,7 +439,7 @@ def close_evidence(e: Ending, add: Add) -> None:
     if prev is None or prev.index < f.turn - TAIL:
         return
     offered = any(prev.index < t < f.turn for t in e.offered)
-    if is_cut_off(prev.text, e.punctuated):
+    if e.cut_off(prev):
         why = f"the customer's turn {prev.index} breaks off"
     elif e.angry(prev.index):
         why = f"the customer is upset (turn {prev.index})"
@@ -432,7 +462,7 @@ def agent_goodbye_evidence(e: Ending, add: Add) -> None:
             fa.index in e.hostile
             and prev is not None
             and prev.role == "customer"
-            and is_cut_off(prev.text, e.punctuated)
+            and e.cut_off(prev)
         ):
             add(
                 "agent",
@@ -447,7 +477,7 @@ def agent_goodbye_evidence(e: Ending, add: Add) -> None:
         return
     offered = any(t < fa.index for t in e.offered)
     bare = len(fa.text.split()) <= BARE_GOODBYE and fa.index not in e.helpful
-    if is_cut_off(prev.text, e.punctuated):
+    if e.cut_off(prev):
         add(
             "agent",
             0.7,
@@ -570,7 +600,7 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
     """The last turn breaks off mid-sentence: the line dropped (or the agent cut in)."""
     last = e.last
-    if agent_already or not is_cut_off(last.text, e.punctuated):
+    if agent_already or not e.cut_off(last):
         return
     if e.kinds(last.index) & set(CLOSING_KINDS):
         return  # "ich leg jetzt auf", "... ade": a complete closing, not a turn cut off
@@ -671,7 +701,7 @@ class HangUp(Detector):
                 for d in (deesc.summary["trajectory"] if deesc else ())
                 if isinstance(d.get("states"), dict)
             },
-            punctuated=is_punctuated([t.text for t in turns]),
+            punctuated=punctuated_by_role(turns),
             th=thresholds_for(ctx),
         )
 
