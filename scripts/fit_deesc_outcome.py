@@ -1,7 +1,7 @@
 """Fit the learned de-escalation outcome and write it to src/toneprobe/data/deesc_outcome.json.
 
-    python scripts/fit_deesc_outcome.py data/dev3 data/chat data/dev6      # fit, write
-    python scripts/fit_deesc_outcome.py --check data/dev3 data/chat data/dev6   # exit 1 if stale
+    make fit-deesc                                              # fit on FIT_SETS, write
+    python scripts/fit_deesc_outcome.py --check data/dev3 ...   # exit 1 if the file is stale
 
 Every labelled call (the sets of ``make evaluate`` plus the sets named; ``data/dev/calls/text``
 is the JSON calls again and is not counted twice) is scored ONCE through the real pipeline with

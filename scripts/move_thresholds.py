@@ -53,6 +53,8 @@ EXTRA_SETS = {
     "dev3": ("data/dev3/calls", "data/dev3/labels.csv"),
     "chat": ("data/chat/calls", "data/chat/labels.csv"),
     "dev6": ("data/dev6/calls", "data/dev6/labels.csv"),
+    "dev7": ("data/dev7/calls", "data/dev7/labels.csv"),
+    "dev8": ("data/dev8/calls", "data/dev8/labels.csv"),
 }
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
