@@ -146,3 +146,21 @@ def test_warmth_counts_a_canned_phrase_once_and_varied_warm_words_each_time(scor
     assert e_canned["warm_turns"] == [2]  # the same words again are not warmer
     assert len(e_varied["warm_turns"]) >= 2
     assert canned["components"]["warmth"] < varied["components"]["warmth"]
+
+
+def test_a_formula_repeated_in_a_later_answer_earns_less_than_fresh_words(scorer):
+    lines = (
+        GREET,
+        "K: Mein Zähler wurde falsch abgelesen, das ärgert mich total.",
+        "A: Das kann ich gut verstehen. Ich lege eine Korrektur an.",
+        "K: Und die Nachzahlung soll ich trotzdem zahlen? Das macht mich wütend.",
+    )
+    same = scorer.score(dialogue(*lines, "A: Das kann ich gut verstehen."))
+    fresh = scorer.score(dialogue(*lines, "A: Das ist wirklich ärgerlich, das tut mir leid."))
+    credit = {
+        name: [d["credit"] for d in call["empathy"]["details"]]
+        for name, call in (("same", same), ("fresh", fresh))
+    }
+    assert credit["same"][0] == credit["fresh"][0] > 0  # the first answer is the same
+    assert credit["same"][1] < credit["same"][0]  # the same formula again earns less
+    assert credit["fresh"][1] > credit["same"][1]

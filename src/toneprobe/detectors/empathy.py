@@ -26,9 +26,14 @@ NEGATIVE_SENTIMENT = 0.65
 MIN_WORDS = 4  # a short answer ("Der vierzehnte.") is no feeling, whatever the model says
 HEARD = 0.75
 HEARD_FLOOR = 0.7
+REPEATED = 0.5  # share of its credit a move keeps when the agent said the same words before
 #: moves that make an agent turn warm, opportunity or not (the score's warmth component)
 WARM_KINDS = ("acknowledge", "understand", "reassure")
 _WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def warm_turns(findings: list[Finding]) -> list[int]:
@@ -39,7 +44,7 @@ def warm_turns(findings: list[Finding]) -> list[int]:
     turns: set[int] = set()
     warm = (f for f in findings if f.role == "agent" and f.polarity == "positive")
     for f in sorted(warm, key=lambda f: (f.turn, f.start)):
-        words = " ".join(_WORD.findall(f.text.casefold()))
+        words = _words(f.text)
         if f.kind in WARM_KINDS and words not in seen:
             seen.add(words)
             turns.add(f.turn)
@@ -71,6 +76,7 @@ class Empathy(Detector):
 
         opportunities: list[dict[str, object]] = []
         heard = False  # once the agent reacted to the feeling, later answers need less
+        said: set[str] = set()  # the words of the agent's earlier positive moves
         th = thresholds_for(ctx)
         for i, turn in enumerate(turns):
             if turn.role != "customer":
@@ -85,9 +91,9 @@ class Empathy(Detector):
             response = next((t for t in turns[i + 1 :] if t.role == "agent"), None)
             if response is None:
                 continue  # the call ends on the customer: nothing the agent could answer
-            rating = self._rate(
-                turn.index, response.index, by_turn.get(response.index, []), negative, heard
-            )
+            moves = by_turn.get(response.index, [])
+            rating = self._rate(turn.index, response.index, moves, negative, heard, said)
+            said |= {_words(f.text) for f in moves if f.polarity == "positive"}
             heard = heard or float(rating["credit"]) >= HEARD  # type: ignore[arg-type]
             opportunities.append(rating)
 
@@ -104,11 +110,24 @@ class Empathy(Detector):
 
     @staticmethod
     def _rate(
-        turn: int, response: int, moves: list[Finding], negative: bool, heard: bool
+        turn: int,
+        response: int,
+        moves: list[Finding],
+        negative: bool,
+        heard: bool,
+        said: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> dict[str, object]:
         kinds = {f.kind for f in moves if f.polarity == "positive"}
         cold = [f for f in moves if f.polarity == "negative"]
-        credit = max((CREDIT[k] for k in kinds if k in CREDIT), default=0.0)
+        # a formula the agent already used in an earlier answer counts REPEATED of its credit
+        credit = max(
+            (
+                CREDIT[f.kind] * (REPEATED if _words(f.text) in said else 1.0)
+                for f in moves
+                if f.polarity == "positive" and f.kind in CREDIT
+            ),
+            default=0.0,
+        )
         if credit == 0.0 and kinds & set(SOLUTION_KINDS):
             credit = SOLUTION_ONLY
         if heard and not cold:
