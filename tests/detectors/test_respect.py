@@ -35,6 +35,12 @@ def test_respect_courteous_call_scores_high_without_disrespect(scorer):
         ("Da kann ich nichts machen. Das ist nicht mein Problem.", "respect.dismissal.v1"),
         ("Wie ich Ihnen bereits dreimal erklärt habe, ist die Frist vorbei.", "respect.sarcasm.v1"),
         ("Jetzt hören Sie mir mal zu.", "respect.command.v2"),
+        # issue 13: weary impatience in words the sarcasm list does not have
+        (
+            "Ich lese Ihnen die Klausel gern ein viertes Mal vor, ändert allerdings nichts.",
+            "respect.weary_repeat.v1",
+        ),
+        ("Dauernd neue Tickets aufmachen macht es nicht schneller.", "respect.weary_repeat.v1"),
     ],
 )
 def test_respect_disrespectful_agent_turn_is_flagged(scorer, agent_line, rule):
@@ -61,6 +67,9 @@ def test_respect_disrespectful_agent_turn_is_flagged(scorer, agent_line, rule):
         # the agent quotes the customer's words
         "Sie sagten gerade, das sei nicht mein Problem - doch, das ist es, ich kümmere mich darum.",
         "Sie haben nichts falsch gemacht, der Fehler lag bei uns.",
+        # issue 13: a repeat offered kindly, an honest wait with a reason
+        "Ich erkläre Ihnen die Abrechnung gern noch einmal Schritt für Schritt, sie ist wirklich unübersichtlich.",
+        "Schneller geht die Rückbuchung leider nicht, die Bank braucht drei Werktage, ich melde mich dann bei Ihnen.",
     ],
 )
 def test_respect_near_misses_do_not_fire(scorer, agent_line):
