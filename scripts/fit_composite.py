@@ -31,6 +31,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
+from toneprobe.scoring import COMPONENTS, warm_share
+
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS_FILE = ROOT / "src" / "toneprobe" / "data" / "weights.yaml"
 
@@ -42,7 +44,6 @@ DEFAULT_SETS: tuple[tuple[str, str, str], ...] = (
     ("dev2", str(ROOT / "data/dev2/calls"), str(ROOT / "data/dev2/labels.csv")),
 )
 
-COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth")
 #: the detector summaries the components are computed from (warmth reads the empathy summary)
 DETECTOR_SUMMARIES = ("deescalation", "hangup", "respect", "empathy")
 
@@ -243,7 +244,9 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
                 for _, c, _, _ in records
             ]
         ),
-        warm_share=np.array([_warm_share(c["empathy"]) for _, c, _, _ in records]),
+        warm_share=np.array(
+            [math.nan if (s := warm_share(c["empathy"])) is None else s for _, c, _, _ in records]
+        ),
     )
 
 
@@ -461,12 +464,6 @@ def agent_folds(calls: Calls, k: int = 6) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- weights.yaml
-
-
-def _warm_share(empathy: dict[str, Any]) -> float:
-    """As ``scoring.warmth_score`` reads the empathy summary (NaN: the component does not apply)."""
-    agent_turns = int(empathy.get("agent_turns") or 0)
-    return len(empathy.get("warm_turns") or ()) / agent_turns if agent_turns else math.nan
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

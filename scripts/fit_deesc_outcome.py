@@ -71,7 +71,6 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
                         "label": label.deescalation,
                         "rule": res.summary["outcome"],
                         "x": [feats[k] for k in outcome.FEATURES],
-                        "hangup": how,
                     }
                 )
     return rows
@@ -121,14 +120,8 @@ def as_model(stages: dict[str, Any]) -> outcome.OutcomeModel:
 
 
 def predict(model: outcome.OutcomeModel, rows: Sequence[dict[str, Any]]) -> list[str]:
-    """What the detector decides (a hang-up by either side is never ``achieved``)."""
-    out = []
-    for r in rows:
-        decided = model.decide(dict(zip(outcome.FEATURES, r["x"], strict=True))).outcome
-        if decided == "achieved" and r["hangup"] in ("agent", "customer"):
-            decided = "failed"
-        out.append(decided)
-    return out
+    """What the detector decides."""
+    return [model.decide(dict(zip(outcome.FEATURES, r["x"], strict=True))).outcome for r in rows]
 
 
 def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:

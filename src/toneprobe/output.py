@@ -15,6 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+from toneprobe.scoring import COMPONENTS
+
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
 CALL_COLUMNS = (
@@ -69,7 +71,7 @@ def agent_row(agent: dict[str, Any]) -> dict[str, Any]:
         "ci95_low": agent["ci95"][0],
         "ci95_high": agent["ci95"][1],
         "low_n": int(agent["low_n"]),
-        **{k: comp.get(k) for k in ("deescalation", "hangup", "respect", "empathy", "warmth")},
+        **{k: comp.get(k) for k in COMPONENTS},
         "disrespect_calls": out["disrespect_calls"],
         "deescalation_achieved": out["deescalation"].get("achieved", 0),
         "deescalation_failed": out["deescalation"].get("failed", 0),

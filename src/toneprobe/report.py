@@ -28,10 +28,10 @@ from typing import Any
 
 from toneprobe.model import Transcript
 from toneprobe.redact import RedactOptions, map_span, redact_transcript
+from toneprobe.scoring import COMPONENTS
 
 logger = logging.getLogger(__name__)
 
-COMPONENTS: tuple[str, ...] = ("deescalation", "hangup", "respect", "empathy", "warmth")
 COMPONENT_TITLES = {
     "deescalation": "De-escalation",
     "hangup": "Hang-up",

@@ -163,13 +163,20 @@ def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[s
     }
 
 
-def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:
-    """0-100: the share of the agent's turns that are warm (``warm_turns`` of the empathy
-    summary), 100 from ``warmth.full_share`` up; None for a call without agent turns."""
+def warm_share(empathy: dict[str, Any]) -> float | None:
+    """The share of the agent's turns that are warm (``warm_turns`` of ``agent_turns`` in the
+    empathy summary); None for a call without agent turns."""
     agent_turns = int(empathy.get("agent_turns") or 0)
     if not agent_turns:
         return None
-    share = len(empathy.get("warm_turns") or ()) / agent_turns
+    return len(empathy.get("warm_turns") or ()) / agent_turns
+
+
+def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:
+    """0-100: the warm share, 100 from ``warmth.full_share`` up; None without agent turns."""
+    share = warm_share(empathy)
+    if share is None:
+        return None
     return _clamp(100.0 * min(1.0, share / w.warmth.full_share))
 
 

@@ -186,3 +186,18 @@ def _makefile_fit_sets() -> list[str]:
 
 
 FIT_SETS = _makefile_fit_sets()
+
+
+def test_a_hang_up_overrides_a_calmed_reading_and_the_reason_says_so():
+    model = outcome.OutcomeModel(
+        outcome.Stage(
+            "upset", 5.0, {k: 0.0 for k in outcome.FEATURES}, {k: 0.0 for k in outcome.FEATURES}
+        ),
+        _stage(end_relief_satisfaction=6.0),
+    )
+    calm_end = {k: 0.5 for k in outcome.FEATURES} | {"end_relief_satisfaction": 0.9}
+    for how, expected in (("none", "achieved"), ("agent", "failed"), ("customer", "failed")):
+        x = calm_end | {f"hangup_{h}": float(h == how) for h in ("agent", "customer", "dropped")}
+        verdict = model.decide(x)
+        assert verdict.outcome == expected, how
+        assert verdict.reason().endswith("but the call ended with a hang-up") == (how != "none")

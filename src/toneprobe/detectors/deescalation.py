@@ -190,15 +190,13 @@ class DeEscalation(Detector):
     def _learned(
         self, ctx: CallContext, result: DetectorResult, model: outcome.OutcomeModel, how: str
     ) -> DetectorResult:
-        """The learned outcome replaces the rules' (kept as ``rule_outcome``); a hang-up by
-        either side still means nobody was calmed. Where the model finds an upset customer
-        the rules did not, the agent turns after the peak are credited as the rules would."""
+        """The learned outcome replaces the rules' (kept as ``rule_outcome``). Where the model
+        finds an upset customer the rules did not, the agent turns after the peak are credited
+        as the rules would."""
         summary = dict(result.summary)
         cues = [f for f in result.findings if f.role == "customer"]
         verdict = model.decide(outcome.outcome_features(summary, cues, how))
         decided = verdict.outcome
-        if decided == "achieved" and how in ("agent", "customer"):
-            decided = "failed"
         summary.update(
             rule_outcome=summary["outcome"],
             rule_reason=summary["reason"],
@@ -216,11 +214,8 @@ class DeEscalation(Detector):
         if decided == "failed":
             summary["recovery_turn"] = None
         elif summary["recovery_turn"] is None and summary["peak_turn"] is not None:
-            th = thresholds_for(ctx)
-            peak = summary["peak_turn"]
-            summary["recovery_turn"] = next(
-                (t for t in sorted(levels) if t > peak and levels[t] <= th.calm), None
-            )
+            calm = thresholds_for(ctx).calm
+            summary["recovery_turn"] = _recovery_turn(levels, summary["peak_turn"], calm)
         return replace(result, summary=summary)
 
     def _before_drop(self, ctx: CallContext, result: DetectorResult) -> DetectorResult:
@@ -286,9 +281,7 @@ class DeEscalation(Detector):
         base.update(
             outcome="achieved" if calmed else "failed",
             peak_turn=peak_turn,
-            recovery_turn=next((t for t in order if t > peak_turn and levels[t] <= th.calm), None)
-            if calmed
-            else None,
+            recovery_turn=_recovery_turn(levels, peak_turn, th.calm) if calmed else None,
             reason=reason,
             **moves,
         )
@@ -314,6 +307,11 @@ class DeEscalation(Detector):
             "escalating_turns": escalating,
             "credit": round(min(1.0, credit), 3),
         }
+
+
+def _recovery_turn(levels: dict[int, float], peak_turn: int, calm: float) -> int | None:
+    """The first customer turn after the peak whose upset level is calm."""
+    return next((t for t in sorted(levels) if t > peak_turn and levels[t] <= calm), None)
 
 
 def _point(ctx: CallContext, turn: int, upset: float) -> dict[str, object]:

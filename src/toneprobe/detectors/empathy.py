@@ -115,7 +115,7 @@ class Empathy(Detector):
         moves: list[Finding],
         negative: bool,
         heard: bool,
-        said: set[str] = frozenset(),  # type: ignore[assignment]
+        said: set[str],
     ) -> dict[str, object]:
         kinds = {f.kind for f in moves if f.polarity == "positive"}
         cold = [f for f in moves if f.polarity == "negative"]

@@ -143,13 +143,15 @@ class Verdict:
     p_upset: float
     p_calmed: float | None  # None where the customer was not upset
     weighed: list[dict[str, Any]]
+    hung_up: bool = False  # calmed by the model's reading, but either side hung up
 
     def reason(self) -> str:
         words = "; ".join(f"{w['what']}: {w['shown']}" for w in self.weighed) or "no one sign"
         if self.outcome == "not_needed":
             return f"learned: not upset (p {self.p_upset:.2f}; {words})"
-        calmed = "calmed" if self.outcome == "achieved" else "not calmed"
-        return f"learned: upset (p {self.p_upset:.2f}), {calmed} (p {self.p_calmed:.2f}; {words})"
+        calmed = "calmed" if self.outcome == "achieved" or self.hung_up else "not calmed"
+        why = f"learned: upset (p {self.p_upset:.2f}), {calmed} (p {self.p_calmed:.2f}; {words})"
+        return f"{why}; but the call ended with a hang-up" if self.hung_up else why
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,16 +167,20 @@ class OutcomeModel:
     calmed: Stage
 
     def decide(self, x: Mapping[str, float]) -> Verdict:
+        """Upset? then calmed? A hang-up by the agent or the customer means nobody was
+        calmed, whatever the model reads: ``failed``."""
         p_upset = self.upset.probability(x)
         if p_upset < 0.5:
             return Verdict("not_needed", p_upset, None, self.upset.weighed(x, toward=False))
         p_calmed = self.calmed.probability(x)
         calmed = p_calmed >= 0.5
+        hung_up = calmed and bool(x["hangup_agent"] or x["hangup_customer"])
         return Verdict(
-            "achieved" if calmed else "failed",
+            "achieved" if calmed and not hung_up else "failed",
             p_upset,
             p_calmed,
             self.calmed.weighed(x, toward=calmed),
+            hung_up,
         )
 
 
