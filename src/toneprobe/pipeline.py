@@ -125,10 +125,18 @@ class Scorer:
         masked: dict[int, str] = {}
         if agent_idx and (self.offense is not None or self.moves is not None):
             from toneprobe.matcher import shielded_doc_ranges
+            from toneprobe.names import name_ranges, participant_names
             from toneprobe.quotes import mask
 
-            # quoted and reported words are not the agent's: the models do not read them
-            masked = {i: mask(texts[i], shielded_doc_ranges(docs[i])) for i in agent_idx}
+            # quoted and reported words are not the agent's, and a name is not a word: the
+            # models read neither
+            names = participant_names(
+                [transcript.agent, transcript.customer, *(t.speaker for t in transcript.turns)]
+            )
+            masked = {
+                i: mask(texts[i], shielded_doc_ranges(docs[i]) + name_ranges(texts[i], names))
+                for i in agent_idx
+            }
         if self.offense is not None and agent_idx:
             probs = self.offense.predict_proba([masked[i] for i in agent_idx])
             for i, p in zip(agent_idx, probs, strict=True):

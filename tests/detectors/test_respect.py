@@ -31,7 +31,7 @@ def test_respect_courteous_call_scores_high_without_disrespect(scorer):
 @pytest.mark.parametrize(
     ("agent_line", "rule"),
     [
-        ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v2"),
+        ("Das haben Sie falsch gemacht, das steht doch im Formular.", "respect.blame.v3"),
         ("Da kann ich nichts machen. Das ist nicht mein Problem.", "respect.dismissal.v1"),
         ("Wie ich Ihnen bereits dreimal erklärt habe, ist die Frist vorbei.", "respect.sarcasm.v1"),
         ("Jetzt hören Sie mir mal zu.", "respect.command.v2"),

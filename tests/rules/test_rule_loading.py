@@ -55,14 +55,14 @@ def test_rules_ids_are_unique_and_versioned():
 
 def test_rules_user_dir_overrides_by_id(tmp_path):
     (tmp_path / "over.yaml").write_text(
-        GOOD.replace("respect.test_rule.v1", "respect.blame.v2").replace(
+        GOOD.replace("respect.test_rule.v1", "respect.blame.v3").replace(
             "weight: 0.5", "weight: 0.1"
         ),
         encoding="utf-8",
     )
     merged = load_rules([tmp_path]).by_id()
-    assert merged["respect.blame.v2"].spec.weight == 0.1
-    assert merged["respect.blame.v2"].path.endswith("over.yaml")
+    assert merged["respect.blame.v3"].spec.weight == 0.1
+    assert merged["respect.blame.v3"].path.endswith("over.yaml")
 
 
 def test_rules_missing_user_dir_is_an_error(tmp_path):
