@@ -196,7 +196,10 @@ def read_moves(model: Any, docs: Sequence[Any], masked: dict[int, str]) -> list[
 
 
 DISRESPECT_MIN_WEIGHT = 0.5
-DISRESPECT_MIN_TOTAL = 0.8
+#: mild agent moves that add up to a disrespectful call: a curt phrase (0.4) and one model
+#: finding (0.3), or three model findings. Chosen on the eight tuning sets (mean disrespect F1
+#: 0.845 at 0.8 -> 0.865 at 0.7, no set lower; at 0.6 two model findings count: 0.836)
+DISRESPECT_MIN_TOTAL = 0.7
 
 
 def is_disrespectful(f: Finding) -> bool:
@@ -216,7 +219,7 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     # disrespect: any clearly negative agent move, whichever detector found it
     rude = sorted({f.turn for f in findings if is_disrespectful(f)})
     mild = [f for f in findings if f.role == "agent" and f.polarity == "negative"]
-    if not rude and sum(f.weight for f in mild) >= DISRESPECT_MIN_TOTAL:
+    if not rude and sum(f.weight for f in mild) >= DISRESPECT_MIN_TOTAL - 1e-9:
         rude = sorted({f.turn for f in mild})  # several curt moves add up
     respect["disrespect"] = bool(rude)
     respect["disrespect_turns"] = rude
