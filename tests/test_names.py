@@ -49,7 +49,9 @@ def test_names_the_agent_move_model_reads_the_turn_without_the_names() -> None:
         turns=(
             Turn(0, "agent", "Guten Tag, Sie schreiben mit Heike Vosskuhl.", "Heike Vosskuhl"),
             Turn(1, "customer", "Hallo, mein Paket ist nicht angekommen.", "Kunde"),
-            Turn(2, "agent", "Das tut mir leid, Herr Ochsenknecht, ich sehe nach.", "Heike Vosskuhl"),
+            Turn(
+                2, "agent", "Das tut mir leid, Herr Ochsenknecht, ich sehe nach.", "Heike Vosskuhl"
+            ),
         ),
     )
     ctx = Scorer(model="fake", use_offense_model=False, use_state_model=False).context(call)

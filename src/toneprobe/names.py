@@ -23,10 +23,42 @@ _ADDRESSED = re.compile(
 _PART = re.compile(r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][A-ZÄÖÜ]?[^\W\d_]+)*")
 #: labels that name a role, not a person; never blanked
 _ROLE_WORDS = frozenset(
-    """agent agentin kunde kundin anrufer anruferin mitarbeiter mitarbeiterin berater beraterin
-    support service kundenservice team bot assistent assistentin system sprecher speaker
-    customer caller operator spk unbekannt unknown kundendienst hotline callcenter
-    chatbot moderator moderatorin sachbearbeiter sachbearbeiterin""".split()
+    [
+        "agent",
+        "agentin",
+        "kunde",
+        "kundin",
+        "anrufer",
+        "anruferin",
+        "mitarbeiter",
+        "mitarbeiterin",
+        "berater",
+        "beraterin",
+        "support",
+        "service",
+        "kundenservice",
+        "team",
+        "bot",
+        "assistent",
+        "assistentin",
+        "system",
+        "sprecher",
+        "speaker",
+        "customer",
+        "caller",
+        "operator",
+        "spk",
+        "unbekannt",
+        "unknown",
+        "kundendienst",
+        "hotline",
+        "callcenter",
+        "chatbot",
+        "moderator",
+        "moderatorin",
+        "sachbearbeiter",
+        "sachbearbeiterin",
+    ]
 )
 
 

@@ -484,3 +484,37 @@ def test_issue_13_ending_file_as_a_process():
     assert call["hangup"]["turn"] == 2
     bye = [f for f in call["findings"] if f["rule_id"] == "hangup.customer_farewell.v1"]
     assert [(f["turn"], f["text"]) for f in bye] == [(2, "schönen tag noch")]
+
+
+def test_hangup_one_model_finding_alone_does_not_make_a_turn_hostile() -> None:
+    """A goodbye turn is hostile when its negative findings weigh 0.4 or more: a single model
+    finding (0.3, e.g. "Ich drück Ihnen die Daumen" read as condescension) is a hint, a curt
+    rule (0.4) or a model finding with another one is hostility."""
+    from toneprobe.detectors.hangup import _hostile_turns
+    from toneprobe.findings import Finding
+
+    def neg(turn: int, rule: str, weight: float, role: str = "agent") -> Finding:
+        return Finding(
+            "respect",
+            rule,
+            turn,
+            role,
+            None,
+            0,
+            5,
+            "Text.",
+            "negative",
+            "sarcasm",
+            weight,
+            weight,
+            "",
+        )
+
+    findings = [
+        neg(3, "respect.model.condescension_sarcasm.v1", 0.3),
+        neg(5, "respect.curt.v1", 0.4),
+        neg(7, "respect.model.condescension_sarcasm.v1", 0.3),
+        neg(7, "respect.model.command.v1", 0.3),
+        neg(8, "respect.insult.v2", 1.0, role="customer"),
+    ]
+    assert _hostile_turns(findings) == {5, 7}

@@ -614,6 +614,20 @@ def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
         add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
 
 
+#: an agent turn is hostile when its negative findings weigh this much: one model finding (0.3)
+#: on its own is a hint, not hostility
+HOSTILE_MIN_WEIGHT = 0.4
+
+
+def _hostile_turns(findings: Sequence[Finding]) -> set[int]:
+    """Agent turns whose negative findings (rules and model) weigh at least HOSTILE_MIN_WEIGHT."""
+    weight: dict[int, float] = {}
+    for f in findings:
+        if f.polarity == "negative" and f.role == "agent":
+            weight[f.turn] = weight.get(f.turn, 0.0) + f.weight
+    return {t for t, w in weight.items() if w >= HOSTILE_MIN_WEIGHT - 1e-9}
+
+
 def hostile_end_evidence(e: Ending, add: Add) -> None:
     if e.last.role == "agent" and e.last.index in e.hostile and e.last.index not in e.farewell:
         add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
@@ -691,7 +705,7 @@ class HangUp(Detector):
             helpful={
                 f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
             },
-            hostile={f.turn for f in earlier if f.polarity == "negative" and f.role == "agent"},
+            hostile=_hostile_turns(earlier),
             offered={f.turn for f in earlier if f.kind == "offer_more"}
             | {f.turn for f in findings if f.kind == "offer"},
             upset_cues={f.turn for f in (deesc.findings if deesc else ()) if f.kind == "upset"},
