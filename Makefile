@@ -30,8 +30,17 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 bench: $(STAMP)  ## end-to-end `score` speed, memory and start-up; `report` over 10,000 saved calls (+ benchmarks/bench_sentiment.py if present)
 	$(PY) benchmarks/bench_score.py && $(PY) benchmarks/bench_report.py && if [ -f benchmarks/bench_sentiment.py ]; then $(PY) benchmarks/bench_sentiment.py; fi
 
-model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter and data/customer_states; the data/styles candidate: scripts/train_models.py --train-styles
-	$(PY) scripts/train_models.py --data ../shared/data
+# the teacher's labels for the shipped sentiment model (scripts/distill.py; data/OOD.md)
+TEACHER_WEIGHT := 0.5
+TEACHER_MIN_CONFIDENCE := 0.7
+
+model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state models from ../shared/data, data/callcenter, data/customer_states and the e5 teacher's transfer rows (data/OOD.md; needs the SuperGLEBer mirror)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[distill]'
+	$(PY) scripts/transfer_corpora.py --out build/transfer/genres.tsv
+	$(PY) scripts/distill.py --encoder e5 --threads 2 --teacher-sources sb10k_train potts_train callcenter \
+		--teacher-weight $(TEACHER_WEIGHT) --min-confidence $(TEACHER_MIN_CONFIDENCE) --out build/transfer/transfer_genres.tsv \
+		--transfer data/agent_moves/train.tsv data/customer_states/train.tsv ../shared/data/germeval2018_train.tsv build/transfer/genres.tsv
+	$(PY) scripts/train_models.py --data ../shared/data --transfer build/transfer/transfer_genres.tsv
 
 model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves (finding thresholds: scripts/move_thresholds.py --write)
 	$(PY) scripts/train_moves.py

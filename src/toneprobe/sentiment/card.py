@@ -23,6 +23,13 @@ CITATIONS = {
     "styles": "toneprobe lines in other genres and voices (reviews, forum posts, customer chat, "
     "news sentences, dialogue): written and labelled by the toneprobe project (data/styles/, "
     "committed in the repository).",
+    "transfer": "transfer rows: unlabelled German labelled by a slower teacher (multilingual-e5-small "
+    "with logistic regression, mixed with the previous embedded model; scripts/distill.py) - "
+    "the project's agent and customer lines, GermEval 2018 tweets, and forum comments, news and "
+    "newspaper sentences, civic proposals and YouTube comments from the German datasets kept by "
+    "SuperGLEBer (Pfister & Hotho 2024: GermEval 2021 and 2025 training splits, XGLUE news, CIMT "
+    "argument mining, the verbal-idiom shared task); scripts/transfer_corpora.py, data/OOD.md. "
+    "Their own labels are never read.",
 }
 
 
