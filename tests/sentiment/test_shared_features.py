@@ -60,9 +60,11 @@ def models() -> Models:
 
 
 def test_shared_shipped_models_carry_one_table() -> None:
-    """The move and state models were trained on the sentiment model's word vectors and ship
-    a copy of them: same content, so one table in memory. A retrain that changes one of the
-    tables fails here (and would cost the memory again)."""
+    """The move and state models were trained on the same word vectors and ship a copy of
+    them: same content, so one table in memory. The sentiment model retrained with the
+    teacher's transfer text (sixth session) carries its own, larger table (50,000 words);
+    move and state models retrained on it read worse (a blanked name read as an insult), so
+    they keep theirs. A retrain that changes one of their tables fails here."""
     keys = {}
     for name in ("sentiment-de", "agent-moves-de", "customer-states-de", "offense-de"):
         config = json.loads((MODELS / name / "model.json").read_text(encoding="utf-8"))
@@ -70,17 +72,17 @@ def test_shared_shipped_models_carry_one_table() -> None:
         with np.load(MODELS / name / "weights.npz", allow_pickle=False) as z:
             vectors = z["emb_vectors"]
         keys[name] = table_key(vocab["emb_words"], vectors, config.get("emb_pooling", ["mean"]))
-    assert keys["agent-moves-de"] == keys["sentiment-de"]
-    assert keys["customer-states-de"] == keys["sentiment-de"]
-    assert keys["offense-de"] != keys["sentiment-de"]  # its own, smaller table
+    assert keys["agent-moves-de"] == keys["customer-states-de"]
+    assert keys["sentiment-de"] != keys["agent-moves-de"]  # its own, larger table
+    assert keys["offense-de"] not in (keys["sentiment-de"], keys["agent-moves-de"])
 
 
 def test_shared_table_is_one_read_only_object(models: Models) -> None:
     sentiment, moves, states = models
-    table = sentiment._model.embedding
+    table = moves.model.embedding
     assert table is not None
-    assert moves.model.embedding is table
     assert states._model.embedding is table
+    assert sentiment._model.embedding is not table
     offense = OffenseClassifier()
     offense.load()
     assert offense._model.embedding is not table
