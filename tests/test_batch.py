@@ -202,10 +202,9 @@ from toneprobe.batch import PRELOAD_ENV, _WORKER, preload_scorer
 os.environ[PRELOAD_ENV] = json.dumps({"model": None, "rules_dirs": []})
 preload_scorer()
 scorer = _WORKER["prebuilt"][1]
-table = scorer.backend._model.embedding
 print(json.dumps({
     "frozen": gc.get_freeze_count(),
-    "shared_table": scorer.moves.model.embedding is table and scorer.state_model._model.embedding is table,
+    "shared_table": scorer.moves.model.embedding is scorer.state_model._model.embedding,
 }))
 """
 
