@@ -196,6 +196,34 @@ def test_batch_pool_that_breaks_before_a_submit_retries_the_files(corpus, monkey
     assert calls["n"] >= 2  # the refused submit happened
 
 
+def test_batch_cancelled_pool_leaves_no_thread_behind(corpus, monkeypatch):
+    """After Ctrl-C the pool is cancelled; its manager thread must be gone before the
+    interpreter's exit hook runs, or that hook writes to a pipe the thread is closing (a
+    'Bad file descriptor' traceback on stderr after a clean 'interrupted'). A busy machine
+    is simulated by a manager thread that is slow to wind down."""
+    import threading
+    import time
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    from toneprobe.batch import _PoolBackend
+
+    real_join = _ExecutorManagerThread.join_executor_internals
+
+    def slow_join(self):
+        time.sleep(1.0)
+        real_join(self)
+
+    monkeypatch.setattr(_ExecutorManagerThread, "join_executor_internals", slow_join)
+
+    files = sorted(str(p) for p in corpus.rglob("*.json"))[:2]
+    backend = _PoolBackend(BatchOptions(model="fake"), 2)
+    backend.submit(files).result(timeout=120)
+    backend.submit(files)  # still queued or running when the pool is cancelled
+    backend.close(cancel=True)
+    left = [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)]
+    assert not [t for t in left if t.is_alive()], left
+
+
 PRELOAD_CHECK = """
 import gc, json, os
 from toneprobe.batch import PRELOAD_ENV, _WORKER, preload_scorer

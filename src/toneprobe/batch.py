@@ -527,7 +527,10 @@ class _PoolBackend:
         if not cancel:
             ex.shutdown(wait=True)
             return
-        procs = list(getattr(ex, "_processes", {}).values())
+        # shutdown() drops the executor's references to its workers and manager thread, so
+        # take them first
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        manager = getattr(ex, "_executor_manager_thread", None)
         ex.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             if p.is_alive():
@@ -537,9 +540,8 @@ class _PoolBackend:
         # Let the executor's manager thread see the dead workers and close its wake-up pipe
         # before the interpreter exits: concurrent.futures' exit hook writes to that pipe and
         # races the thread closing it (a traceback "Bad file descriptor" after Ctrl-C).
-        manager = getattr(ex, "_executor_manager_thread", None)
         if manager is not None:
-            manager.join(timeout=5)
+            manager.join(timeout=30)
 
 
 class _DaskBackend:
