@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from toneprobe.errors import RuleError
 from toneprobe.nlp import get_nlp
+from toneprobe.prefilter import RegexGate, text_grams
 from toneprobe.quotes import inside, shielded_ranges
 from toneprobe.rules import Rule
 
@@ -68,9 +69,10 @@ class RuleMatcher:
             for rx in spec.regex:
                 self._regex.append((rule, re.compile(rx, flags)))
             self._unless[rule.id] = unless_patterns(rule)
+        self._gate = RegexGate(rx for _, rx in self._regex)
 
     def __call__(self, doc: Doc) -> list[Match]:
-        text = doc.text
+        text = doc_text(doc)
         raw: list[tuple[Rule, int, int]] = []
         vocab_strings = self.nlp.vocab.strings
         hits = []
@@ -82,7 +84,9 @@ class RuleMatcher:
             rule = self.rules[vocab_strings[key]]
             span = doc[s:e]
             raw.append((rule, span.start_char, span.end_char))
-        for rule, rx in self._regex:
+        regexes = self._regex
+        for i in self._gate.candidates(doc_grams(doc)):
+            rule, rx = regexes[i]
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     raw.append((rule, m.start(), m.end()))
@@ -110,11 +114,27 @@ class RuleMatcher:
         return self(self.nlp(text))
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, kept on it (spaCy joins the tokens anew on every ``doc.text``)."""
+    cached = doc.user_data.get("toneprobe_text")
+    if cached is None:
+        cached = doc.user_data["toneprobe_text"] = doc.text
+    return cached  # type: ignore[no-any-return]
+
+
+def doc_grams(doc: Doc) -> frozenset[str] | None:
+    """The doc's lower-cased 1-3-grams for the regex gate (:mod:`toneprobe.prefilter`), kept."""
+    key = "toneprobe_grams"
+    if key not in doc.user_data:
+        doc.user_data[key] = text_grams(doc_text(doc))
+    return doc.user_data[key]  # type: ignore[no-any-return]
+
+
 def shielded_doc_ranges(doc: Doc) -> list[tuple[int, int]]:
     """Quoted passages and reported speech in the doc (see :mod:`toneprobe.quotes`), cached."""
     cached = doc.user_data.get("toneprobe_shielded")
     if cached is None:
-        cached = shielded_ranges(doc.text, sentence_bounds(doc))
+        cached = shielded_ranges(doc_text(doc), sentence_bounds(doc))
         doc.user_data["toneprobe_shielded"] = cached
     return cached  # type: ignore[no-any-return]
 
@@ -123,7 +143,7 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """Character bounds of the doc's sentences, computed once per doc and kept on it."""
     cached = doc.user_data.get("toneprobe_sents")
     if cached is None:
-        cached = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(doc.text))]
+        cached = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(doc_text(doc)))]
         doc.user_data["toneprobe_sents"] = cached
     return cached  # type: ignore[no-any-return]
 

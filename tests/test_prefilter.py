@@ -1,0 +1,92 @@
+"""The regex gate (toneprobe.prefilter) skips only regexes that cannot match: a skipped regex
+never has a match in the text. Checked on every shipped rule regex against the rules' own
+examples and counterexamples, the bundled sample calls and the labelled dev calls, each as
+written, upper-cased and lower-cased without punctuation (as ASR writes it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from toneprobe.prefilter import RegexGate, literal_prefixes, text_grams
+from toneprobe.rules import load_rules
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "pattern,flags,expected",
+    [
+        (r"\b(idiot|trottel)\b", re.IGNORECASE, {"idi", "tro"}),
+        (r"\b(jetzt\s+)?(ganz\s+)?(langsam|halblang)", re.IGNORECASE, {"jet", "gan", "lan", "hal"}),
+        (r"(?i:Ab)[äa]c?", 0, {"aba", "abä"}),
+        (r"Sie\s+(haben|hatten)", 0, {"sie"}),  # case-sensitive: lower-cased on both sides
+        (r"(^|[.!?]\s*)bin\s+raus", 0, {".", ".bi", "!", "!bi", "?", "?bi", "bin"}),
+        (r"e?s", 0, {"es", "s"}),
+        (r"(ab)+c", 0, {"ab"}),
+    ],
+)
+def test_prefilter_reads_what_every_match_begins_with(pattern, flags, expected):
+    assert literal_prefixes(re.compile(pattern, flags)) == expected
+
+
+@pytest.mark.parametrize("pattern", [r"\w+te\s+mal", r"^\s*ach\s+was", r"x?y?", r"[^.]+\.", r".*"])
+def test_prefilter_a_regex_that_can_begin_with_anything_always_runs(pattern):
+    assert literal_prefixes(re.compile(pattern)) is None
+    gate = RegexGate([re.compile(pattern)])
+    assert gate.candidates(text_grams("Guten Tag")) == [0]
+
+
+def test_prefilter_letters_that_case_folding_pairs_differently_open_the_gate():
+    """re's IGNORECASE matches a long s for an s; str.lower does not know that."""
+    rx = re.compile(r"\bsie\b", re.IGNORECASE)
+    assert rx.search("ſie haben recht")
+    assert text_grams("ſie haben recht") is None
+    assert RegexGate([rx]).candidates(text_grams("ſie haben recht")) == [0]
+    assert RegexGate([rx]).candidates(text_grams("Guten Tag")) == []
+    assert RegexGate([rx]).candidates(text_grams("SIE HABEN RECHT")) == [0]
+
+
+def _texts() -> list[str]:
+    texts: list[str] = []
+    for rule in load_rules().rules:
+        texts.extend(rule.spec.examples)
+        texts.extend(rule.spec.counterexamples)
+    for path in sorted((REPO / "sample_transcripts").rglob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        calls = data if isinstance(data, list) else [data]
+        for call in calls:
+            if isinstance(call, dict):
+                turns = call.get("turns") or call.get("utterances") or []
+                texts.extend(t["text"] for t in turns if isinstance(t, dict) and "text" in t)
+    dev = REPO / "data" / "dev" / "calls" / "json"
+    for path in sorted(dev.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        texts.extend(t["text"] for t in data.get("turns", []) if "text" in t)
+    variants = []
+    for t in texts:
+        variants += [t, t.upper(), re.sub(r"[^\w\s]", "", t).lower()]
+    return variants
+
+
+def test_prefilter_never_skips_a_regex_that_matches():
+    patterns = []
+    for rule in load_rules().rules:
+        flags = 0 if rule.spec.case_sensitive else re.IGNORECASE
+        patterns += [re.compile(rx, flags) for rx in rule.spec.regex]
+    assert len(patterns) > 400
+    gate = RegexGate(patterns)
+    texts = _texts()
+    assert len(texts) > 3000
+    skipped = checked = 0
+    for text in texts:
+        allowed = set(gate.candidates(text_grams(text)))
+        for i, rx in enumerate(patterns):
+            if i not in allowed:
+                skipped += 1
+                assert not rx.search(text), (rx.pattern, text)
+            checked += 1
+    assert skipped > checked / 2  # and it does skip: most regexes do not run on most texts
