@@ -42,7 +42,7 @@ model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state mo
 		--transfer data/agent_moves/train.tsv data/customer_states/train.tsv ../shared/data/germeval2018_train.tsv build/transfer/genres.tsv
 	$(PY) scripts/train_models.py --data ../shared/data --transfer build/transfer/transfer_genres.tsv
 
-model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves (finding thresholds: scripts/move_thresholds.py --write)
+model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves on the word-vector table it ships (finding thresholds: scripts/move_thresholds.py --write)
 	$(PY) scripts/train_moves.py
 
 evaluate-models: $(STAMP)  ## shipped models: dev sets vs bars (exit 1 on a miss), ASR-form share, ../ood sets, behavioural suite, 95% intervals

@@ -2,7 +2,9 @@
 
     python scripts/train_moves.py [--out models] [--quick]
 
-Features: the sentiment model's featurizer settings and its word-vector table (copied in).
+Features: the sentiment model's featurizer settings and a word-vector table copied in from a
+model directory (``--table``; default: the table models/agent-moves-de ships, which the
+customer-state model shares; ``--table models/sentiment-de`` takes the sentiment model's).
 Hyperparameters and per-move decision thresholds are chosen on out-of-fold predictions of
 data/agent_moves/train.tsv (4 folds); data/agent_moves/dev.tsv and data/dev/agent_utterances.tsv
 only report. The finding thresholds used by the detectors are chosen on the labelled calls by
@@ -87,12 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--quick", action="store_true", help="first grid point only, no CV")
+    ap.add_argument(
+        "--table",
+        type=Path,
+        default=REPO / "models" / "agent-moves-de",
+        help="model directory whose word-vector table the move model uses",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     log = logging.getLogger("train_moves")
     train = read_moves(REPO / "data" / "agent_moves" / "train.tsv")
     dev = read_moves(REPO / "data" / "agent_moves" / "dev.tsv")
-    emb = shared_embedding(REPO / "models" / "sentiment-de", ("mean", "max", "min"))
+    emb = shared_embedding(args.table, ("mean", "max", "min"))
     grid = GRID[:1] if args.quick else GRID
     cv: list[dict[str, object]] = []
     best = (-1.0, grid[0], [0.5] * len(MOVE_LABELS))

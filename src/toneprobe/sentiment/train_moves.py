@@ -86,11 +86,11 @@ def with_asr_copies(rows: MoveRows, weight: float) -> tuple[list[str], np.ndarra
     return texts, np.vstack(y), np.concatenate(w)
 
 
-def shared_embedding(sentiment_dir: Path, pooling: Sequence[str]) -> EmbeddingTable:
-    """The sentiment model's word-vector table, with the given pooling."""
-    model, _ = load_linear(sentiment_dir)
+def shared_embedding(model_dir: Path, pooling: Sequence[str]) -> EmbeddingTable:
+    """The word-vector table of an embedded model directory, with the given pooling."""
+    model, _ = load_linear(model_dir)
     if model.embedding is None:
-        raise InputError(f"{sentiment_dir}: the sentiment model has no word-vector table")
+        raise InputError(f"{model_dir}: the model has no word-vector table")
     return EmbeddingTable(model.embedding.words, model.embedding.vectors, pooling=pooling)
 
 
