@@ -270,6 +270,18 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
         "See `benchmarks/bench_sentiment.py` for the benchmark with medians over several runs "
         "and the ratio to a BERT-base-shaped model.",
         "",
+    ]
+    if m.get("task") == "sentiment":
+        lines += [
+            "Trade-off: accuracy first within the speed bars. The vocabularies and weights that "
+            "carry the out-of-domain gains (transfer genres, teacher labels) cost memory in each "
+            "scoring process, so the `--workers 2` process tree of `score` can peak above issue "
+            "12's 600 MB when its resident sets are summed (pages shared with the "
+            "fork server count once per process; PSS, what the tree holds, is far lower). The "
+            "README's section \"Where a call's time and memory go\" has the figures.",
+            "",
+        ]
+    lines += [
         "## Limits",
         "",
         "Social-media training data plus hand-written call-center utterances; irony, "
