@@ -70,6 +70,13 @@ class CallContext:
             return False
         return inside(shielded_doc_ranges(doc), finding.start, finding.end)
 
+    def quotes_within(self, finding: Finding) -> bool:
+        """Quoted or reported words lie (partly) in the finding's span."""
+        doc = self._docs_by_turn.get(finding.turn)
+        if doc is None:
+            return False
+        return any(a < finding.end and finding.start < b for a, b in shielded_doc_ranges(doc))
+
     @cached_property
     def customer_uses_sie(self) -> bool:
         return self.first_customer_sie is not None

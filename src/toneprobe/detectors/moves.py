@@ -194,7 +194,10 @@ def model_findings(
                         "models/agent-moves-de)"
                     ),
                 )
-                if polarity == "negative" and (ctx.is_shielded(finding) or _mostly_quoted(sent)):
+                # a sentence with someone else's words blanked out is no longer the sentence the
+                # agent said ("Erst mal: [...] sind wir nicht, ich schaue mir das an." reads as a
+                # refusal): the model's negative reading of it is not evidence
+                if polarity == "negative" and (ctx.quotes_within(finding) or _mostly_quoted(sent)):
                     continue
                 out.append(finding)
     return out
