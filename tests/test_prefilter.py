@@ -90,3 +90,42 @@ def test_prefilter_never_skips_a_regex_that_matches():
                 assert not rx.search(text), (rx.pattern, text)
             checked += 1
     assert skipped > checked / 2  # and it does skip: most regexes do not run on most texts
+
+
+TRICKY = [
+    (r"(?<=Herr )Meier\b", 0),
+    (r"(?i)straße", 0),
+    (r"STRASSE|Straße", re.IGNORECASE),
+    (r"(ab)\1", 0),
+    (r"(a)?(?(1)b|c)d", 0),
+    (r"(?>ver)sehen", re.IGNORECASE),
+    (r"ja++ gut", 0),
+    (r"""(?x) sie \s+ (haben|hatten)  # verbose""", re.IGNORECASE),
+    (r"(?-i:Sie)\s+können", re.IGNORECASE),
+    (r"[Ss]ie|[Ii]hr", 0),
+    (r"Σ+", re.IGNORECASE),
+    (r"\bİstanbul", re.IGNORECASE),
+]
+TRICKY_TEXTS = [
+    "Herr Meier ruft an.",
+    "Die STRASSE ist gesperrt, die Straße auch, die STRAẞE erst recht.",
+    "abab und abcd, acd, bd",
+    "Das haben wir übersehen. VERSEHEN!",
+    "jaaa gut, ja gut",
+    "SIE   HABEN recht, sie hatten recht",
+    "Sie können das, sie können das",
+    "IHR seid dran, ihr auch",
+    "ΣΊΣΥΦΟΣ und σίσυφος",
+    "istanbul und İstanbul und ISTANBUL",
+]
+
+
+@pytest.mark.parametrize("pattern,flags", TRICKY)
+def test_prefilter_is_exact_on_lookarounds_flags_backrefs_and_odd_case_folding(pattern, flags):
+    """A user's own rules can hold any regex: the gate never skips one that matches."""
+    rx = re.compile(pattern, flags)
+    gate = RegexGate([rx])
+    for text in TRICKY_TEXTS:
+        for variant in (text, text.upper(), text.lower(), text.swapcase()):
+            if rx.search(variant):
+                assert gate.candidates(text_grams(variant)) == [0], (pattern, variant)
