@@ -7,8 +7,10 @@ the project's call-center utterances (data/callcenter/); with --train-styles als
 project's lines in other genres and voices (data/styles/: reviews, forum posts, chat, news,
 dialogue; issue 12; measured, not shipped: STYLES_CANDIDATE), whose dev split is always
 reported. Offense: GermEval 2018.
-Customer states: data/customer_states/ (sentiment/train_states.py; reuses the sentiment
-model's word vectors, so train it after the sentiment model).
+Customer states: data/customer_states/ (sentiment/train_states.py) on the word-vector table
+of --state-table (default: the one models/customer-states-de ships, shared with the agent-move
+model; give the sentiment model's directory to move both to its table, and retrain the move
+model with scripts/train_moves.py --table on the same).
 Hyperparameters are chosen by cross-validation on the training files; dev sets only report.
 """
 
@@ -185,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", type=Path, default=REPO / "models")
     ap.add_argument("--only", choices=["sentiment", "offense", "states"])
+    ap.add_argument(
+        "--state-table",
+        type=Path,
+        default=REPO / "models" / "customer-states-de",
+        help="model directory whose word-vector table the customer-state model uses",
+    )
     ap.add_argument("--cv-folds", type=int, default=SENTIMENT_CV_FOLDS, help="sentiment CV folds")
     ap.add_argument("--emb-dim", type=int, default=SENTIMENT_EMB_DIM, help="word-vector size")
     ap.add_argument(
@@ -245,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             states / "dev.tsv",
             args.out / "customer-states-de",
             grid=STATES_GRID,
-            sentiment_model=args.out / "sentiment-de",
+            sentiment_model=args.state_table,
             data=data,
             seed=SEED,
         )
