@@ -11,9 +11,9 @@ Every match keeps its rule id, so each finding traces back to one rule. Guards:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toneprobe.errors import RuleError
 from toneprobe.nlp import get_nlp
@@ -114,38 +114,38 @@ class RuleMatcher:
         return self(self.nlp(text))
 
 
+def _kept(doc: Doc, key: str, make: Callable[[], Any]) -> Any:
+    """``make()``, computed once per doc and kept in its ``user_data``."""
+    data = doc.user_data
+    if key not in data:
+        data[key] = make()
+    return data[key]
+
+
 def doc_text(doc: Doc) -> str:
-    """The doc's text, kept on it (spaCy joins the tokens anew on every ``doc.text``)."""
-    cached = doc.user_data.get("toneprobe_text")
-    if cached is None:
-        cached = doc.user_data["toneprobe_text"] = doc.text
-    return cached  # type: ignore[no-any-return]
+    """The doc's text (spaCy joins the tokens anew on every ``doc.text``)."""
+    return _kept(doc, "toneprobe_text", lambda: doc.text)  # type: ignore[no-any-return]
 
 
 def doc_grams(doc: Doc) -> frozenset[str] | None:
-    """The doc's lower-cased 1-3-grams for the regex gate (:mod:`toneprobe.prefilter`), kept."""
-    key = "toneprobe_grams"
-    if key not in doc.user_data:
-        doc.user_data[key] = text_grams(doc_text(doc))
-    return doc.user_data[key]  # type: ignore[no-any-return]
+    """The doc's lower-cased 1-3-grams for the regex gate (:mod:`toneprobe.prefilter`)."""
+    return _kept(doc, "toneprobe_grams", lambda: text_grams(doc_text(doc)))  # type: ignore[no-any-return]
 
 
 def shielded_doc_ranges(doc: Doc) -> list[tuple[int, int]]:
-    """Quoted passages and reported speech in the doc (see :mod:`toneprobe.quotes`), cached."""
-    cached = doc.user_data.get("toneprobe_shielded")
-    if cached is None:
-        cached = shielded_ranges(doc_text(doc), sentence_bounds(doc))
-        doc.user_data["toneprobe_shielded"] = cached
-    return cached  # type: ignore[no-any-return]
+    """Quoted passages and reported speech in the doc (see :mod:`toneprobe.quotes`)."""
+    return _kept(  # type: ignore[no-any-return]
+        doc, "toneprobe_shielded", lambda: shielded_ranges(doc_text(doc), sentence_bounds(doc))
+    )
 
 
 def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Character bounds of the doc's sentences, computed once per doc and kept on it."""
-    cached = doc.user_data.get("toneprobe_sents")
-    if cached is None:
-        cached = [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(doc_text(doc)))]
-        doc.user_data["toneprobe_sents"] = cached
-    return cached  # type: ignore[no-any-return]
+    """Character bounds of the doc's sentences."""
+    return _kept(  # type: ignore[no-any-return]
+        doc,
+        "toneprobe_sents",
+        lambda: [(s.start_char, s.end_char) for s in doc.sents] or [(0, len(doc_text(doc)))],
+    )
 
 
 def _dedupe(matches: list[Match]) -> list[Match]:

@@ -221,6 +221,11 @@ def inside(ranges: Sequence[Range], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in ranges)
 
 
+def touches(ranges: Sequence[Range], start: int, end: int) -> bool:
+    """True when ``start..end`` shares at least one character with one of ``ranges``."""
+    return any(a < end and start < b for a, b in ranges)
+
+
 def mask(text: str, ranges: Sequence[Range]) -> str:
     """``text`` with the ranges blanked out (same length, so offsets stay valid)."""
     if not ranges:

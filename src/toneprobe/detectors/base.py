@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from toneprobe.findings import Finding
 from toneprobe.matcher import Match, RuleMatcher, shielded_doc_ranges
 from toneprobe.model import Transcript, Turn
-from toneprobe.quotes import inside
+from toneprobe.quotes import inside, touches
 from toneprobe.rules import Rule, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +75,7 @@ class CallContext:
         doc = self._docs_by_turn.get(finding.turn)
         if doc is None:
             return False
-        return any(a < finding.end and finding.start < b for a, b in shielded_doc_ranges(doc))
+        return touches(shielded_doc_ranges(doc), finding.start, finding.end)
 
     @cached_property
     def customer_uses_sie(self) -> bool:
