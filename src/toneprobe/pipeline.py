@@ -181,14 +181,18 @@ class Scorer:
 def read_moves(model: Any, docs: Sequence[Any], masked: dict[int, str]) -> list[Any]:
     """The agent-move model on every sentence of the agent turns (``masked``: turn position ->
     its text with quoted words blanked), in one batch; a ``TurnMoves`` per agent turn."""
+    from toneprobe.matcher import doc_text, sentence_bounds
     from toneprobe.sentiment.moves import SentenceMoves, TurnMoves
 
-    spans = [(i, s.start_char, s.end_char) for i in masked for s in docs[i].sents if s.text.strip()]
+    texts = {i: doc_text(docs[i]) for i in masked}
+    spans = [
+        (i, a, b) for i in masked for a, b in sentence_bounds(docs[i]) if texts[i][a:b].strip()
+    ]
     probs = model.predict_proba([masked[i][a:b] for i, a, b in spans]).tolist()
     per_turn: dict[int, list[SentenceMoves]] = {i: [] for i in masked}
     for (i, a, b), row in zip(spans, probs, strict=True):
         probs_by_move = dict(zip(model.labels, row, strict=True))
-        per_turn[i].append(SentenceMoves(a, b, docs[i].text[a:b], probs_by_move, masked[i][a:b]))
+        per_turn[i].append(SentenceMoves(a, b, texts[i][a:b], probs_by_move, masked[i][a:b]))
     out: list[Any] = [None] * len(docs)
     for i, sents in per_turn.items():
         out[i] = TurnMoves(tuple(sents), model)
