@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toneprobe.prefilter import RegexGate, literal_prefixes, text_grams
+from toneprobe.prefilter import RegexGate, required_grams, text_grams
 from toneprobe.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,23 +21,41 @@ REPO = Path(__file__).resolve().parents[1]
     "pattern,flags,expected",
     [
         (r"\b(idiot|trottel)\b", re.IGNORECASE, {"idi", "tro"}),
-        (r"\b(jetzt\s+)?(ganz\s+)?(langsam|halblang)", re.IGNORECASE, {"jet", "gan", "lan", "hal"}),
+        # the optional words need not be there; the last group must
+        (r"\b(jetzt\s+)?(ganz\s+)?(langsam|halblang)", re.IGNORECASE, {"lan", "hal"}),
         (r"(?i:Ab)[äa]c?", 0, {"aba", "abä"}),
-        (r"Sie\s+(haben|hatten)", 0, {"sie"}),  # case-sensitive: lower-cased on both sides
-        (r"(^|[.!?]\s*)bin\s+raus", 0, {".", ".bi", "!", "!bi", "?", "?bi", "bin"}),
-        (r"e?s", 0, {"es", "s"}),
+        # case-sensitive: lower-cased on both sides; re's parser takes "ha" out of the branch
+        (r"Sie\s+(haben|hatten)", 0, {"abe", "att"}),
+        (r"(^|[.!?]\s*)bin\s+raus", 0, {"bin"}),
+        (r"e?s", 0, {"s"}),
         (r"(ab)+c", 0, {"ab"}),
     ],
 )
-def test_prefilter_reads_what_every_match_begins_with(pattern, flags, expected):
-    assert literal_prefixes(re.compile(pattern, flags)) == expected
+def test_prefilter_reads_a_text_every_match_must_contain(pattern, flags, expected):
+    assert required_grams(re.compile(pattern, flags)) == expected
 
 
-@pytest.mark.parametrize("pattern", [r"\w+te\s+mal", r"^\s*ach\s+was", r"x?y?", r"[^.]+\.", r".*"])
-def test_prefilter_a_regex_that_can_begin_with_anything_always_runs(pattern):
-    assert literal_prefixes(re.compile(pattern)) is None
+@pytest.mark.parametrize("pattern", [r"\w+", r"x?y?", r"[a-zäöü]+\d", r".*", r"(?:a|\w)b?"])
+def test_prefilter_a_regex_without_a_literal_it_needs_always_runs(pattern):
+    assert required_grams(re.compile(pattern)) is None
     gate = RegexGate([re.compile(pattern)])
     assert gate.candidates(text_grams("Guten Tag")) == [0]
+
+
+@pytest.mark.parametrize(
+    "pattern,expected",
+    [
+        (r"\w+te\s+mal", {"mal"}),  # cannot begin with a literal, but must contain "mal"
+        (r"^\s*ach\s+was", {"was"}),  # "ach" is common
+        # re's parser takes "ver" out of the branch; "erb"/"erm" are rarer than "ich"/"wir"
+        (r"\b(ich|wir)\b[^.!?]{0,40}?\b(verbockt|vermasselt)\b", {"erb", "erm"}),
+        (r"\b(ich|wir)\s+(haben|hatten)\s+(den|einen)\s+fehler", {"feh"}),
+        (r"[^.]+\.", {"."}),
+    ],
+)
+def test_prefilter_keeps_the_most_telling_literal_a_match_must_contain(pattern, expected):
+    rx = re.compile(pattern, re.IGNORECASE)
+    assert required_grams(rx) == expected
 
 
 def test_prefilter_letters_that_case_folding_pairs_differently_open_the_gate():

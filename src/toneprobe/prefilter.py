@@ -1,12 +1,12 @@
 """Skip the rule regexes a text cannot match, without running them.
 
-The rules hold some 600 regexes, and most of them begin with words: ``\\b(idiot|trottel|...)``.
+The rules hold some 600 regexes, and most of them are made of words: ``\\b(idiot|trottel|...)``.
 Python's ``re`` tries every regex at every position of every turn, so matching costs about as
 much as the sentiment model. Here each regex is read once (``re._parser``, the parser ``re``
-itself uses) for the literal text every match must begin with, up to three characters, lower-
-cased: ``{"idi", "tro", ...}``. A text is cut into its lower-cased 1-, 2- and 3-grams once, and
-only the regexes that own one of those grams run on it. A regex whose matches can begin with
-anything (``\\w+``, ``.``, a class) owns no prefix and always runs.
+itself uses) for literal text every match must contain, up to three characters, lower-cased:
+``{"idi", "tro"}`` (see :func:`required_grams`). A text is cut into its lower-cased 1-, 2- and
+3-grams once, and only the regexes that own one of those grams run on it. A regex without a
+literal it needs (``\\w+``, ``.*``, classes only) always runs.
 
 The gate is exact, not a heuristic: a regex it skips has no match in the text. Lower-casing
 both sides keeps that true for case-sensitive and ``IGNORECASE`` regexes alike; the few
@@ -49,16 +49,94 @@ class _TooMany(Exception):
     pass
 
 
-def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """The lower-cased texts (1-3 characters) that every match of ``pattern`` begins with;
-    None when a match can begin with something that is not a known literal."""
+def required_grams(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-cased texts (1-3 characters) one of which every match of ``pattern`` contains;
+    None when no such set is known.
+
+    Every part of the pattern's top-level sequence that must match (not a repeat that may
+    match nothing) starts a stretch of the match, so the prefixes of the sequence from that
+    part on are such a set; of them the one that rules out most texts is kept (long prefixes
+    beat short ones, few beat many, and the commonest German trigrams count as short):
+    ``\b(ich|wir)\b[^.]{0,40}\b(verbockt|vermasselt)`` is kept for "ver" rather than "ich".
+    """
     try:
         tree = _parser.parse(pattern.pattern, pattern.flags)
     except re.error:  # pragma: no cover - it compiled already
         return None
+    items = _flatten(list(tree))
+    best: tuple[float, frozenset[str]] | None = None
+    for j, (op, av) in enumerate(items):
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] == 0:
+            continue  # may match nothing: what starts here need not be in the match
+        if op in _ZERO_WIDTH:
+            continue
+        grams = _prefixes(items[j:])
+        if grams is None:
+            continue
+        cost = sum(_gram_cost(g) for g in grams)
+        if best is None or cost < best[0]:
+            best = (cost, grams)
+    return None if best is None else best[1]
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    """The top-level sequence with plain groups opened (their parts must match in turn)."""
+    out: list[Any] = []
+    for op, av in items:
+        if op is C.SUBPATTERN:
+            out.extend(_flatten(list(av[3])))
+        elif op is C.ATOMIC_GROUP:
+            out.extend(_flatten(list(av)))
+        else:
+            out.append((op, av))
+    return out
+
+
+#: trigrams so common in German speech that nearly every turn has them
+_COMMON = frozenset(
+    [
+        "ich",
+        "sie",
+        "das",
+        "die",
+        "der",
+        "und",
+        "ein",
+        "ist",
+        "nic",
+        "sch",
+        "den",
+        "ver",
+        "ent",
+        "ber",
+        "ine",
+        "ung",
+        "ach",
+        "mal",
+        "hab",
+        "wir",
+        "ihr",
+        "ihn",
+        "ihm",
+        "auf",
+        "aus",
+        "mit",
+        "bei",
+        "von",
+    ]
+)
+
+
+def _gram_cost(gram: str) -> float:
+    if len(gram) >= 3 and gram not in _COMMON:
+        return 1.0
+    return {3: 8.0, 2: 30.0}.get(len(gram), 200.0)
+
+
+def _prefixes(items: list[Any]) -> frozenset[str] | None:
     out: set[str] = set()
     try:
-        _expand(list(tree), "", out)
+        _expand(items, "", out)
     except _TooMany:
         return None
     if "" in out:
@@ -146,7 +224,7 @@ class RegexGate:
         self.size = 0
         for i, rx in enumerate(patterns):
             self.size += 1
-            prefixes = literal_prefixes(rx)
+            prefixes = required_grams(rx)
             if prefixes is None:
                 self.always.append(i)
                 continue
