@@ -129,7 +129,8 @@ def doc_text(doc: Doc) -> str:
 
 def doc_grams(doc: Doc) -> frozenset[str] | None:
     """The doc's lower-cased 1-3-grams for the regex gate (:mod:`toneprobe.prefilter`)."""
-    return _kept(doc, "toneprobe_grams", lambda: text_grams(doc_text(doc)))  # type: ignore[no-any-return]
+    grams = _kept(doc, "toneprobe_grams", lambda: text_grams(doc_text(doc)))
+    return grams  # type: ignore[no-any-return]
 
 
 def shielded_doc_ranges(doc: Doc) -> list[tuple[int, int]]:

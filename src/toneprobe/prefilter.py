@@ -57,7 +57,8 @@ def required_grams(pattern: re.Pattern[str]) -> frozenset[str] | None:
     match nothing) starts a stretch of the match, so the prefixes of the sequence from that
     part on are such a set; of them the one that rules out most texts is kept (long prefixes
     beat short ones, few beat many, and the commonest German trigrams count as short):
-    ``\b(ich|wir)\b[^.]{0,40}\b(verbockt|vermasselt)`` is kept for "ver" rather than "ich".
+    ``\b(ich|wir)\b[^.]{0,40}\b(verbockt|vermasselt)`` is kept for "erb" or "erm" (re's parser
+    takes the shared "ver" out of the branch), not for "ich" or "wir".
     """
     try:
         tree = _parser.parse(pattern.pattern, pattern.flags)

@@ -139,9 +139,9 @@ def model_findings(
     """Model findings for the agent sentences: per sentence the negative move of ``rules``
     whose probability exceeds its threshold by the widest margin, where no negative finding of
     ``found`` overlaps the sentence (never where quoted words lie in it); likewise the widest
-    positive move where no positive finding overlaps; and each ``separate`` move over its threshold where no
-    finding of ``found`` of its kind overlaps the sentence. A move whose ``guards`` hit the
-    sentence gives no finding there."""
+    positive move where no positive finding overlaps; and each ``separate`` move over its
+    threshold where no finding of ``found`` of its kind overlaps the sentence. A move whose
+    ``guards`` hit the sentence gives no finding there."""
     rules = tuple(rules)
     out: list[Finding] = []
     for turn, moves in zip(ctx.transcript.turns, ctx.moves or (), strict=False):
