@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from toneprobe.sentiment.vocab import FrozenVocab, as_vocab
+
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _USER = re.compile(r"@\w+")
 _NUM = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -182,12 +184,21 @@ class Featurizer:
     sublinear_tf: bool = True
     tokenizer: int = 1
     negation: bool = False
-    word_vocab: dict[str, int] = field(default_factory=dict)
-    char_vocab: dict[str, int] = field(default_factory=dict)
+    word_vocab: FrozenVocab = field(default_factory=lambda: FrozenVocab(()))
+    char_vocab: FrozenVocab = field(default_factory=lambda: FrozenVocab(()))
     word_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    # word -> ids of its char n-grams (a cache; the mapping is a pure function of the word)
+    # the char n-gram ids of every vocabulary word, stored with the model (``char_index``):
+    # row ``_uc_rows[word]`` of the CSR arrays ``_uc_indptr``/``_uc_ids``
+    _uc_rows: FrozenVocab = field(default_factory=lambda: FrozenVocab(()), repr=False)
+    _uc_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64), repr=False)
+    _uc_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)
+    # other words -> ids of their char n-grams (a cache; a pure function of the word)
     _char_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.word_vocab = as_vocab(self.word_vocab)
+        self.char_vocab = as_vocab(self.char_vocab)
 
     @property
     def n_features(self) -> int:
@@ -209,8 +220,8 @@ class Featurizer:
             cdf.update(chars)
         words = sorted(f for f, c in wdf.items() if c >= min_df_word)
         chars_kept = sorted(f for f, c in cdf.items() if c >= min_df_char)
-        self.word_vocab = {f: i for i, f in enumerate(words)}
-        self.char_vocab = {f: i for i, f in enumerate(chars_kept)}
+        self.word_vocab = FrozenVocab(words)
+        self.char_vocab = FrozenVocab(chars_kept)
         self.word_idf = np.array(
             [math.log((1 + n_docs) / (1 + wdf[f])) + 1.0 for f in words], dtype=np.float32
         )
@@ -231,24 +242,64 @@ class Featurizer:
         return feats
 
     def _char_ids(self, word: str) -> np.ndarray:
-        ids = self._char_cache.get(word)
-        if ids is None:
-            get = self.char_vocab.get
-            grams = _char_ngrams(word, self.char_lo, self.char_hi)
-            ids = np.array([i for i in map(get, grams) if i is not None], dtype=np.int64)
-            if len(self._char_cache) < 500_000:
-                self._char_cache[word] = ids
-        return ids
+        """Ids of the char n-grams of one word (in n-gram order) that are in the vocabulary."""
+        flat, _ = self._char_flat([word])
+        return flat
+
+    def _char_flat(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The char n-gram ids of every token, concatenated token by token (each token's in
+        n-gram order), and how many each token has."""
+        n = len(toks)
+        rows = self._uc_rows.ids(toks)
+        counts = np.zeros(n, dtype=np.int64)
+        known = rows >= 0
+        lo = self._uc_indptr[rows[known]]
+        counts[known] = self._uc_indptr[rows[known] + 1] - lo
+        other = np.flatnonzero(~known).tolist()
+        if other:
+            words = [toks[j] for j in other]
+            computed = self._other_char_ids(words)
+            counts[other] = [len(c) for c in computed]
+        total = int(counts.sum())
+        flat = np.empty(total, dtype=np.int64)
+        ends = np.cumsum(counts)
+        # the known tokens' ranges of the stored CSR arrays, gathered in one go
+        k_counts = counts[known]
+        if len(k_counts):
+            dest = np.repeat(ends[known] - k_counts, k_counts)
+            within = np.arange(len(dest)) - np.repeat(np.cumsum(k_counts) - k_counts, k_counts)
+            flat[dest + within] = self._uc_ids[np.repeat(lo, k_counts) + within]
+        for j, ids in zip(other, computed if other else [], strict=True):
+            flat[ends[j] - len(ids) : ends[j]] = ids
+        return flat, counts
+
+    def _other_char_ids(self, words: list[str]) -> list[np.ndarray]:
+        """Char n-gram ids of words without a stored row: from the cache, or looked up (all
+        the new words' n-grams in one batch) and cached."""
+        out: list[np.ndarray | None] = [self._char_cache.get(w) for w in words]
+        todo = [j for j, ids in enumerate(out) if ids is None]
+        if todo:
+            grams = [_char_ngrams(words[j], self.char_lo, self.char_hi) for j in todo]
+            ids = self.char_vocab.ids([g for gs in grams for g in gs])
+            at = 0
+            for j, gs in zip(todo, grams, strict=True):
+                part = ids[at : at + len(gs)]
+                at += len(gs)
+                out[j] = found = part[part >= 0]
+                if len(self._char_cache) < 500_000:
+                    self._char_cache[words[j]] = found
+        return out  # type: ignore[return-value]
 
     def char_index(self) -> dict[str, np.ndarray]:
         """Char n-gram ids of every vocabulary word (CSR arrays), stored to skip work later."""
         word_ids: list[int] = []
-        chunks: list[np.ndarray] = []
-        for feat, i in sorted(self.word_vocab.items(), key=lambda kv: kv[1]):
-            if not feat.startswith("w:") or " " in feat:
-                continue
-            word_ids.append(i)
-            chunks.append(self._char_ids(feat[2:]))
+        words: list[str] = []
+        for i, feat in enumerate(self.word_vocab):
+            if feat.startswith("w:") and " " not in feat:
+                word_ids.append(i)
+                words.append(feat[2:])
+        chunks = self._other_char_ids(words) if words else []
+        self._char_cache = {}
         indptr = np.zeros(len(chunks) + 1, dtype=np.int64)
         np.cumsum([len(c) for c in chunks], out=indptr[1:])
         flat = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
@@ -258,14 +309,12 @@ class Featurizer:
             "uc_ids": flat.astype(np.int32),
         }
 
-    def load_char_index(self, vocab_words: list[str], arrays: dict[str, np.ndarray]) -> None:
-        """Fill the word -> char-id cache from ``char_index`` arrays (same ids, less work)."""
-        word_ids = arrays["uc_word_ids"]
-        indptr = arrays["uc_indptr"]
-        flat = arrays["uc_ids"].astype(np.int64)
-        cache = self._char_cache
-        for j, wid in enumerate(word_ids.tolist()):
-            cache[vocab_words[wid][2:]] = flat[indptr[j] : indptr[j + 1]]
+    def load_char_index(self, vocab_words: Sequence[str], arrays: dict[str, np.ndarray]) -> None:
+        """Take the stored char n-gram ids of the vocabulary words (``char_index`` arrays)."""
+        word_ids = arrays["uc_word_ids"].tolist()
+        self._uc_rows = FrozenVocab(vocab_words[wid][2:] for wid in word_ids)
+        self._uc_indptr = np.asarray(arrays["uc_indptr"], dtype=np.int64)
+        self._uc_ids = np.asarray(arrays["uc_ids"], dtype=np.int32)
 
     def transform(
         self, texts: Sequence[str]
@@ -275,11 +324,8 @@ class Featurizer:
         Column layout: word block first (``len(word_vocab)`` columns), then the char block.
         """
         n_word = len(self.word_vocab)
-        wvocab = self.word_vocab
-        rows_w: list[np.ndarray] = []
-        rows_c: list[np.ndarray] = []
         all_tokens: list[list[str]] = []
-        empty = np.zeros(0, dtype=np.int64)
+        all_feats: list[list[str]] = []
         memo = _ACTIVE.get()
         for text in texts:
             if memo is None:
@@ -288,15 +334,17 @@ class Featurizer:
             else:
                 toks, feats = memo.words(self, text)
             all_tokens.append(toks)
-            wids = [wvocab[f] for f in feats if f in wvocab]
-            rows_w.append(np.array(wids, dtype=np.int64) if wids else empty)
-            if toks:
-                rows_c.append(np.concatenate([self._char_ids(t) for t in toks]))
-            else:
-                rows_c.append(empty)
+            all_feats.append(feats)
         n = len(texts)
-        w_ip, w_idx, w_val = self._block(rows_w, n, self.word_idf, 0)
-        c_ip, c_idx, c_val = self._block(rows_c, n, self.char_idf, n_word)
+        # every text's word n-grams and tokens looked up in one batch each
+        wids = self.word_vocab.ids([f for feats in all_feats for f in feats])
+        w_rows = np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in all_feats])
+        keep = wids >= 0
+        cids, per_tok = self._char_flat([t for toks in all_tokens for t in toks])
+        tok_rows = np.repeat(np.arange(n, dtype=np.int64), [len(t) for t in all_tokens])
+        c_rows = np.repeat(tok_rows, per_tok)
+        w_ip, w_idx, w_val = self._block(w_rows[keep], wids[keep], n, self.word_idf, 0)
+        c_ip, c_idx, c_val = self._block(c_rows, cids, n, self.char_idf, n_word)
         w_val *= self.word_weight
         c_val *= self.char_weight
         # interleave the two blocks row by row into one CSR matrix
@@ -318,12 +366,10 @@ class Featurizer:
         return indptr, indices, values, all_tokens
 
     def _block(
-        self, rows: list[np.ndarray], n: int, idf: np.ndarray, offset: int
+        self, row_ids: np.ndarray, flat: np.ndarray, n: int, idf: np.ndarray, offset: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sorted unique ids per row with (sublinear) tf * idf, L2-normalised per row."""
-        lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
-        flat = np.concatenate(rows) if n else np.zeros(0, dtype=np.int64)
-        row_ids = np.repeat(np.arange(n, dtype=np.int64), lens)
+        """Sorted unique ids per row (``flat[k]`` is in row ``row_ids[k]``) with (sublinear)
+        tf * idf, L2-normalised per row."""
         size = max(len(idf), 1)
         keys = row_ids * size + flat
         uniq, counts = np.unique(keys, return_counts=True)
@@ -358,8 +404,8 @@ class Featurizer:
     def vocab_lists(self) -> dict[str, list[str]]:
         """Vocabularies as lists in id order (for a JSON file)."""
         return {
-            "word": sorted(self.word_vocab, key=self.word_vocab.__getitem__),
-            "char": sorted(self.char_vocab, key=self.char_vocab.__getitem__),
+            "word": list(self.word_vocab),
+            "char": list(self.char_vocab),
         }
 
     @classmethod
@@ -382,8 +428,8 @@ class Featurizer:
             tokenizer=int(config.get("tokenizer", 1)),  # type: ignore[call-overload]
             negation=bool(config.get("negation", False)),
         )
-        feat.word_vocab = {f: i for i, f in enumerate(vocab["word"])}
-        feat.char_vocab = {f: i for i, f in enumerate(vocab["char"])}
+        feat.word_vocab = FrozenVocab(vocab["word"])
+        feat.char_vocab = FrozenVocab(vocab["char"])
         feat.word_idf = np.asarray(word_idf, dtype=np.float32)
         feat.char_idf = np.asarray(char_idf, dtype=np.float32)
         if len(feat.word_idf) != len(feat.word_vocab) or len(feat.char_idf) != len(feat.char_vocab):
@@ -409,8 +455,7 @@ class EmbeddingTable:
         unknown = [p for p in pooling if p not in self.POOLINGS]
         if unknown or not pooling:
             raise ValueError(f"unknown pooling {unknown or pooling!r}")
-        self.words = words
-        self.index = {w: i for i, w in enumerate(words)}
+        self.index = FrozenVocab(words)
         # float16 as stored in weights.npz stays float16 (half the memory): the rows a text
         # uses are widened to float32, which every float16 value converts to exactly
         vectors = np.asarray(vectors)
@@ -437,19 +482,22 @@ class EmbeddingTable:
         """Dimensions of a text's vector (all poolings side by side)."""
         return self.dim * len(self.pooling)
 
+    @property
+    def words(self) -> list[str]:
+        """The table's words in row order."""
+        return list(self.index)
+
     def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         n = len(token_lists)
-        index = self.index
-        ids: list[int] = []
-        counts = np.zeros(n, dtype=np.int64)
-        for r, toks in enumerate(token_lists):
-            found = [i for i in map(index.get, toks) if i is not None]
-            counts[r] = len(found)
-            ids.extend(found)
+        found = self.index.ids([t for toks in token_lists for t in toks])
+        rows_of = np.repeat(np.arange(n, dtype=np.int64), [len(t) for t in token_lists])
+        keep = found >= 0
+        ids = found[keep]
+        counts = np.bincount(rows_of[keep], minlength=n).astype(np.int64)
         blocks = []
         nonempty = np.flatnonzero(counts)
         starts = np.concatenate([[0], np.cumsum(counts[nonempty])[:-1]]).astype(np.int64)
-        rows = self.vectors[np.array(ids, dtype=np.int64)].astype(np.float32) if ids else None
+        rows = self.vectors[ids].astype(np.float32) if len(ids) else None
         for pool in self.pooling:
             out = np.zeros((n, self.dim), dtype=np.float32)
             if rows is not None:
@@ -555,8 +603,8 @@ def shared_table(
     table = _TABLES.get(key)
     if table is None:
         table = EmbeddingTable(words, vectors, pooling=pooling)
-        if table.vectors is vectors:  # not copied: a private copy to make read-only
-            table.vectors = vectors.copy()
+        if table.vectors is vectors and vectors.flags.writeable:
+            table.vectors = vectors.copy()  # the caller's array: a private copy, read-only
         table.vectors.flags.writeable = False
         _TABLES[key] = table
     return table

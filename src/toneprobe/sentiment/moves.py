@@ -61,7 +61,6 @@ class AgentMoveClassifier:
         self._model: LinearModel | None = None
         self.labels: tuple[str, ...] = ()
         self.thresholds: dict[str, float] = {}
-        self._word_names: list[str] = []
 
     def load(self) -> None:
         if self._model is not None:
@@ -74,7 +73,6 @@ class AgentMoveClassifier:
             raise ModelError(f"{self.path}: model.json: thresholds must name every move")
         self.thresholds = {str(k): float(v) for k, v in raw.items()}
         self.labels = model.labels
-        self._word_names = model.featurizer.vocab_lists()["word"]
         self._model = model
         log.debug("loaded agent-move classifier from %s", self.path)
 
@@ -117,7 +115,7 @@ class AgentMoveClassifier:
             if fid >= n_word:
                 owners = char_owner.get(fid, [])
             else:
-                owners = _word_owners(self._word_names[fid], toks)
+                owners = _word_owners(feat.word_vocab.key(fid), toks)
             for pos in owners:
                 share[pos] += term / len(owners)
         emb = model.embedding
