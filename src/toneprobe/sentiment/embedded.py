@@ -22,6 +22,7 @@ from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer, shared_table
 from toneprobe.sentiment.head import Head, surface_features
 from toneprobe.sentiment.longtext import LongText, long_text_logits
+from toneprobe.sentiment.weights import load_weights
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +160,8 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
     try:
         config = json.loads((path / "model.json").read_text(encoding="utf-8"))
         vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
-        with np.load(path / "weights.npz", allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        # large arrays memory-mapped: shared through the page cache, read when first used
+        arrays = load_weights(path / "weights.npz")
         if config.get("format") != "toneprobe-linear":
             raise ModelError(f"{path}: unknown model format {config.get('format')!r}")
         feat = Featurizer.from_saved(
@@ -176,7 +177,7 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
                 arrays["emb_vectors"],
                 pooling=tuple(config.get("emb_pooling", ("mean",))),
             )
-        coef = arrays["coef"].astype(np.float32)
+        coef = arrays["coef"].astype(np.float32, copy=False)
         expected = feat.n_features + (emb.n_out if emb is not None else 0)
         if coef.shape[0] != expected:
             raise ModelError(f"{path}: weights have {coef.shape[0]} rows, expected {expected}")

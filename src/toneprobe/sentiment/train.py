@@ -366,7 +366,11 @@ def save_model(
         arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
     if model.head is not None:
         arrays.update(model.head.arrays())
-    np.savez(out_dir / "weights.npz", **arrays)  # type: ignore[arg-type]  # uncompressed
+    # uncompressed (the loader memory-maps the large arrays); written beside and renamed, so
+    # a process that has the old file mapped keeps reading the old bytes
+    tmp = out_dir / "weights.tmp.npz"
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(out_dir / "weights.npz")
     vocab = feat.vocab_lists()
     if model.embedding is not None:
         vocab["emb_words"] = model.embedding.words
