@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -28,8 +28,16 @@ _FEW = 16
 _EMPTY = -1
 
 
-def _is_narrow(s: str) -> bool:
-    return not s or max(s) < "\u0100"
+def _wide_keys(keys: list[str], lens: np.ndarray) -> np.ndarray:
+    """Which keys hold a character beyond U+00FF (found in the joined text's code points)."""
+    text = "".join(keys)
+    wide = np.zeros(len(keys), dtype=bool)
+    if text.isascii():
+        return wide
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ends = np.cumsum(lens)
+    wide[np.searchsorted(ends, np.flatnonzero(points > 0xFF), side="right")] = True
+    return wide
 
 
 class FrozenVocab(Mapping[str, int]):
@@ -45,19 +53,19 @@ class FrozenVocab(Mapping[str, int]):
         keys = list(keys)
         n = len(keys)
         self._hash = hasher
-        narrow = np.fromiter(map(_is_narrow, keys), dtype=bool, count=n)
-        self._wide = ~narrow
         lens = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+        self._wide = _wide_keys(keys, lens)
         starts = np.zeros(n, dtype=np.int64)
-        for flag in (True, False):
-            rows = np.flatnonzero(narrow == flag)
+        for flag in (False, True):
+            rows = np.flatnonzero(self._wide == flag)
             if len(rows):
                 starts[rows[1:]] = np.cumsum(lens[rows[:-1]])
         self._lens = lens.astype(_small_int(int(lens.max(initial=0))))
         self._starts = starts.astype(_small_int(int(starts.max(initial=0))))
+        wide = self._wide.tolist()
         self._texts = (
-            "".join(k for k, f in zip(keys, narrow.tolist(), strict=True) if f),
-            "".join(k for k, f in zip(keys, narrow.tolist(), strict=True) if not f),
+            "".join(compress(keys, (not w for w in wide))),
+            "".join(compress(keys, wide)),
         )
         hashes = np.fromiter(map(hasher, keys), dtype=np.int64, count=n)
         size = 8
@@ -79,9 +87,10 @@ class FrozenVocab(Mapping[str, int]):
         while len(pending):
             s = slot[pending]
             taken = table[s]
-            for j in np.flatnonzero(taken != _EMPTY).tolist():  # an occupied slot: same key?
-                i, other = int(pending[j]), int(taken[j])
-                if hashes[i] == hashes[other] and keys[i] == keys[other]:
+            occupied = np.flatnonzero(taken != _EMPTY)  # an occupied slot: the same key?
+            same = occupied[hashes[pending[occupied]] == hashes[taken[occupied]]]
+            for i, other in zip(pending[same].tolist(), taken[same].tolist(), strict=True):
+                if keys[i] == keys[other]:
                     raise ValueError(f"duplicate vocabulary entry {keys[i]!r}")
             free = taken == _EMPTY
             wanted, first = np.unique(s[free], return_index=True)
