@@ -146,3 +146,27 @@ def test_embedded_logits_match_dense_computation(texts: list[str]) -> None:
     # every linear output (the model's logits, then any experts' and the gate's)
     assert np.allclose(model.parts(texts)[0], ref, atol=1e-5)
     assert np.allclose(model.logits(texts), ref[:, : len(model.labels)], atol=1e-5)
+
+
+def test_words_outside_the_vocabulary_are_cached_only_up_to_a_bound() -> None:
+    """A loaded model keeps the char n-gram ids of at most LOADED_CHAR_CACHE unknown words
+    (names, typos, numbers: a long run would otherwise grow the cache without end); words
+    past the bound are computed each time, to the same features."""
+    from toneprobe.sentiment.embedded import load_linear
+    from toneprobe.sentiment.features import LOADED_CHAR_CACHE
+
+    model, _ = load_linear(SHIPPED)
+    feat = model.featurizer
+
+    # made-up surnames, none of them a vocabulary word (letters: digits are normalised to 0)
+    def name(i: int) -> str:
+        return "qz" + "".join("bcdfghjklmnpqrstvwxz"[int(d)] for d in f"{i:05d}") + "ow"
+
+    words = [name(i) for i in range(LOADED_CHAR_CACHE + 500)]
+    texts = [f"Herr {w} hat angerufen, {w} wartet." for w in words]
+    first = feat.transform(texts[-50:])
+    feat.transform(texts)
+    assert len(feat._char_cache) == LOADED_CHAR_CACHE
+    again = feat.transform(texts[-50:])
+    for a, b in zip(first[:3], again[:3], strict=True):
+        assert np.array_equal(a, b)

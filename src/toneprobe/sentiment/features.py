@@ -81,6 +81,8 @@ _SCOPE_END = re.compile(r"^[^\w]+$")
 _REPEAT = re.compile(r"(.)\1{2,}")
 
 FEATURIZER_VERSION = 1
+#: words outside the vocabulary whose char n-gram ids a loaded model keeps (each ~300 bytes)
+LOADED_CHAR_CACHE = 4096
 
 
 def normalize(text: str) -> str:
@@ -193,8 +195,11 @@ class Featurizer:
     _uc_rows: FrozenVocab = field(default_factory=lambda: FrozenVocab(()), repr=False)
     _uc_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64), repr=False)
     _uc_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)
-    # other words -> ids of their char n-grams (a cache; a pure function of the word)
+    # other words -> ids of their char n-grams (a cache; a pure function of the word), up to
+    # ``char_cache_max`` words: large while training (every word of the corpus), small in a
+    # loaded model (words outside the vocabulary; names and typos would grow it without end)
     _char_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    char_cache_max: int = field(default=500_000, repr=False)
 
     def __post_init__(self) -> None:
         self.word_vocab = as_vocab(self.word_vocab)
@@ -285,8 +290,8 @@ class Featurizer:
             for j, gs in zip(todo, grams, strict=True):
                 part = ids[at : at + len(gs)]
                 at += len(gs)
-                out[j] = found = part[part >= 0]
-                if len(self._char_cache) < 500_000:
+                out[j] = found = part[part >= 0].astype(np.int32)
+                if len(self._char_cache) < self.char_cache_max:
                     self._char_cache[words[j]] = found
         return out  # type: ignore[return-value]
 
@@ -428,6 +433,7 @@ class Featurizer:
             tokenizer=int(config.get("tokenizer", 1)),  # type: ignore[call-overload]
             negation=bool(config.get("negation", False)),
         )
+        feat.char_cache_max = LOADED_CHAR_CACHE
         feat.word_vocab = FrozenVocab(vocab["word"])
         feat.char_vocab = FrozenVocab(vocab["char"])
         feat.word_idf = np.asarray(word_idf, dtype=np.float32)
