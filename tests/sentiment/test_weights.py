@@ -114,3 +114,27 @@ def test_saving_again_in_place_leaves_a_loaded_model_alone(tmp_path: Path) -> No
     again, _ = load_linear(out)
     assert not again.coef.any()
     assert sorted(p.name for p in out.iterdir() if "tmp" in p.name) == []
+
+
+def test_a_mapped_table_hashes_to_the_same_key_read_from_its_file() -> None:
+    """shared_table keys vector tables by content; for a mapped table the bytes are read
+    from the file (its pages stay out of memory), and the key is the one of the same
+    table in memory, so the move and state models still share one table object."""
+    import json
+
+    from toneprobe.sentiment.features import table_key
+    from toneprobe.sentiment.weights import _mapped_file
+
+    words = json.loads((MODELS / "agent-moves-de" / "vocab.json").read_text("utf-8"))["emb_words"]
+    got = load_weights(MODELS / "agent-moves-de" / "weights.npz")["emb_vectors"]
+    with np.load(MODELS / "agent-moves-de" / "weights.npz") as z:
+        in_memory = z["emb_vectors"]
+    assert _mapped_file(got) is not None and _mapped_file(in_memory) is None
+    assert _mapped_file(got[1:]) is None  # a part of a mapping is hashed from memory
+    pooling = ("mean", "max", "min")
+    assert table_key(words, got, pooling) == table_key(words, in_memory, pooling)
+    states = load_weights(MODELS / "customer-states-de" / "weights.npz")["emb_vectors"]
+    assert table_key(words, states, pooling) == table_key(words, got, pooling)
+    changed = np.array(in_memory)
+    changed[5, 3] += 1
+    assert table_key(words, changed, pooling) != table_key(words, got, pooling)

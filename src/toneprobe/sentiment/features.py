@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toneprobe.sentiment.vocab import FrozenVocab, as_vocab
+from toneprobe.sentiment.weights import update_hash
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _USER = re.compile(r"@\w+")
@@ -593,9 +594,8 @@ def table_key(words: Sequence[str], vectors: np.ndarray, pooling: Sequence[str])
     its pooling."""
     h = hashlib.sha256()
     h.update("\n".join(words).encode("utf-8"))
-    arr = np.ascontiguousarray(vectors)
-    h.update(f"|{arr.dtype.str}|{arr.shape}|{','.join(pooling)}|".encode())
-    h.update(arr.view(np.uint8).reshape(-1).data)
+    h.update(f"|{vectors.dtype.str}|{vectors.shape}|{','.join(pooling)}|".encode())
+    update_hash(h, vectors)  # a mapped table is read from its file: its pages stay unmapped
     return h.hexdigest()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,3 +73,38 @@ def _mappable(path: Path, mmap_min_bytes: int) -> dict[str, np.ndarray]:
             )  # fmt: skip
             out[info.filename[: -len(".npy")]] = mm.view(np.ndarray)
     return out
+
+
+def update_hash(h: Any, arr: np.ndarray) -> None:
+    """Feed the bytes of ``arr`` (C order) to the hash ``h``. An array that :func:`load_weights`
+    mapped is read from its file in chunks instead, so that hashing it (``shared_table`` keys
+    vector tables by content) does not bring its pages into this process's memory."""
+    source = _mapped_file(arr)
+    if source is None:
+        h.update(np.ascontiguousarray(arr).view(np.uint8).reshape(-1).data)
+        return
+    path, offset = source
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        left = arr.nbytes
+        while left:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                raise OSError(f"{path}: shorter than the array mapped from it")
+            h.update(chunk)
+            left -= len(chunk)
+
+
+def _mapped_file(arr: np.ndarray) -> tuple[str, int] | None:
+    """(file, offset) when ``arr`` is the whole of a read-only file mapping, C-contiguous."""
+    base: Any = arr
+    while base is not None and not isinstance(base, np.memmap):
+        base = base.base
+    if base is None or base.mode != "r" or base.filename is None:
+        return None
+    same = (
+        arr.flags.c_contiguous
+        and arr.nbytes == base.nbytes
+        and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+    )
+    return (base.filename, int(base.offset)) if same else None
