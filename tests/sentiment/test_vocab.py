@@ -129,3 +129,28 @@ def test_arrays_hold_the_vocabulary_in_a_fraction_of_a_dicts_memory() -> None:
     vocab = FrozenVocab(keys)
     # a str object (49+ bytes) and a dict slot alone cost more than an entry here
     assert vocab.nbytes / len(keys) < 60
+
+
+def test_lone_surrogates_and_wide_characters_build_and_compare() -> None:
+    """A vocab.json may hold a lone surrogate (a JSON escape); it loads as a dict did."""
+    keys = ["w:\ud83d", "w:gut", "", "w:Ā", "\x00"]
+    check(FrozenVocab(keys), keys, keys + ["w:\ud83d\ude00", "w:A"])
+    assert FrozenVocab(["a", "Ā"]) != FrozenVocab(["Ā", "a"])
+    assert FrozenVocab(["a", "Ā"]) == FrozenVocab(["a", "Ā"])
+
+
+def test_a_pickled_vocabulary_works_in_another_process() -> None:
+    """String hashes differ between processes: unpickling rebuilds the table."""
+    import pickle
+    import subprocess
+    import sys
+
+    blob = pickle.dumps(FrozenVocab(WORDS))
+    code = (
+        "import pickle, sys; v = pickle.loads(sys.stdin.buffer.read()); "
+        "print(v.ids(['w:sehr gut', 'w:gut', 'w:nope']).tolist())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=blob, capture_output=True, check=True
+    ).stdout
+    assert out.decode().strip() == "[1, 0, -1]"

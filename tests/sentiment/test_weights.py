@@ -138,3 +138,39 @@ def test_a_mapped_table_hashes_to_the_same_key_read_from_its_file() -> None:
     changed = np.array(in_memory)
     changed[5, 3] += 1
     assert table_key(words, changed, pooling) != table_key(words, got, pooling)
+
+
+def test_mapping_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TONEPROBE_MMAP_WEIGHTS", "0")
+    got = load_weights(MODELS / "sentiment-de" / "weights.npz")
+    assert not any(mapped(a) for a in got.values())
+    monkeypatch.setenv("TONEPROBE_MMAP_WEIGHTS", "1")
+    assert mapped(load_weights(MODELS / "sentiment-de" / "weights.npz")["coef"])
+
+
+def test_npy_format_3_members_are_read_by_np_load(tmp_path: Path) -> None:
+    """Format 3.0 headers are UTF-8 (field names beyond Latin-1): left to np.load."""
+    path = tmp_path / "weights.npz"
+    arr = np.zeros(300_000, dtype=[("ä", np.float32)])
+    with zipfile.ZipFile(path, "w") as zf, zf.open("table.npy", "w") as fh:
+        np.lib.format.write_array(fh, arr, version=(3, 0))
+    got = load_weights(path, mmap_min_bytes=1024)["table"]
+    assert got.dtype.names == ("ä",) and not mapped(got)
+
+
+def test_a_table_renamed_over_after_mapping_hashes_what_was_mapped(tmp_path: Path) -> None:
+    """update_hash reads a mapped array's file only while it is the file that was mapped."""
+    import hashlib
+    import os
+
+    from toneprobe.sentiment.weights import update_hash
+
+    path = tmp_path / "weights.npz"
+    np.savez(path, v=np.ones(500_000, dtype=np.float32))
+    arr = load_weights(path)["v"]
+    assert mapped(arr)
+    np.savez(tmp_path / "new.npz", v=np.full(500_000, 2, dtype=np.float32))
+    os.replace(tmp_path / "new.npz", path)
+    h = hashlib.sha256()
+    update_hash(h, arr)
+    assert h.hexdigest() == hashlib.sha256(np.ones(500_000, dtype=np.float32).tobytes()).hexdigest()

@@ -235,6 +235,9 @@ class Featurizer:
             [math.log((1 + n_docs) / (1 + cdf[f])) + 1.0 for f in chars_kept], dtype=np.float32
         )
         self._char_cache = {}
+        self._uc_rows = FrozenVocab(())
+        self._uc_indptr = np.zeros(1, np.int64)
+        self._uc_ids = np.zeros(0, np.int32)
         return self
 
     # ---------- transform (training and inference) ----------

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -368,7 +369,7 @@ def save_model(
         arrays.update(model.head.arrays())
     # uncompressed (the loader memory-maps the large arrays); written beside and renamed, so
     # a process that has the old file mapped keeps reading the old bytes
-    tmp = out_dir / "weights.tmp.npz"
+    tmp = out_dir / f".weights-{os.getpid()}.tmp.npz"
     np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(out_dir / "weights.npz")
     vocab = feat.vocab_lists()

@@ -34,7 +34,7 @@ def _wide_keys(keys: list[str], lens: np.ndarray) -> np.ndarray:
     wide = np.zeros(len(keys), dtype=bool)
     if text.isascii():
         return wide
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     ends = np.cumsum(lens)
     wide[np.searchsorted(ends, np.flatnonzero(points > 0xFF), side="right")] = True
     return wide
@@ -194,10 +194,18 @@ class FrozenVocab(Mapping[str, int]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FrozenVocab):
-            return self._texts == other._texts and np.array_equal(self._lens, other._lens)
+            return (
+                self._texts == other._texts
+                and np.array_equal(self._lens, other._lens)
+                and np.array_equal(self._wide, other._wide)
+            )
         return Mapping.__eq__(self, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenVocab], tuple[list[str]]]:
+        # the hash table depends on this process's string hashes: rebuilt where unpickled
+        return (FrozenVocab, (list(self),))
 
     def __repr__(self) -> str:
         return f"FrozenVocab({len(self)} entries)"

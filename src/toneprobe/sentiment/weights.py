@@ -8,103 +8,130 @@ page cache when they are first read: every process that scores (a pool's workers
 it has read (a fork server that loads the models and scores one probe call holds almost
 none). The values are the very bytes ``np.load`` would give; only where they live differs.
 
-Compressed members, small ones and files that are not zip files are read with ``np.load`` as
-before; object arrays are refused (``allow_pickle=False``).
+A mapped file must not be rewritten in place while a process uses it (``cp`` over it,
+``rsync --inplace``): the process would read the new bytes or stop with SIGBUS. Replace a model
+by writing the new file beside it and renaming it over the old one, as ``train.py`` does: a
+running process keeps the old file's bytes. ``TONEPROBE_MMAP_WEIGHTS=0`` reads every array
+into memory instead (e.g. for models on a network file system that others rewrite).
+
+Compressed members, small ones, ``.npy`` format 3.0 and files that are not zip files are read
+with ``np.load`` as before; object arrays are refused (``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 #: arrays smaller than this are read into memory (a page or two; not worth a mapping)
 MMAP_MIN_BYTES = 1 << 20
+MMAP_ENV = "TONEPROBE_MMAP_WEIGHTS"
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")  # a zip member's local file header
 _LOCAL_SIG = 0x04034B50
+_IDENTITY = "_toneprobe_file_identity"  # set on each np.memmap made here
 
 
-def load_weights(path: Path, mmap_min_bytes: int = MMAP_MIN_BYTES) -> dict[str, np.ndarray]:
+def load_weights(path: Path, mmap_min_bytes: int | None = None) -> dict[str, np.ndarray]:
     """``{name: array}`` of an ``.npz`` file; large uncompressed members are read-only
     memory maps, the rest are in-memory arrays. Raises ``ValueError``/``OSError`` on a bad
-    file (as ``np.load`` does)."""
+    file (as ``np.load`` does). Every array comes from the one file opened here, even if the
+    path is renamed over meanwhile."""
     path = Path(path)
-    with np.load(path, allow_pickle=False) as z:
+    if mmap_min_bytes is None:
+        off = os.environ.get(MMAP_ENV, "1").strip().lower() in ("0", "no", "false", "off")
+        mmap_min_bytes = -1 if off else MMAP_MIN_BYTES
+    with path.open("rb") as fh, np.load(fh, allow_pickle=False) as z:
         names = list(z.files)
-        mapped = _mappable(path, mmap_min_bytes)
+        mapped = _mappable(fh, str(path), mmap_min_bytes) if mmap_min_bytes >= 0 else {}
         return {k: mapped[k] if k in mapped else z[k] for k in names}
 
 
-def _mappable(path: Path, mmap_min_bytes: int) -> dict[str, np.ndarray]:
+def _mappable(fh: IO[bytes], name: str, mmap_min_bytes: int) -> dict[str, np.ndarray]:
     """Memory maps of the members that are stored uncompressed and large enough."""
     out: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
-        for info in zf.infolist():
-            if (
-                info.compress_type != zipfile.ZIP_STORED
-                or info.file_size < mmap_min_bytes
-                or not info.filename.endswith(".npy")
-            ):
-                continue
-            fh.seek(info.header_offset)
-            fields = _LOCAL_HEADER.unpack(fh.read(_LOCAL_HEADER.size))
-            if fields[0] != _LOCAL_SIG:
-                raise ValueError(f"{path}: {info.filename}: bad zip member header")
-            name_len, extra_len = fields[9], fields[10]
-            fh.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            if dtype.hasobject:
-                raise ValueError(f"{path}: {info.filename}: object arrays are not allowed")
-            offset = fh.tell()
-            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            end = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
-            if offset + size > end + info.file_size or size == 0:
-                continue  # not laid out as expected: np.load reads it
-            mm = np.memmap(
-                path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                order="F" if fortran else "C",
-            )  # fmt: skip
-            out[info.filename[: -len(".npy")]] = mm.view(np.ndarray)
+    st = os.fstat(fh.fileno())
+    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with zipfile.ZipFile(fh) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        if (
+            info.compress_type != zipfile.ZIP_STORED
+            or info.file_size < mmap_min_bytes
+            or not info.filename.endswith(".npy")
+        ):
+            continue
+        fh.seek(info.header_offset)
+        fields = _LOCAL_HEADER.unpack(fh.read(_LOCAL_HEADER.size))
+        if fields[0] != _LOCAL_SIG:
+            raise ValueError(f"{name}: {info.filename}: bad zip member header")
+        data_start = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+        fh.seek(data_start)
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            continue  # format 3.0 (utf-8 field names): np.load reads it
+        if dtype.hasobject:
+            raise ValueError(f"{name}: {info.filename}: object arrays are not allowed")
+        offset = fh.tell()
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if offset + size > data_start + info.file_size or size == 0:
+            continue  # not laid out as expected: np.load reads it
+        mm = np.memmap(
+            fh, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
+        )
+        setattr(mm, _IDENTITY, identity)
+        out[info.filename[: -len(".npy")]] = mm.view(np.ndarray)
     return out
 
 
 def update_hash(h: Any, arr: np.ndarray) -> None:
     """Feed the bytes of ``arr`` (C order) to the hash ``h``. An array that :func:`load_weights`
     mapped is read from its file in chunks instead, so that hashing it (``shared_table`` keys
-    vector tables by content) does not bring its pages into this process's memory."""
+    vector tables by content) does not bring its pages into this process's memory; if the
+    file at that path is no longer the one mapped, the mapping is read after all."""
     source = _mapped_file(arr)
-    if source is None:
-        h.update(np.ascontiguousarray(arr).view(np.uint8).reshape(-1).data)
-        return
-    path, offset = source
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        left = arr.nbytes
-        while left:
-            chunk = fh.read(min(left, 1 << 20))
-            if not chunk:
-                raise OSError(f"{path}: shorter than the array mapped from it")
-            h.update(chunk)
-            left -= len(chunk)
+    if source is not None:
+        path, offset, identity = source
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == identity:
+                    _hash_file(h, fh, offset, arr.nbytes)
+                    return
+        except OSError:
+            pass
+    h.update(np.ascontiguousarray(arr).view(np.uint8).reshape(-1).data)
 
 
-def _mapped_file(arr: np.ndarray) -> tuple[str, int] | None:
-    """(file, offset) when ``arr`` is the whole of a read-only file mapping, C-contiguous."""
+def _hash_file(h: Any, fh: IO[bytes], offset: int, n: int) -> None:
+    fh.seek(offset)
+    while n:
+        chunk = fh.read(min(n, 1 << 20))
+        if not chunk:
+            raise OSError("the file is shorter than the array mapped from it")
+        h.update(chunk)
+        n -= len(chunk)
+
+
+def _mapped_file(arr: np.ndarray) -> tuple[str, int, tuple[int, ...]] | None:
+    """(file, offset, identity) when ``arr`` is the whole of a mapping made here, C order."""
     base: Any = arr
     while base is not None and not isinstance(base, np.memmap):
         base = base.base
-    if base is None or base.mode != "r" or base.filename is None:
+    identity = getattr(base, _IDENTITY, None)
+    if base is None or identity is None or base.filename is None:
         return None
     same = (
         arr.flags.c_contiguous
         and arr.nbytes == base.nbytes
         and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]
     )
-    return (base.filename, int(base.offset)) if same else None
+    return (base.filename, int(base.offset), identity) if same else None
