@@ -279,8 +279,8 @@ def write_card(out_dir: Path, title: str, m: dict[str, object]) -> None:
             "hash table of int32 slots, `vocab.py`) instead of Python dicts, and the large "
             "arrays memory-mapped from `weights.npz` (`weights.py`), shared by every scoring "
             "process through the page cache. The `--workers 2` process tree of `score` then "
-            "stays under issue 12's 600 MB with its resident sets summed, at the same CPU per "
-            "call as with dicts. The "
+            "stays under issue 12's 600 MB with its resident sets summed, for a few per cent "
+            "more CPU per call than with dicts. The "
             "README's section \"Where a call's time and memory go\" has the figures.",
             "",
         ]

@@ -384,7 +384,7 @@ class Featurizer:
         uniq, counts = np.unique(keys, return_counts=True)
         urow = uniq // size
         ucol = uniq % size
-        tf = counts.astype(np.float32)
+        tf: np.ndarray = counts.astype(np.float32)
         if self.sublinear_tf:
             tf = 1.0 + np.log(tf)
         vals = (tf * idf[ucol]).astype(np.float32)
