@@ -41,9 +41,11 @@ model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state mo
 		--teacher-weight $(TEACHER_WEIGHT) --min-confidence $(TEACHER_MIN_CONFIDENCE) --out build/transfer/transfer_genres.tsv \
 		--transfer data/agent_moves/train.tsv data/customer_states/train.tsv ../shared/data/germeval2018_train.tsv build/transfer/genres.tsv
 	$(PY) scripts/train_models.py --data ../shared/data --transfer build/transfer/transfer_genres.tsv
+	$(PY) scripts/prune_table_words.py models/sentiment-de models/customer-states-de  # data/excluded_words.md
 
 model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves on the word-vector table it ships (finding thresholds: scripts/move_thresholds.py --write)
 	$(PY) scripts/train_moves.py
+	$(PY) scripts/prune_table_words.py models/agent-moves-de  # data/excluded_words.md
 
 evaluate-models: $(STAMP)  ## shipped models: dev sets vs bars (exit 1 on a miss), ASR-form share, ../ood sets, behavioural suite, 95% intervals
 	$(PY) scripts/evaluate_models.py --data ../shared/data --ood ../ood
