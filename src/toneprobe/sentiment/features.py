@@ -250,11 +250,6 @@ class Featurizer:
             feats.extend(negation_features(toks))
         return feats
 
-    def _char_ids(self, word: str) -> np.ndarray:
-        """Ids of the char n-grams of one word (in n-gram order) that are in the vocabulary."""
-        flat, _ = self._char_flat([word])
-        return flat
-
     def _char_flat(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The char n-gram ids of every token, concatenated token by token (each token's in
         n-gram order), and how many each token has."""
@@ -265,10 +260,8 @@ class Featurizer:
         lo = self._uc_indptr[rows[known]]
         counts[known] = self._uc_indptr[rows[known] + 1] - lo
         other = np.flatnonzero(~known).tolist()
-        if other:
-            words = [toks[j] for j in other]
-            computed = self._other_char_ids(words)
-            counts[other] = [len(c) for c in computed]
+        computed = self._other_char_ids([toks[j] for j in other]) if other else []
+        counts[other] = [len(c) for c in computed]
         total = int(counts.sum())
         flat = np.empty(total, dtype=np.int64)
         ends = np.cumsum(counts)
@@ -278,7 +271,7 @@ class Featurizer:
             dest = np.repeat(ends[known] - k_counts, k_counts)
             within = np.arange(len(dest)) - np.repeat(np.cumsum(k_counts) - k_counts, k_counts)
             flat[dest + within] = self._uc_ids[np.repeat(lo, k_counts) + within]
-        for j, ids in zip(other, computed if other else [], strict=True):
+        for j, ids in zip(other, computed, strict=True):
             flat[ends[j] - len(ids) : ends[j]] = ids
         return flat, counts
 

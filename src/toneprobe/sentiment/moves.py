@@ -107,9 +107,10 @@ class AgentMoveClassifier:
         n_word = len(feat.word_vocab)
         # character n-grams: each occurrence in a word takes an equal part of the n-gram's term
         char_owner: dict[int, list[int]] = {}
-        for pos, tok in enumerate(toks):
-            for cid in feat._char_ids(tok).tolist():
-                char_owner.setdefault(cid + n_word, []).append(pos)
+        cids, per_tok = feat._char_flat(toks)  # one batch look-up for the sentence's words
+        owner_of = np.repeat(np.arange(len(toks)), per_tok).tolist()
+        for pos, cid in zip(owner_of, cids.tolist(), strict=True):
+            char_owner.setdefault(cid + n_word, []).append(pos)
         for fid, val in zip(indices.tolist(), values.tolist(), strict=True):
             term = float(coef[fid]) * val
             if fid >= n_word:
@@ -121,8 +122,8 @@ class AgentMoveClassifier:
         emb = model.embedding
         if emb is not None:
             w_emb = coef[feat.n_features :] * model.emb_weight
-            ids = [(pos, emb.index.get(t)) for pos, t in enumerate(toks)]
-            found = [(pos, i) for pos, i in ids if i is not None]
+            rows = emb.index.ids(toks).tolist()
+            found = [(pos, i) for pos, i in enumerate(rows) if i >= 0]
             if found:
                 vecs = emb.vectors[[i for _, i in found]].astype(np.float64)
                 for p, pool in enumerate(emb.pooling):
