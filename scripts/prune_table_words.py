@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
+
+from toneprobe.sentiment.weights import write_weights
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = [
@@ -54,9 +55,7 @@ def prune(model_dir: Path, words: set[str]) -> list[str]:
     removed = [w for w, k in zip(table, keep.tolist(), strict=True) if not k]
     vocab["emb_words"] = [w for w, k in zip(table, keep.tolist(), strict=True) if k]
     arrays["emb_vectors"] = arrays["emb_vectors"][keep]
-    tmp = model_dir / f".weights-{os.getpid()}.tmp.npz"
-    np.savez(tmp, **arrays)  # type: ignore[arg-type]
-    tmp.replace(weights_path)  # a process that mapped the old file keeps its bytes
+    write_weights(weights_path, arrays)  # written beside and renamed over the old file
     vocab_path.write_text(
         json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -89,6 +88,7 @@ from toneprobe.sentiment.use_embedder import (
     _use_encode,
     make_use_embedder,
 )
+from toneprobe.sentiment.weights import write_weights
 
 __all__ = [
     # re-exported: imported from ``toneprobe.sentiment.train`` by scripts, tests and commands
@@ -367,11 +367,7 @@ def save_model(
         arrays["emb_vectors"] = model.embedding.vectors.astype(np.float16)
     if model.head is not None:
         arrays.update(model.head.arrays())
-    # uncompressed (the loader memory-maps the large arrays); written beside and renamed, so
-    # a process that has the old file mapped keeps reading the old bytes
-    tmp = out_dir / f".weights-{os.getpid()}.tmp.npz"
-    np.savez(tmp, **arrays)  # type: ignore[arg-type]
-    tmp.replace(out_dir / "weights.npz")
+    write_weights(out_dir / "weights.npz", arrays)
     vocab = feat.vocab_lists()
     if model.embedding is not None:
         vocab["emb_words"] = model.embedding.words

@@ -135,3 +135,13 @@ def _mapped_file(arr: np.ndarray) -> tuple[str, int, tuple[int, ...]] | None:
         and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]
     )
     return (base.filename, int(base.offset), identity) if same else None
+
+
+def write_weights(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to ``path`` as ``np.savez`` does (uncompressed: the large ones can be
+    mapped), into a file beside it that is then renamed over ``path``: a process that has the
+    old file mapped keeps reading the old bytes."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}-{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
