@@ -1,5 +1,5 @@
 """The labelled call sets (data/dev3, data/chat, the tuning sets data/dev6, data/dev7 and
-data/dev8, and the held-out data/dev4 and dev5): files, labels, balance, plain-text renders, chat
+data/dev8, the tuning sets data/dev9, dev10 and dev11, and the held-out data/dev4 and dev5): files, labels, balance, plain-text renders, chat
 exports, per-call apology labels, and that no fitting script or make target reads a held-out set.
 
 One parametrised test per check, over the sets; what differs between the sets (size, balance
@@ -71,6 +71,10 @@ class LabelledSet:
     kinds: bool = False
     #: apology.csv labels every call (0/1); bounds on the number of 1s
     apologies: tuple[int, int] | None = None
+    #: who opens a call (messenger chats open with the customer's message) and the calls that
+    #: start mid-call with the other side speaking
+    opens_with: str = "agent"
+    mid_call_starts: frozenset[str] = frozenset()
 
     @property
     def root(self) -> Path:
@@ -190,6 +194,59 @@ SETS = (
         one_channel_per_agent=True,
         texts=(),
         apologies=(10, 18),
+    ),
+    LabelledSet(
+        name="dev9",
+        turns=(10, 30),
+        n_calls=24,
+        min_turns={"p9-": 12},
+        phone_chat=None,
+        n_agents=(6, 6),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2 - 1,
+        disrespect=(6, 8),
+        empathy_min_per_grade=2,
+        warmest_mean_over=4.4,
+        one_channel_per_agent=True,
+        texts=(),
+        apologies=(8, 12),
+        mid_call_starts=frozenset({"p9-16"}),
+    ),
+    LabelledSet(
+        name="dev10",
+        turns=(10, 30),
+        n_calls=24,
+        min_turns={"c10-": 10},
+        phone_chat=None,
+        n_agents=(6, 6),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2 - 1,
+        disrespect=(6, 8),
+        empathy_min_per_grade=2,
+        warmest_mean_over=4.4,
+        one_channel_per_agent=True,
+        texts=(),
+        apologies=(8, 12),
+        opens_with="customer",
+    ),
+    LabelledSet(
+        name="dev11",
+        turns=(10, 30),
+        n_calls=24,
+        min_turns={"h11-": 12},
+        phone_chat=None,
+        n_agents=(6, 6),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2 - 1,
+        disrespect=(6, 8),
+        empathy_min_per_grade=2,
+        warmest_mean_over=4.4,
+        one_channel_per_agent=True,
+        texts=(),
+        apologies=(8, 12),
     ),
     LabelledSet(
         name="dev4",
@@ -463,7 +520,9 @@ def test_labelled_sets_call_reads_with_labelled_agent_and_both_roles(dataset, pa
     assert transcript.agent == dataset.labels[transcript.call_id]["agent"]
     roles = [t.role for t in transcript.turns]
     assert roles == raw_roles
-    assert roles[0] == "agent" and "customer" in roles
+    other = {"agent": "customer", "customer": "agent"}[dataset.opens_with]
+    first = other if path.stem in dataset.mid_call_starts else dataset.opens_with
+    assert roles[0] == first and {"agent", "customer"} <= set(roles)
     low = next(k for prefix, k in dataset.min_turns.items() if path.stem.startswith(prefix))
     assert low <= len(roles) <= 30
     assert all(t.text.strip() for t in transcript.turns)
