@@ -25,7 +25,8 @@ NEGATIVE = {
     ],
     "condescension_sarcasm": [
         "Haben Sie das Gerät vielleicht auch schon mal eingeschaltet, bevor Sie hier anrufen?",
-        "Ich erkläre es Ihnen gern noch ein drittes Mal, ganz langsam zum Mitschreiben.",
+        # (the ironic "noch ein drittes Mal, ganz langsam" is respect.talking_down.v1's now)
+        "Vielleicht lassen Sie das nächste Mal jemanden ran, der sich mit Technik auskennt.",
     ],
     "command": [
         "Schicken Sie das Formular sofort zurück, und zwar heute noch!",
