@@ -109,6 +109,45 @@ def test_respect_du_only_counts_when_customer_says_sie(scorer):
     assert "respect.du_switch.v1" not in rule_ids(scorer.score(informal))
 
 
+@pytest.mark.parametrize(
+    ("agent_lines", "counts"),
+    [
+        # a slip put right in the agent's next message is no finding
+        (
+            (
+                "Kannst du mir ein Foto vom Stellplatz schicken?",
+                "Ah, Entschuldigung, Sie natürlich. Ein Foto reicht.",
+            ),
+            False,
+        ),
+        # ... nor one put right in the same turn
+        (
+            ("Schick mir deine Nummer, ich meine natürlich Sie, schicken Sie mir Ihre Nummer.",),
+            False,
+        ),
+        (("Schick mir deine Nummer, dann schau ich nach.",), True),
+        # the slip left standing counts; "Sie natürlich" in a plain sentence is no correction
+        (
+            (
+                "Kannst du mir ein Foto vom Stellplatz schicken?",
+                "Das können Sie natürlich auch später machen.",
+            ),
+            True,
+        ),
+    ],
+)
+def test_respect_du_slip_corrected_at_once_is_no_finding(scorer, agent_lines, counts):
+    call = scorer.score(
+        dialogue(
+            "A: Guten Tag, Roller-Support, was kann ich für Sie tun?",
+            "K: Guten Tag, können Sie mir die Parkgebühr erstatten? Der Roller stand richtig.",
+            *(f"A: {line}" for line in agent_lines),
+            "K: In Ordnung.",
+        )
+    )
+    assert ("respect.du_switch.v1" in rule_ids(call)) is counts
+
+
 def test_respect_sentence_initial_sie_is_not_counted_as_formal_address(scorer):
     call = scorer.score(
         dialogue("K: Wo ist meine Rechnung?", "A: Die Rechnung? Sie ist gestern rausgegangen.")
