@@ -55,6 +55,9 @@ EXTRA_SETS = {
     "dev6": ("data/dev6/calls", "data/dev6/labels.csv"),
     "dev7": ("data/dev7/calls", "data/dev7/labels.csv"),
     "dev8": ("data/dev8/calls", "data/dev8/labels.csv"),
+    "dev9": ("data/dev9/calls", "data/dev9/labels.csv"),
+    "dev10": ("data/dev10/calls", "data/dev10/labels.csv"),
+    "dev11": ("data/dev11/calls", "data/dev11/labels.csv"),
 }
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
