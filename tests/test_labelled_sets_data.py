@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,6 +104,29 @@ class LabelledSet:
     def turn_range(self) -> str:
         low, high = self.turns or (8, 30)
         return f"{low}-{high}"
+
+
+def _ninth_session_set(name: str, prefix: str, low: int, **extra: Any) -> LabelledSet:
+    """The ninth session's tuning sets share one layout: 24 calls of six agents, four each,
+    about a third per de-escalation outcome, 6-8 rude calls, apology labels."""
+    return LabelledSet(
+        name=name,
+        turns=(10, 30),
+        n_calls=24,
+        min_turns={prefix: low},
+        phone_chat=None,
+        n_agents=(6, 6),
+        calls_per_agent=frozenset({4}),
+        deescalation=lambda n: (n / 4, n / 2),
+        hangup_none_over=lambda n: n / 2 - 1,
+        disrespect=(6, 8),
+        empathy_min_per_grade=2,
+        warmest_mean_over=4.4,
+        one_channel_per_agent=True,
+        texts=(),
+        apologies=(8, 12),
+        **extra,
+    )
 
 
 SETS = (
@@ -195,58 +219,13 @@ SETS = (
         texts=(),
         apologies=(10, 18),
     ),
-    LabelledSet(
-        name="dev9",
-        turns=(10, 30),
-        n_calls=24,
-        min_turns={"p9-": 12},
-        phone_chat=None,
-        n_agents=(6, 6),
-        calls_per_agent=frozenset({4}),
-        deescalation=lambda n: (n / 4, n / 2),
-        hangup_none_over=lambda n: n / 2 - 1,
-        disrespect=(6, 8),
-        empathy_min_per_grade=2,
-        warmest_mean_over=4.4,
-        one_channel_per_agent=True,
-        texts=(),
-        apologies=(8, 12),
-        mid_call_starts=frozenset({"p9-16"}),
-    ),
-    LabelledSet(
-        name="dev10",
-        turns=(10, 30),
-        n_calls=24,
-        min_turns={"c10-": 10},
-        phone_chat=None,
-        n_agents=(6, 6),
-        calls_per_agent=frozenset({4}),
-        deescalation=lambda n: (n / 4, n / 2),
-        hangup_none_over=lambda n: n / 2 - 1,
-        disrespect=(6, 8),
-        empathy_min_per_grade=2,
-        warmest_mean_over=4.4,
-        one_channel_per_agent=True,
-        texts=(),
-        apologies=(8, 12),
-        opens_with="customer",
-    ),
-    LabelledSet(
-        name="dev11",
-        turns=(10, 30),
-        n_calls=24,
-        min_turns={"h11-": 12},
-        phone_chat=None,
-        n_agents=(6, 6),
-        calls_per_agent=frozenset({4}),
-        deescalation=lambda n: (n / 4, n / 2),
-        hangup_none_over=lambda n: n / 2 - 1,
-        disrespect=(6, 8),
-        empathy_min_per_grade=2,
-        warmest_mean_over=4.4,
-        one_channel_per_agent=True,
-        texts=(),
-        apologies=(8, 12),
+    *(
+        _ninth_session_set(name, prefix, low, **extra)
+        for name, prefix, low, extra in (
+            ("dev9", "p9-", 12, {"mid_call_starts": frozenset({"p9-16"})}),
+            ("dev10", "c10-", 10, {"opens_with": "customer"}),
+            ("dev11", "h11-", 12, {}),
+        )
     ),
     LabelledSet(
         name="dev4",
