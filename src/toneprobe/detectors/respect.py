@@ -55,8 +55,7 @@ class Respect(Detector):
             kind = match.rule.spec.kind
             if kind == "du_switch" and (
                 not du_counts
-                or du_from is not None
-                and turn.index < du_from
+                or (du_from is not None and turn.index < du_from)
                 or turn.index in corrected
             ):
                 continue
