@@ -54,8 +54,7 @@ def load_weights(path: Path, mmap_min_bytes: int | None = None) -> dict[str, np.
 def _mappable(fh: IO[bytes], name: str, mmap_min_bytes: int) -> dict[str, np.ndarray]:
     """Memory maps of the members that are stored uncompressed and large enough."""
     out: dict[str, np.ndarray] = {}
-    st = os.fstat(fh.fileno())
-    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    identity = _file_identity(fh)
     with zipfile.ZipFile(fh) as zf:
         infos = zf.infolist()
     for info in infos:
@@ -92,6 +91,12 @@ def _mappable(fh: IO[bytes], name: str, mmap_min_bytes: int) -> dict[str, np.nda
     return out
 
 
+def _file_identity(fh: IO[bytes]) -> tuple[int, ...]:
+    """What tells an open file from another one at the same path (device, inode, size, mtime)."""
+    st = os.fstat(fh.fileno())
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def update_hash(h: Any, arr: np.ndarray) -> None:
     """Feed the bytes of ``arr`` (C order) to the hash ``h``. An array that :func:`load_weights`
     mapped is read from its file in chunks instead, so that hashing it (``shared_table`` keys
@@ -102,8 +107,7 @@ def update_hash(h: Any, arr: np.ndarray) -> None:
         path, offset, identity = source
         try:
             with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == identity:
+                if _file_identity(fh) == identity:
                     _hash_file(h, fh, offset, arr.nbytes)
                     return
         except OSError:
