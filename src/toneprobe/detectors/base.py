@@ -117,6 +117,14 @@ def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") ->
     )
 
 
+def _retracted(rule: Rule, turn: Turn, turns: Sequence[Turn]) -> bool:
+    """The speaker takes the rule's words back in this turn or in their next one."""
+    if not rule.spec.retracted_by:
+        return False
+    nxt = next((t for t in turns[turn.index + 1 :] if t.role == turn.role), None)
+    return rule.retracts(turn.text) or (nxt is not None and rule.retracts(nxt.text))
+
+
 class Detector(ABC):
     """One concern (respect, empathy, ...): rules from ``rules/de/<name>.yaml`` plus logic."""
 
@@ -132,10 +140,13 @@ class Detector(ABC):
         }
 
     def rule_matches(self, ctx: CallContext) -> list[tuple[Turn, Match]]:
-        """All rule matches in the turns whose role the rule applies to."""
+        """All rule matches in the turns whose role the rule applies to, less the ones the
+        speaker takes back at once (a rule's ``retracted_by``)."""
         out: list[tuple[Turn, Match]] = []
         for turn, doc in zip(ctx.transcript.turns, ctx.docs, strict=True):
             out.extend((turn, m) for m in self.matchers[turn.role](doc))
+        if any(m.rule.spec.retracted_by for _, m in out):
+            out = [(t, m) for t, m in out if not _retracted(m.rule, t, ctx.transcript.turns)]
         return out
 
     @abstractmethod

@@ -5,25 +5,14 @@ sarcasm, commands, insults; the offensive-language classifier corroborates insul
 
 from __future__ import annotations
 
-import re
-
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
 from toneprobe.findings import Finding
-from toneprobe.model import Turn
 from toneprobe.rules import RuleSet
 
 # Courtesy elements a QA lead expects in a call; each present one adds to the courtesy share.
 COURTESY_KINDS = ("greeting", "farewell", "courtesy", "formal_address", "name")
 OFFENSE_THRESHOLD = 0.9
-#: the agent puts a du slip right at once ("Ah, Entschuldigung, Sie natürlich.", "ich meine
-#: natürlich Sie"): the slip in that turn and in the agent's turn before it is no finding
-DU_CORRECTION = re.compile(
-    r"\b(entschuldigung|verzeihung|pardon|sorry|ups|hoppla)[,.!]?\s+(ich\s+meine?\s+)?"
-    r"(natürlich\s+)?sie(\s+natürlich)?\s*[.!,;]"
-    r"|\bich\s+mein(e|te)\s+natürlich\s+sie\b",
-    re.IGNORECASE,
-)
 # The one rule that is a model, not a pattern; `toneprobe rules` lists it from here.
 OFFENSE_RULE_ID = "respect.offensive_model.v1"
 OFFENSE_WEIGHT = 0.6
@@ -50,13 +39,10 @@ class Respect(Detector):
         du_counts = du_is_finding(ctx)
         # mirror: a brand's "du" before the customer has said "Sie" is house style, not a slight
         du_from = ctx.first_customer_sie if ctx.address == "mirror" else None
-        corrected = corrected_du_turns(agent_turns)
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
             if kind == "du_switch" and (
-                not du_counts
-                or (du_from is not None and turn.index < du_from)
-                or turn.index in corrected
+                not du_counts or (du_from is not None and turn.index < du_from)
             ):
                 continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
@@ -129,18 +115,6 @@ def du_is_finding(ctx: CallContext) -> bool:
     if ctx.address == "du":
         return False
     return ctx.customer_uses_sie
-
-
-def corrected_du_turns(agent_turns: list[Turn]) -> set[int]:
-    """Indexes of the agent turns whose "du" the agent corrects at once (DU_CORRECTION in the
-    turn itself or in the agent's next turn)."""
-    out: set[int] = set()
-    for i, turn in enumerate(agent_turns):
-        if DU_CORRECTION.search(turn.text):
-            out.add(turn.index)
-            if i > 0:
-                out.add(agent_turns[i - 1].index)
-    return out
 
 
 def courtesy_kinds(address: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ test suite runs. ``load_rules(extra_dirs)`` adds or overrides rules by id from u
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -44,6 +45,10 @@ class RuleSpec(BaseModel):
     #: a positive rule that counts only the speaker's own words: never inside quotation marks or
     #: reported speech ("Sie sagten, ein 'tut mir leid' reiche nicht"), like a negative rule
     own_words: bool = False
+    #: the speaker takes the words back at once ("Ah, Entschuldigung, Sie natürlich."): a match
+    #: of one of these regexes in a turn, or in the same speaker's next turn, drops the rule's
+    #: findings in that turn
+    retracted_by: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
     counterexamples: tuple[str, ...] = ()
 
@@ -54,7 +59,7 @@ class RuleSpec(BaseModel):
             raise ValueError(f"must look like 'detector.name.v1' (got {value!r})")
         return value
 
-    @field_validator("regex", "unless")
+    @field_validator("regex", "unless", "retracted_by")
     @classmethod
     def _check_regex(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         return check_regexes(values)
@@ -79,6 +84,15 @@ class Rule:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    def retracts(self, text: str) -> bool:
+        """The text takes this rule's words back (one of its ``retracted_by`` regexes)."""
+        return any(_compiled(p).search(text) for p in self.spec.retracted_by)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
