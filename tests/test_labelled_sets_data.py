@@ -73,9 +73,9 @@ class LabelledSet:
     #: apology.csv labels every call (0/1); bounds on the number of 1s
     apologies: tuple[int, int] | None = None
     #: who opens a call (messenger chats open with the customer's message) and the calls that
-    #: start mid-call with the other side speaking
+    #: open with the other side (a call that starts mid-way, a chat the customer opens)
     opens_with: str = "agent"
-    mid_call_starts: frozenset[str] = frozenset()
+    other_side_opens: frozenset[str] = frozenset()
 
     @property
     def root(self) -> Path:
@@ -107,8 +107,9 @@ class LabelledSet:
 
 
 def _ninth_session_set(name: str, prefix: str, low: int, **extra: Any) -> LabelledSet:
-    """The ninth session's tuning sets share one layout: 24 calls of six agents, four each,
-    about a third per de-escalation outcome, 6-8 rude calls, apology labels."""
+    """The tuning sets of the ninth session on share one layout: 24 calls of six agents, four
+    each, about a third per de-escalation outcome, 6-8 rude calls, apology labels."""
+    extra = {"one_channel_per_agent": True, **extra}
     return LabelledSet(
         name=name,
         turns=(10, 30),
@@ -122,7 +123,6 @@ def _ninth_session_set(name: str, prefix: str, low: int, **extra: Any) -> Labell
         disrespect=(6, 8),
         empathy_min_per_grade=2,
         warmest_mean_over=4.4,
-        one_channel_per_agent=True,
         texts=(),
         apologies=(8, 12),
         **extra,
@@ -222,9 +222,16 @@ SETS = (
     *(
         _ninth_session_set(name, prefix, low, **extra)
         for name, prefix, low, extra in (
-            ("dev9", "p9-", 12, {"mid_call_starts": frozenset({"p9-16"})}),
+            ("dev9", "p9-", 12, {"other_side_opens": frozenset({"p9-16"})}),
             ("dev10", "c10-", 10, {"opens_with": "customer"}),
             ("dev11", "h11-", 12, {}),
+            # tenth session: consumer tech support, chats and calls mixed per agent
+            (
+                "dev13",
+                "d13-",
+                12,
+                {"one_channel_per_agent": False, "other_side_opens": frozenset({"d13-04"})},
+            ),
         )
     ),
     LabelledSet(
@@ -500,7 +507,7 @@ def test_labelled_sets_call_reads_with_labelled_agent_and_both_roles(dataset, pa
     roles = [t.role for t in transcript.turns]
     assert roles == raw_roles
     other = {"agent": "customer", "customer": "agent"}[dataset.opens_with]
-    first = other if path.stem in dataset.mid_call_starts else dataset.opens_with
+    first = other if path.stem in dataset.other_side_opens else dataset.opens_with
     assert roles[0] == first and {"agent", "customer"} <= set(roles)
     low = next(k for prefix, k in dataset.min_turns.items() if path.stem.startswith(prefix))
     assert low <= len(roles) <= 30
