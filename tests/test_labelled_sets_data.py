@@ -225,7 +225,9 @@ SETS = (
             ("dev9", "p9-", 12, {"other_side_opens": frozenset({"p9-16"})}),
             ("dev10", "c10-", 10, {"opens_with": "customer"}),
             ("dev11", "h11-", 12, {}),
-            # tenth session: consumer tech support, chats and calls mixed per agent
+            # tenth session: public-sector and B2B hotlines; consumer tech support, chats and
+            # calls mixed per agent
+            ("dev12", "d12-", 12, {}),
             (
                 "dev13",
                 "d13-",
