@@ -153,6 +153,34 @@ def test_agent_moves_quotes_shield_the_model(tmp_path: Path) -> None:
     assert not calls["quoted"]["respect"]["disrespect"]
 
 
+def test_agent_moves_a_limit_with_a_way_forward_or_owned_is_no_refusal_or_blame(
+    tmp_path: Path,
+) -> None:
+    """data/moves.yaml: a refusal is one "without a way forward", so the agent's commitment
+    or alternative in the same turn outweighs it; the blame move shares respect.blame.v3's
+    guards, so the agent's side owning what it missed blames nobody."""
+    limit = "Versprechen kann ich Ihnen den Termin nicht."
+    forward = "Ich rufe Sie aber morgen bis zwölf Uhr zurück und sage Ihnen, wie es steht."
+    calls = _score(
+        _write(
+            tmp_path,
+            [
+                _call("limit", limit),
+                _call("forward", f"{limit} {forward}"),
+                _call("blame", "Das hätten Sie schon vor drei Wochen melden müssen."),
+                _call("owned", "Das haben wir versäumt, nicht Sie, Herr Albrecht."),
+            ],
+        )
+    )
+    assert [f["rule_id"] for f in _model_findings(calls["limit"], "negative")] == [
+        "respect.model.refusing_help.v1"
+    ]
+    assert not _model_findings(calls["forward"], "negative")
+    assert any(f["kind"] == "next_step" for f in calls["forward"]["findings"])
+    assert any(f["kind"] == "blame" for f in calls["blame"]["findings"])
+    assert not [f for f in calls["owned"]["findings"] if f["polarity"] == "negative"]
+
+
 UPSET = (
     "Ich warte seit drei Wochen auf mein Geld, niemand meldet sich, ich bin wirklich "
     "verzweifelt und weiß nicht mehr weiter."

@@ -53,6 +53,12 @@ class MoveRule(BaseModel):
     #: near-misses the rule knows (a courtesy "Entschuldigung", a refusal wrapped in "tut mir
     #: leid", the customer's apology) are near-misses for the model as well
     guard: str | None = None
+    #: positive moves that cancel this negative one where the agent makes one of them (over
+    #: its own threshold) in the same sentence or, with ``outweighed_in: turn``, the same turn:
+    #: an honest limit with a way forward is no refusal, "das haben wir versäumt, nicht Sie"
+    #: owns a mistake and blames nobody
+    outweighed_by: tuple[str, ...] = ()
+    outweighed_in: Literal["sentence", "turn"] = "sentence"
     description: str
     example: str
 
@@ -85,7 +91,17 @@ def load_move_rules() -> MoveRules:
     ids = [m.id for m in rules.moves]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{MOVES_FILE}: duplicate move ids")
+    known = {m.move for m in rules.moves if m.polarity == "positive"}
+    for m in rules.moves:
+        unknown = sorted(set(m.outweighed_by) - known)
+        if unknown:
+            raise ConfigError(f"{MOVES_FILE}: {m.id}: outweighed_by: no positive move {unknown}")
     return rules
+
+
+def made_moves(sent: SentenceMoves) -> set[str]:
+    """The moves whose probability in this sentence reaches their threshold in ``moves.yaml``."""
+    return {m.move for m in load_move_rules().moves if sent.probs.get(m.move, 0.0) >= m.threshold}
 
 
 QUOTED_SHARE = 0.3  # a sentence this much in quoted or reported words is not the agent's own
@@ -148,7 +164,9 @@ def model_findings(
         if moves is None or turn.role != "agent":
             continue
         taken = [f for f in found if f.turn == turn.index]
-        for sent in moves.sentences:
+        made = [made_moves(sent) for sent in moves.sentences]
+        in_turn = set().union(*made)
+        for sent, in_sentence in zip(moves.sentences, made, strict=True):
             n_words = content_words(sent.text)
             over = [
                 r
@@ -156,6 +174,8 @@ def model_findings(
                 if sent.probs.get(r.move, 0.0) >= r.threshold
                 and n_words >= r.min_words
                 and not any(g.search(sent.text) for g in (guards or {}).get(r.id, ()))
+                and not set(r.outweighed_by)
+                & (in_turn if r.outweighed_in == "turn" else in_sentence)
             ]
             covering = [f for f in taken if f.start < sent.end and sent.start < f.end]
             picked: list[MoveRule] = []
