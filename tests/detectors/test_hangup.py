@@ -306,6 +306,30 @@ def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer):
     assert calm["hangup"]["outcome"] == "none", calm["hangup"]["evidence"]
 
 
+def test_a_calm_customer_who_hangs_up_on_the_agents_unfinished_goodbye_breaks_off(scorer):
+    """A cold, calm customer who hangs up while the agent is still talking (the agent calls
+    after her between pauses) broke the call off; the same note after a goodbye that ended is
+    no break-off."""
+    lines = (
+        "A: Guten Tag, Krankenkasse Lindenhain, Feldkötter am Apparat.",
+        "K: Haubrich, guten Tag. Ich rufe wegen des Bescheids zum Krankengeld an.",
+        "A: Der Bescheid ist richtig, das Krankengeld endet am Monatsende. Ich schicke "
+        "Ihnen heute die Bescheinigung und eine Checkliste.",
+        "K: Schicken Sie mir die Unterlagen, ich lasse das prüfen. Guten Tag.",
+    )
+    cut = scorer.score(
+        dialogue(
+            *lines, "A: Das mache ich. Ich wünsche Ihnen ... Frau Haubrich? ... Sie hat aufgelegt."
+        )
+    )
+    ended = scorer.score(
+        dialogue(*lines, "A: Das mache ich, auf Wiederhören, Frau Haubrich. ... Sie hat aufgelegt.")
+    )
+    assert cut["hangup"]["outcome"] == "customer", cut["hangup"]["evidence"]
+    assert "the agent was still talking" in str(cut["hangup"]["evidence"])
+    assert ended["hangup"]["outcome"] == "none", ended["hangup"]["evidence"]
+
+
 def test_issue_13_ending_after_warnings_is_a_hangup_but_no_disrespect(scorer):
     call = scorer.score(
         dialogue(

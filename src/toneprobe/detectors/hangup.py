@@ -399,7 +399,12 @@ def rule_evidence(e: Ending, add: Add) -> None:
                 f"({check.rule_id} in turn {check.turn}, no answer since): '{f.text}'",
             )
             continue
-        if f.kind == "customer" and f.role == "agent" and not _customer_upset_before(f.turn, e):
+        if (
+            f.kind == "customer"
+            and f.role == "agent"
+            and not _customer_upset_before(f.turn, e)
+            and not _called_out_before(f, e)
+        ):
             # "Sie haben den Chat verlassen." after a calm, settled chat: no break-off
             add(
                 f.kind,
@@ -415,7 +420,8 @@ def rule_evidence(e: Ending, add: Add) -> None:
                 f"{f.rule_id} in turn {f.turn}, but the call goes on: '{f.text}'",
             )
             continue
-        add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}: '{f.text}'")
+        called = " (the agent was still talking)" if _called_out_before(f, e) else ""
+        add(f.kind, f.weight, f"{f.rule_id} in turn {f.turn}{called}: '{f.text}'")
 
 
 def close_evidence(e: Ending, add: Add) -> None:
@@ -742,6 +748,18 @@ def _ends_call(turn: int, e: Ending) -> bool:
     return len(after) <= 1 and all(
         t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
     )
+
+
+#: the agent calls after a customer who has gone quiet mid-sentence ("Ich wünsche Ihnen ...
+#: Frau Haubrich? ... Sie hat aufgelegt."): a pause, a short call-out question, a pause
+CALL_OUT = re.compile(r"(\.\.\.|…)\s*[^.!?…]{1,60}\?\s*(\.\.\.|…)")
+
+
+def _called_out_before(f: Finding, e: Ending) -> bool:
+    """The agent's turn calls out after the customer before noting that they left: the
+    customer hung up while the agent was still talking, calm or not."""
+    turn = next((t for t in e.turns if t.index == f.turn), None)
+    return turn is not None and bool(CALL_OUT.search(turn.text[: f.start]))
 
 
 def _line_check_before(turn: int, e: Ending) -> Finding | None:
