@@ -42,6 +42,7 @@ model: $(STAMP)  ## retrain the shipped sentiment, offense and customer-state mo
 		--transfer data/agent_moves/train.tsv data/customer_states/train.tsv ../shared/data/germeval2018_train.tsv build/transfer/genres.tsv
 	$(PY) scripts/train_models.py --data ../shared/data --transfer build/transfer/transfer_genres.tsv
 	$(PY) scripts/prune_table_words.py models/sentiment-de models/customer-states-de  # data/excluded_words.md
+	$(PY) scripts/coef_float16.py models/sentiment-de
 
 model-moves: $(STAMP)  ## retrain models/agent-moves-de from data/agent_moves on the word-vector table it ships (finding thresholds: scripts/move_thresholds.py --write)
 	$(PY) scripts/train_moves.py

@@ -306,3 +306,33 @@ def test_train_asr_copies_bring_spoken_and_written_forms_together() -> None:
     without = gap(Hyper(C=10.0, min_df=1))
     with_copies = gap(Hyper(C=10.0, min_df=1, asr_copies=("tiny",)))
     assert with_copies <= 0.6 * without
+
+
+def test_train_coef_in_half_precision_reads_mapped_and_predicts_the_same(
+    tmp_path: Path, tiny_model: tuple[Path, dict, Path]
+) -> None:
+    """scripts/coef_float16.py (run by `make model`) stores the coefficients as float16; the
+    loader keeps them so (no float32 copy per process) and the labels do not change."""
+    import importlib.util
+    import shutil
+
+    out, _, _ = tiny_model
+    half = tmp_path / "half"
+    shutil.copytree(out, half)
+    spec = importlib.util.spec_from_file_location(
+        "coef_float16", Path(__file__).resolve().parents[2] / "scripts" / "coef_float16.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    before, after = script.to_float16(half)
+    assert after * 2 == before
+    model, _ = load_linear(half)
+    assert model.coef.dtype == np.float16
+    texts = [t for _, t in TINY]
+    full = EmbeddedBackend(out).predict_proba(texts)
+    halved = EmbeddedBackend(half).predict_proba(texts)
+    assert halved.dtype == full.dtype
+    assert np.abs(halved - full).max() < 1e-3
+    assert (halved.argmax(axis=1) == full.argmax(axis=1)).all()
+    assert script.to_float16(half) == (after, after)  # a second run changes nothing

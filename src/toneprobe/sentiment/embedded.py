@@ -94,7 +94,7 @@ class LinearModel:
     """Featurizer + weights of one linear classifier (sentiment or offense)."""
 
     featurizer: Featurizer
-    coef: np.ndarray  # (n_features [+ embedding dim], n_classes) float32
+    coef: np.ndarray  # (n_features [+ embedding dim], n_classes) float32 or float16
     intercept: np.ndarray  # (n_classes,)
     labels: tuple[str, ...]
     embedding: EmbeddingTable | None = None
@@ -177,7 +177,9 @@ def load_linear(path: Path) -> tuple[LinearModel, dict[str, object]]:
                 arrays["emb_vectors"],
                 pooling=tuple(config.get("emb_pooling", ("mean",))),
             )
-        coef = arrays["coef"].astype(np.float32, copy=False)
+        coef = arrays["coef"]
+        if coef.dtype not in (np.float32, np.float16):  # half precision stays mapped as it is
+            coef = coef.astype(np.float32)
         expected = feat.n_features + (emb.n_out if emb is not None else 0)
         if coef.shape[0] != expected:
             raise ModelError(f"{path}: weights have {coef.shape[0]} rows, expected {expected}")
