@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "evaluate_models.py"
 CALLCENTER_DEV = REPO / "data" / "callcenter" / "dev.tsv"
 STYLES_DEV = REPO / "data" / "styles" / "dev.tsv"
+CUSTOMER_TEXT_DEV = REPO / "data" / "customer_text" / "dev.tsv"
 
 # All sentences written for this test.
 SENT_TRAIN = [
@@ -161,6 +162,7 @@ def _dev_expected(setup: dict[str, Path]) -> dict[str, tuple[int, float, tuple[f
         "PotTS dev": setup["data"] / "potts_dev.tsv",
         "GermEval 2017 dev (relevant)": setup["data"] / "germeval2017_dev.tsv",
         "call-center dev": CALLCENTER_DEV,
+        "customer chat dev": CUSTOMER_TEXT_DEV,
         "styles dev (other genres)": STYLES_DEV,
     }
     for name, path in files.items():
@@ -185,6 +187,7 @@ BARS = {
     "PotTS dev": None,
     "GermEval 2017 dev (relevant)": 0.55,
     "call-center dev": 0.80,
+    "customer chat dev": 0.75,
     "styles dev (other genres)": None,
     "GermEval 2018 dev (OFFENSE/OTHER)": 0.72,
 }
