@@ -25,10 +25,16 @@ from typing import Any
 
 import pytest
 
+from typer.testing import CliRunner
+
 from tests.cli import run_toneprobe
+from toneprobe.cli import app
 from toneprobe.readers import iter_input_files, read_path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import apology_eval  # noqa: E402
+
 VALIDATE = ROOT / "data" / "dev2" / "validate.py"
 REPORT = ROOT / "data" / "dev4" / "report.py"
 INF = float("inf")
@@ -76,6 +82,8 @@ class LabelledSet:
     #: open with the other side (a call that starts mid-way, a chat the customer opens)
     opens_with: str = "agent"
     other_side_opens: frozenset[str] = frozenset()
+    #: fewest calls of each hang-up kind (agent, customer, dropped)
+    hangup_min: int = 4
 
     @property
     def root(self) -> Path:
@@ -234,6 +242,22 @@ SETS = (
                 12,
                 {"one_channel_per_agent": False, "other_side_opens": frozenset({"d13-04"})},
             ),
+            # eleventh session: e-commerce and everyday services, chats the customer opens
+            # (fresh); phone calls, half as raw speech recognition (tuning); housing, permits,
+            # tickets, in speech-recognition, careful and chat form (fresh)
+            (
+                "dev14",
+                "d14-",
+                11,
+                {
+                    "other_side_opens": frozenset(
+                        f"d14-{n:02d}" for n in (3, 5, 11, 12, 13, 14, 16, 17, 19, 21, 23, 24)
+                    ),
+                    "hangup_min": 3,
+                },
+            ),
+            ("dev15", "d15-", 14, {"hangup_min": 3}),
+            ("dev16", "d16-", 12, {}),
         )
     ),
     LabelledSet(
@@ -401,7 +425,7 @@ def test_labelled_sets_size_agents_and_label_balance(dataset):
         assert low <= deesc[outcome] <= high, deesc
     hangup = Counter(r["hangup"] for r in rows)
     assert hangup["none"] > dataset.hangup_none_over(n)
-    assert min(hangup["agent"], hangup["customer"], hangup["dropped"]) >= 4, hangup
+    assert min(hangup["agent"], hangup["customer"], hangup["dropped"]) >= dataset.hangup_min, hangup
     rude = Counter(r["disrespect"] for r in rows)["1"]
     assert dataset.disrespect[0] <= rude <= dataset.disrespect[1]
     empathy = Counter(r["empathy"] for r in rows)
@@ -436,26 +460,28 @@ def test_labelled_sets_apology_labels_cover_every_call_once(dataset):
     assert low <= sum(r["apology"] == "1" for r in apology) <= high
 
 
+def _apology_eval(dataset: LabelledSet, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """scripts/apology_eval.py in call mode: as a process on data/chat (as its docstring runs
+    it), in this process for the other sets (the models load once)."""
+    args = ["--calls", str(dataset.root / "calls"), "--labels", str(dataset.root / "apology.csv")]
+    if dataset.name == "chat":
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "apology_eval.py"), *args, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    capsys.readouterr()
+    assert apology_eval.main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 @pytest.mark.parametrize("dataset", [s for s in WITH_APOLOGY if not s.held_out], ids=_id)
-def test_labelled_sets_apology_eval_scores_every_call_under_its_label(dataset):
-    """scripts/apology_eval.py in call mode, as a process, as its docstring runs it on data/chat."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "apology_eval.py"),
-            "--calls",
-            str(dataset.root / "calls"),
-            "--labels",
-            str(dataset.root / "apology.csv"),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+def test_labelled_sets_apology_eval_scores_every_call_under_its_label(dataset, capsys):
+    report = _apology_eval(dataset, capsys)
     gold = {r["call_id"]: r["apology"] == "1" for r in _apology_rows(dataset)}
     assert report["n"] == len(gold) == len(dataset.rows)
     assert report["positives"] == sum(gold.values())
@@ -564,18 +590,23 @@ def test_labelled_sets_chat_exports_hold_the_same_chats(dataset):
 
 
 def _evaluate(dataset: LabelledSet, folder: str) -> dict:
-    result = run_toneprobe(
-        "evaluate",
-        str(dataset.root / folder),
-        "--labels",
-        str(dataset.root / "labels.csv"),
-        "--format",
-        "json",
-        "--quiet",
-        "--workers",
-        "2",  # the CI machine's two cores: fourteen sets, the suite's longest tests
+    """``toneprobe evaluate`` on one folder of the set, in this process (the models load once
+    for all the sets; the command itself runs as a process in the CLI tests)."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            str(dataset.root / folder),
+            "--labels",
+            str(dataset.root / "labels.csv"),
+            "--format",
+            "json",
+            "--quiet",
+            "--workers",
+            "1",
+        ],
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 

@@ -59,7 +59,7 @@ def _toneprobe(*args: str) -> Any:
         "json",
         "--quiet",
         "--workers",
-        "1",
+        "2",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -78,10 +78,17 @@ def apology_f1(calls: list[dict[str, Any]], gold: dict[str, bool]) -> float | No
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
 
 
-def figures(paths: list[Path], labels: Path, gold: dict[str, bool]) -> dict[str, Any]:
+def figures(
+    paths: list[Path], labels: Path, gold: dict[str, bool], scored_calls: dict[str, Any]
+) -> dict[str, Any]:
+    """One part's figures; ``scored_calls`` (call id -> ``score`` output) holds the part's
+    calls when they are calls/ files scored already, else the part is scored here."""
     names = [str(p) for p in paths]
     report = _toneprobe("evaluate", *names, "--labels", str(labels))
-    scored = _toneprobe("score", *names)["calls"]
+    if all(p.parent.name == "calls" and p.stem in scored_calls for p in paths):
+        scored = [scored_calls[p.stem] for p in paths]
+    else:
+        scored = _toneprobe("score", *names)["calls"]
     f1 = {name: d["f1"] for name, d in report["detectors"].items()}
     return {
         "n": report["n_labelled"],
@@ -100,7 +107,12 @@ def main(argv: list[str]) -> int:
     with open(root / "apology.csv", encoding="utf-8", newline="") as handle:
         gold = {row["call_id"]: row["apology"] == "1" for row in csv.DictReader(handle)}
     labels = root / "labels.csv"
-    results = {part: figures(paths, labels, gold) for part, paths in parts(root).items()}
+    every_call = sorted((root / "calls").glob("*.json"))
+    # the phone and chat parts are subsets of calls/: scored once, the apology flag read back
+    scored_calls = {c["call_id"]: c for c in _toneprobe("score", *map(str, every_call))["calls"]}
+    results = {
+        part: figures(paths, labels, gold, scored_calls) for part, paths in parts(root).items()
+    }
     if "--json" in argv:
         print(json.dumps(results, indent=2))
         return 0
