@@ -92,7 +92,7 @@ def test_house_style_reaches_evaluate_examples_report_and_explain(shop):
     def evaluate(*args: str) -> dict:
         proc = run_toneprobe(
             "evaluate", "calls", "--labels", "labels.csv", "-F", "json", "--model", "fake",
-            "-q", "-j", "2", *args, cwd=shop,
+            "-q", *args, cwd=shop,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
@@ -103,12 +103,12 @@ def test_house_style_reaches_evaluate_examples_report_and_explain(shop):
 
     # the labels say Mia is respectful: the du style agrees with them, mirror does not
     assert disrespect_disagreements() == ["radhaus_sie"]
-    assert disrespect_disagreements("--address", "du") == []
+    assert disrespect_disagreements("--address", "du", "-j", "2") == []  # reaches the workers
 
     def worst(*args: str) -> list[str]:
         proc = run_toneprobe(
             "examples", "calls", "--kind", "worst", "-F", "json", "--model", "fake", "-q",
-            "-j", "2", *args, cwd=shop,
+            *args, cwd=shop,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         return [m["rule_id"] for m in json.loads(proc.stdout)["moments"]]
@@ -119,7 +119,7 @@ def test_house_style_reaches_evaluate_examples_report_and_explain(shop):
     for address, present in (("Sie", True), ("du", False)):
         out = shop / f"report-{address}.html"
         proc = run_toneprobe(
-            "report", "calls", "-o", str(out), "--model", "fake", "-q", "-j", "2",
+            "report", "calls", "-o", str(out), "--model", "fake", "-q",
             "--address", address, cwd=shop,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr

@@ -174,6 +174,28 @@ SHORT_WORDS = frozenset(
         "pfiat",
         "moin",
         "jo",
+        # dialect and chat words that end a complete turn ("des gibts jo net", "danke top")
+        "net",
+        "ned",
+        "nit",
+        "nid",
+        "is",
+        "ist",
+        "hab",
+        "dat",
+        "det",
+        "dit",
+        "wat",
+        "wa",
+        "ach",
+        "och",
+        "hey",
+        "nie",
+        "top",
+        "thx",
+        "lol",
+        "omg",
+        "wtf",
     ]
 )
 CUT_MARK = re.compile(r"(\.\.\.|…|—|–|-)\s*$")
@@ -266,6 +288,7 @@ class Ending:
     helpful: set[int]  # agent turns with a real move (apology, next step, empathy ...)
     hostile: set[int]  # agent turns with a negative finding
     offered: set[int]  # agent turns offering more help ("sonst noch etwas?")
+    only_offer: set[int]  # helpful agent turns whose one move is that offer
     upset_cues: set[int]  # customer turns with an upset cue
     levels: dict[int, float]  # customer upset level per turn
     #: per role: does this speaker end turns with punctuation? In a chat the agent usually
@@ -603,6 +626,26 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
         )
 
 
+def cut_short_evidence(e: Ending, add: Add) -> None:
+    """The customer's last turn says the agent has just ended the call on them ("ich war noch
+    nicht fertig", "hallo hallo, der hat aufgelegt"): after the agent's goodbye or close it is
+    the agent's hang-up however calm the customer was; without one only a hint (a line that
+    dropped sounds the same), and a bare "hallo hallo" is left to the line checks."""
+    last = e.last
+    fa = e.final_agent
+    if last.role != "customer" or fa is None or fa.index > last.index:
+        return
+    hits = e.rules(last.index, "cut_short")
+    if not hits:
+        return
+    words = "; ".join(f"'{f.text}'" for f in hits)
+    closed = fa.index in e.farewell or bool(e.rules(fa.index, "close"))
+    if closed:
+        add("agent", 1.0, f"the customer is cut short after the agent's close (turn {fa.index}): {words}")
+    elif any(f.text.lower().split()[0] != "hallo" for f in hits):
+        add("agent", 0.4, f"the customer says the call was ended on them (turn {last.index}): {words}")
+
+
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
     """The last turn breaks off mid-sentence: the line dropped (or the agent cut in)."""
     last = e.last
@@ -667,6 +710,7 @@ class HangUp(Detector):
         agent_goodbye_evidence(e, add)
         customer_goodbye_evidence(e, add)
         bitter_end_evidence(e, add)
+        cut_short_evidence(e, add)
         cut_off_evidence(e, add, agent_already=scores["agent"] > 0)
         hostile_end_evidence(e, add)
         fa = e.final_agent
@@ -694,6 +738,10 @@ class HangUp(Detector):
             match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
         ]
         earlier = ctx.findings()
+        moves: dict[int, set[str]] = {}
+        for f in earlier:
+            if f.polarity == "positive" and f.kind not in PLAIN_KINDS:
+                moves.setdefault(f.turn, set()).add(f.kind)
         deesc = ctx.results.get("deescalation")
         levels = (
             {d["turn"]: float(d["upset"]) for d in deesc.summary["trajectory"]} if deesc else {}
@@ -708,9 +756,8 @@ class HangUp(Detector):
             farewell={f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"}
             | {f.turn for f in findings if f.kind == "agent_bye"},
             customer_bye={f.turn for f in findings if f.kind == "farewell"},
-            helpful={
-                f.turn for f in earlier if f.polarity == "positive" and f.kind not in PLAIN_KINDS
-            },
+            helpful=set(moves),
+            only_offer={t for t, kinds in moves.items() if kinds == {"offer_more"}},
             hostile=_hostile_turns(earlier),
             offered={f.turn for f in earlier if f.kind == "offer_more"}
             | {f.turn for f in findings if f.kind == "offer"},
@@ -742,11 +789,24 @@ class HangUp(Detector):
 
 
 def _ends_call(turn: int, e: Ending) -> bool:
-    """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") follows this
-    turn; an agent who answers with a goodbye closed the call normally."""
+    """Nothing but a short agent reaction (a line check, "Er hat aufgelegt.") or a pasted
+    "Gibt es noch etwas?" follows this turn; an agent who answers with a goodbye closed the
+    call normally."""
     after = [t for t in e.turns if t.index > turn]
     return len(after) <= 1 and all(
-        t.role == "agent" and len(t.text.split()) <= 12 and t.index not in e.farewell for t in after
+        t.role == "agent"
+        and (len(t.text.split()) <= 12 and t.index not in e.farewell or _macro_offer(t, e))
+        for t in after
+    )
+
+
+def _macro_offer(t: Turn, e: Ending) -> bool:
+    """The agent's only answer is the stock "Gibt es noch etwas, wobei ich helfen kann?" with
+    nothing helpful in it: the customer who broke off is not answered, the call is over."""
+    return (
+        t.index in e.offered
+        and (t.index not in e.helpful or t.index in e.only_offer)
+        and len(t.text.split()) <= 25
     )
 
 
