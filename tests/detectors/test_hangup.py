@@ -121,6 +121,78 @@ def test_hangup_endings_in_context(scorer, lines, expected):
     assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
 
 
+# raw speech recognition: no capitals, no punctuation (data/dev15's odd calls)
+ASR_OPEN = (
+    "A: umzüge kranich kundenservice sie sprechen mit jannik pohlmann wie kann ich helfen",
+    "K: ja lenz hier bei meinem umzug ist ein karton mit geschirr kaputt gegangen",
+    "A: ich nehme ihr anliegen gerne auf und leite es an die fachabteilung weiter",
+    "K: und wie lange dauert das ungefähr",
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # the agent says goodbye while the calm customer is still asking: cut short
+        (
+            ASR_OPEN
+            + (
+                "A: dann bedanke ich mich für ihren anruf und wünsche ihnen einen schönen tag auf wieder hören",
+                "K: moment ich bin noch nicht fertig hallo hallo der hat aufgelegt",
+            ),
+            "agent",
+        ),
+        (
+            ASR_OPEN
+            + (
+                "A: vielen dank für ihren anruf auf wieder hören",
+                "K: ja aber der karton hallo hallo na das ist ja ein ding",
+            ),
+            "agent",
+        ),
+        # the same calm customer answers the goodbye in dialect: a normal end, and "net" at
+        # the end of a turn is a word, not a turn cut off
+        (
+            ASR_OPEN
+            + (
+                "A: etwa zwei wochen dann meldet sich die fachabteilung bei ihnen auf wieder hören",
+                "K: guat dann pressiert des net pfiat eahna",
+            ),
+            "none",
+        ),
+        # a customer's "hallo hallo" without any goodbye before it is a line check, not the
+        # agent's hang-up
+        (
+            ASR_OPEN + ("A: das kann ich ihnen leider nicht genau", "K: hallo hallo"),
+            "dropped",
+        ),
+    ],
+)
+def test_hangup_customer_cut_short_after_the_agents_goodbye(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
+def test_hangup_a_pasted_anything_else_does_not_answer_a_break_off(scorer):
+    chat = (
+        "A: Herzlich willkommen beim Chat-Service! Wie kann ich Ihnen helfen?",
+        "K: mein flug morgen ist storniert. kann ich auf den flug um 14:30 umbuchen?",
+        "A: Bitte nutzen Sie für Erstattungen unser Online-Formular.",
+        "K: ich will umbuchen, nicht erstatten. geht das oder nicht??",
+        "A: Umbuchungen kosten im Basic-Tarif 45 Euro pro Person.",
+        "K: für einen flug den IHR storniert habt?? vergiss es. ich buch woanders. tschüss",
+        "A: Vielen Dank für Ihre Kontaktaufnahme. Gibt es noch etwas, wobei ich Ihnen behilflich sein kann?",
+    )
+    call = scorer.score(dialogue(*chat))
+    assert call["hangup"]["outcome"] == "customer", call["hangup"]["evidence"]
+    # a real answer to the break-off keeps the call going
+    answered = chat[:-1] + (
+        "A: Das verstehe ich, das ist ärgerlich. Ich buche Sie kostenlos auf 14:30 um, einverstanden?",
+    )
+    call = scorer.score(dialogue(*answered))
+    assert call["hangup"]["outcome"] != "customer", call["hangup"]["evidence"]
+
+
 @pytest.mark.parametrize(
     "closing",
     [
