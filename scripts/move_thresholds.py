@@ -58,6 +58,9 @@ EXTRA_SETS = {
     "dev9": ("data/dev9/calls", "data/dev9/labels.csv"),
     "dev10": ("data/dev10/calls", "data/dev10/labels.csv"),
     "dev11": ("data/dev11/calls", "data/dev11/labels.csv"),
+    "dev12": ("data/dev12/calls", "data/dev12/labels.csv"),
+    "dev13": ("data/dev13/calls", "data/dev13/labels.csv"),
+    "dev15": ("data/dev15/calls", "data/dev15/labels.csv"),
 }
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
