@@ -173,6 +173,60 @@ def test_hangup_customer_cut_short_after_the_agents_goodbye(scorer, lines, expec
     assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
 
 
+PARCEL_OPEN = (
+    "A: Paketdienst Kundenservice, Voß, guten Tag.",
+    "K: Guten Tag, Brandt. Unsere Sendung an einen Kunden kam völlig zerdrückt an, die Ware ist hin.",
+    "A: Wer zahlt den Schaden? Niemand. Für Folgeschäden haften wir nicht, steht in den Bedingungen.",
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a cold, polite break-off: the customer takes the business away, then says goodbye
+        (
+            PARCEL_OPEN
+            + (
+                "K: Verstehe. Dann weiß ich, woran ich bin. Ich werde unsere Lieferanten bitten, nicht mehr mit Ihnen zu versenden.",
+                "A: Das ist Ihre Entscheidung.",
+                "K: Ja, das ist sie. Danke für Ihre Zeit. Auf Wiederhören.",
+            ),
+            "customer",
+        ),
+        (
+            PARCEL_OPEN
+            + (
+                "K: Gut. Dann weiß ich jetzt wenigstens, woran ich bei Ihnen bin. Danke für Ihre Zeit. Auf Wiederhören.",
+            ),
+            "customer",
+        ),
+        # the agent answers the same words with a way forward: the goodbye settles the call
+        (
+            PARCEL_OPEN
+            + (
+                "K: Verstehe. Dann weiß ich, woran ich bin. Ich werde unsere Lieferanten bitten, nicht mehr mit Ihnen zu versenden.",
+                "A: Moment, ich schicke Ihnen das Formular für die Transportversicherung, darüber bekommen Sie den Warenwert zurück.",
+                "K: Ah, gut, dann machen wir das so. Danke, auf Wiederhören.",
+            ),
+            "none",
+        ),
+        # a curt customer who says goodbye first is not hung up on by the agent's goodbye
+        (
+            (
+                "K: Und wann kommt dann das Geld?",
+                "A: In drei bis fünf Werktagen ist es auf Ihrem Konto.",
+                "K: Gut. Mehr wollt ich nicht wissen. Wiederhören.",
+                "A: Auf Wiederhören, Frau Klein.",
+            ),
+            "none",
+        ),
+    ],
+)
+def test_hangup_polite_cold_break_offs(scorer, lines, expected):
+    call = scorer.score(dialogue(*lines))
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+
+
 def test_hangup_a_pasted_anything_else_does_not_answer_a_break_off(scorer):
     chat = (
         "A: Herzlich willkommen beim Chat-Service! Wie kann ich Ihnen helfen?",

@@ -512,7 +512,12 @@ def agent_goodbye_evidence(e: Ending, add: Add) -> None:
             0.7,
             f"the agent says goodbye while the customer is still talking (turn {prev.index} breaks off)",
         )
-    elif e.angry(prev.index) and fa.index not in e.helpful and not offered:
+    elif (
+        e.angry(prev.index)
+        and fa.index not in e.helpful
+        and not offered
+        and prev.index not in e.customer_bye  # the customer said goodbye first
+    ):
         add(
             "agent",
             0.6,
@@ -609,6 +614,10 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
     ):
         return  # the agent answers it with more than a word: the call goes on or closes
     why = [w for w in e.bitter(last_c) if "hangup.customer.breakoff" not in w]
+    if not why and last_c.index in e.customer_bye and (earlier := _left_before(last_c, e)):
+        # "Dann weiß ich, woran ich bin. Ich versende nicht mehr mit Ihnen." - "Das ist Ihre
+        # Entscheidung." - "Danke für Ihre Zeit. Auf Wiederhören."
+        why = [f"{w} in turn {earlier.index}" for w in e.bitter(earlier)]
     refused = e.turned_down(last_c, hostile=False)
     if (
         not why
@@ -624,6 +633,21 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
             0.6,
             f"the customer leaves in protest (turn {last_c.index}): {'; '.join(why)}",
         )
+
+
+def _left_before(last_c: Turn, e: Ending) -> Turn | None:
+    """The customer's turn before their goodbye, when it is in the tail and the agent's answer
+    in between offered nothing (no real move, no offer of more help): the goodbye only ends
+    what that turn said."""
+    prev_c = next(
+        (t for t in reversed(e.turns[: last_c.index]) if t.role == "customer"), None
+    )
+    if prev_c is None or prev_c.index not in e.tail:
+        return None
+    between = e.turns[prev_c.index + 1 : last_c.index]
+    if any(t.index in e.helpful | e.offered for t in between):
+        return None
+    return prev_c
 
 
 def cut_short_evidence(e: Ending, add: Add) -> None:
