@@ -639,9 +639,7 @@ def _left_before(last_c: Turn, e: Ending) -> Turn | None:
     """The customer's turn before their goodbye, when it is in the tail and the agent's answer
     in between offered nothing (no real move, no offer of more help): the goodbye only ends
     what that turn said."""
-    prev_c = next(
-        (t for t in reversed(e.turns[: last_c.index]) if t.role == "customer"), None
-    )
+    prev_c = next((t for t in reversed(e.turns[: last_c.index]) if t.role == "customer"), None)
     if prev_c is None or prev_c.index not in e.tail:
         return None
     between = e.turns[prev_c.index + 1 : last_c.index]
@@ -665,9 +663,17 @@ def cut_short_evidence(e: Ending, add: Add) -> None:
     words = "; ".join(f"'{f.text}'" for f in hits)
     closed = fa.index in e.farewell or bool(e.rules(fa.index, "close"))
     if closed:
-        add("agent", 1.0, f"the customer is cut short after the agent's close (turn {fa.index}): {words}")
+        add(
+            "agent",
+            1.0,
+            f"the customer is cut short after the agent's close (turn {fa.index}): {words}",
+        )
     elif any(f.text.lower().split()[0] != "hallo" for f in hits):
-        add("agent", 0.4, f"the customer says the call was ended on them (turn {last.index}): {words}")
+        add(
+            "agent",
+            0.4,
+            f"the customer says the call was ended on them (turn {last.index}): {words}",
+        )
 
 
 def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
@@ -765,7 +771,7 @@ class HangUp(Detector):
         moves: dict[int, set[str]] = {}
         for f in earlier:
             if f.polarity == "positive" and f.kind not in PLAIN_KINDS:
-                moves.setdefault(f.turn, set()).add(f.kind)
+                moves.setdefault(f.turn, set()).add(f.kind or "")
         deesc = ctx.results.get("deescalation")
         levels = (
             {d["turn"]: float(d["upset"]) for d in deesc.summary["trajectory"]} if deesc else {}
