@@ -642,10 +642,14 @@ def _left_before(last_c: Turn, e: Ending) -> Turn | None:
     prev_c = next((t for t in reversed(e.turns[: last_c.index]) if t.role == "customer"), None)
     if prev_c is None or prev_c.index not in e.tail:
         return None
-    between = e.turns[prev_c.index + 1 : last_c.index]
-    if any(t.index in e.helpful | e.offered for t in between):
+    answered = e.helpful | e.offered
+    if any(t.index in answered for t in e.turns[prev_c.index + 1 : last_c.index]):
         return None
     return prev_c
+
+
+#: the cut_short match that only calls after the agent ("hallo hallo"): a line check sounds the same
+CALLING_AFTER = re.compile(r"hallo\W+hallo\b", re.IGNORECASE)
 
 
 def cut_short_evidence(e: Ending, add: Add) -> None:
@@ -668,7 +672,7 @@ def cut_short_evidence(e: Ending, add: Add) -> None:
             1.0,
             f"the customer is cut short after the agent's close (turn {fa.index}): {words}",
         )
-    elif any(f.text.lower().split()[0] != "hallo" for f in hits):
+    elif not all(CALLING_AFTER.match(f.text) for f in hits):
         add(
             "agent",
             0.4,
