@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -27,8 +27,10 @@ from toneprobe.errors import ConfigError
 from toneprobe.findings import Finding
 from toneprobe.matcher import unless_patterns
 from toneprobe.rules import RuleSet
-from toneprobe.sentiment.moves import SentenceMoves
 from toneprobe.yamldata import load_yaml, validation_message
+
+if TYPE_CHECKING:  # numpy and the model code stay out of processes that only collect results
+    from toneprobe.sentiment.moves import SentenceMoves
 
 MOVES_FILE = "data/moves.yaml"
 
