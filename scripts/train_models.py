@@ -122,9 +122,22 @@ STATES_GRID = [StateHyper(C=4.0, embedding="sentiment", min_df=2)]
 OFFENSE_GRID = [Hyper(C=c) for c in (2.0, 4.0, 8.0)] + [Hyper(C=4.0, nb_mix=0.5)]
 
 
+def _extra_lines(cc: Path) -> list[str]:
+    """``label<TAB>text`` rows of data/callcenter/extra/*.tsv (columns scenario, speaker, label,
+    text: call-center lines by other voices, see the README's "More voices")."""
+    rows = []
+    for path in sorted((cc / "extra").glob("*.tsv")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if lines[0].split("\t") != ["scenario", "speaker", "label", "text"]:
+            raise SystemExit(f"{path}:1: expected the header scenario, speaker, label, text")
+        rows += ["\t".join(line.split("\t")[2:]) for line in lines[1:] if line.strip()]
+    return rows
+
+
 def _with_candidates(cc: Path, out: Path) -> Path:
-    """train.tsv plus candidates.tsv as one call-center file (a candidate's text replaces a
-    training line with the same words, e.g. the relabelled "Gut."), written under ``out``."""
+    """train.tsv plus candidates.tsv and extra/*.tsv as one call-center file (a candidate's
+    text replaces a training line with the same words, e.g. the relabelled "Gut."; an extra
+    line whose words are already there is left out), written under ``out``."""
 
     def key(line: str) -> str:
         return " ".join(re.findall(r"\w+", line.split("\t", 1)[-1].lower()))
@@ -133,6 +146,11 @@ def _with_candidates(cc: Path, out: Path) -> Path:
     extra = (cc / "candidates.tsv").read_text(encoding="utf-8").splitlines()[1:]
     replaced = {key(line) for line in extra}
     rows = [train[0]] + [line for line in train[1:] if key(line) not in replaced] + extra
+    seen = {key(line) for line in rows[1:]}
+    for line in _extra_lines(cc):
+        if key(line) not in seen:
+            seen.add(key(line))
+            rows.append(line)
     path = out / "callcenter" / "train.tsv"  # source name "callcenter"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
