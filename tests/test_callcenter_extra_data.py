@@ -93,7 +93,9 @@ def test_readme_counts_match_the_files():
 
 
 def test_trainer_folds_the_extra_lines_into_the_call_center_source(tmp_path):
-    spec = importlib.util.spec_from_file_location("train_models", ROOT / "scripts" / "train_models.py")
+    spec = importlib.util.spec_from_file_location(
+        "train_models", ROOT / "scripts" / "train_models.py"
+    )
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
