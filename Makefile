@@ -56,7 +56,7 @@ BARS := --min deescalation_f1=0.75 --min hangup_f1=0.75 --min disrespect_f1=0.8 
 evaluate: $(STAMP)  ## CI gate: samples and data/dev calls (JSON, plain text) against the bars, role accuracy per format on anonymous-speaker renders (>= 0.98); exit 1 on a miss, JUnit in build/
 	for s in $(SAMPLES):$(SAMPLES) data/dev/calls/json:data/dev/calls data/dev/calls/text:data/dev/calls data/dev2/calls:data/dev2; do $(PY) -m toneprobe evaluate $${s%%:*} --labels $${s#*:}/labels.csv $(BARS) --junit build/evaluate-$$(echo $${s%%:*} | tr / -).xml --quiet || exit $$?; done && $(PY) scripts/role_accuracy.py --min 0.98 --json build/role-accuracy.json
 
-FIT_SETS ?= data/dev3 data/chat data/dev6 data/dev7 data/dev8 data/dev9 data/dev10 data/dev11 data/dev12 data/dev13 data/dev15
+FIT_SETS ?= $(shell python3 scripts/labelled_sets.py)  # the tuning sets, named once there
 
 fit-composite: $(STAMP)  ## fit the score's weights to the grades of all labelled calls (CV figures), write src/toneprobe/data/weights.yaml; SETS="..." adds sets
 	$(PY) scripts/fit_composite.py $(FIT_SETS) $(SETS)

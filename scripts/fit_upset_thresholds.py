@@ -50,26 +50,13 @@ from toneprobe.pipeline import Scorer, build_record  # noqa: E402
 from toneprobe.readers import iter_input_files, read_path  # noqa: E402
 from toneprobe.sentiment import states  # noqa: E402
 
-SETS = [
-    ("sample_transcripts", "sample_transcripts/labels.csv"),
-    ("data/dev/calls/json", "data/dev/calls/labels.csv"),
-    ("data/dev/calls/text", "data/dev/calls/labels.csv"),
-    ("data/dev2/calls", "data/dev2/labels.csv"),
-    ("data/dev3/calls", "data/dev3/labels.csv"),
-    ("data/chat/calls", "data/chat/labels.csv"),
-    ("data/dev6/calls", "data/dev6/labels.csv"),
-    ("data/dev7/calls", "data/dev7/labels.csv"),
-    ("data/dev8/calls", "data/dev8/labels.csv"),
-    ("data/dev9/calls", "data/dev9/labels.csv"),
-    ("data/dev10/calls", "data/dev10/labels.csv"),
-    ("data/dev11/calls", "data/dev11/labels.csv"),
-    ("data/dev12/calls", "data/dev12/labels.csv"),
-    ("data/dev13/calls", "data/dev13/labels.csv"),
-    ("data/dev15/calls", "data/dev15/labels.csv"),
-]
+sys.path.insert(0, str(REPO / "scripts"))
+from labelled_sets import GATED, TUNING  # noqa: E402
+
+SETS = [(calls, labels) for _, calls, labels in GATED] + list(TUNING.values())
 # the sets `make evaluate` gates: a missed bar there costs 1 in the objective; the others
 # (issue 13's phone calls and chats in other voices) count only by their figures
-GATED = {"sample_transcripts", "data/dev/calls/json", "data/dev/calls/text", "data/dev2/calls"}
+GATED_CALLS = {calls for _, calls, _ in GATED}
 BARS = GATE_BARS
 OBJECTIVE = ("deescalation_f1", "hangup_f1", "empathy_spearman", "agent_spearman")
 
@@ -157,7 +144,7 @@ def objective(figures: dict[str, dict[str, float | None]]) -> float:
     for name in used:
         fig = figures[name]
         total += sum(float(fig[m] or 0.0) for m in OBJECTIVE)
-        if name in GATED:
+        if name in GATED_CALLS:
             total -= sum(1.0 for m, bar in BARS.items() if (fig[m] or 0.0) < bar)
     return total / len(used)
 

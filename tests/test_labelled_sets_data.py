@@ -665,3 +665,22 @@ def test_labelled_sets_held_out_no_fitting_script_or_make_target_reads_it(datase
     for path in readers:
         assert not re.search(rf"\b{dataset.name}\b", path.read_text(encoding="utf-8")), path
     assert "held-out" in (dataset.root / "README.md").read_text(encoding="utf-8")
+
+
+def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_set():
+    """scripts/labelled_sets.py names the sets every fit tunes on; make's FIT_SETS is that list.
+    The held-out sets and the sets kept fresh (measured, never read for errors) are not in it."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import labelled_sets
+
+    names = set(labelled_sets.TUNING)
+    by_name = {s.name: s for s in SETS}
+    assert names <= set(by_name)
+    assert not names & {s.name for s in HELD_OUT} and not names & {"dev14", "dev16"}
+    for calls, labels in labelled_sets.TUNING.values():
+        assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
+    out = subprocess.run(
+        ["make", "-s", "-n", "fit-composite"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    fit = [line for line in out.splitlines() if "scripts/fit_composite.py" in line]
+    assert fit and fit[-1].split()[2:] == [f"data/{n}" for n in labelled_sets.TUNING_NAMES]

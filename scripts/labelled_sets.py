@@ -1,0 +1,28 @@
+"""The labelled call sets the fitting scripts tune on, named once (``make`` reads the list too).
+
+    python scripts/labelled_sets.py        # the tuning folders, space-separated (Makefile FIT_SETS)
+
+``GATED``: the sets ``make evaluate`` holds to the bars (name, calls, labels; data/dev's plain
+text renders the same calls as its JSON). ``TUNING``: the folders (``DIR/calls``,
+``DIR/labels.csv``) that the fits count in their objective without holding them to the bars. The
+held-out and fresh sets are named nowhere here: no script can tune on them by default.
+"""
+
+from __future__ import annotations
+
+GATED: tuple[tuple[str, str, str], ...] = (
+    ("samples", "sample_transcripts", "sample_transcripts/labels.csv"),
+    ("dev-json", "data/dev/calls/json", "data/dev/calls/labels.csv"),
+    ("dev-text", "data/dev/calls/text", "data/dev/calls/labels.csv"),
+    ("dev2", "data/dev2/calls", "data/dev2/labels.csv"),
+)
+TUNING_NAMES: tuple[str, ...] = (
+    "dev3", "chat", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev15",
+)  # fmt: skip
+#: name -> (calls folder, labels file)
+TUNING: dict[str, tuple[str, str]] = {
+    name: (f"data/{name}/calls", f"data/{name}/labels.csv") for name in TUNING_NAMES
+}
+
+if __name__ == "__main__":
+    print(" ".join(f"data/{name}" for name in TUNING_NAMES))
