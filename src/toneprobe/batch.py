@@ -359,11 +359,17 @@ def settle_for_fork() -> None:
     system (glibc ``malloc_trim``; loading parses JSON vocabularies and widens arrays, and
     leaves freed holes that every worker would otherwise inherit), and move every object
     made so far out of the garbage collector's reach (``gc.freeze``), so a collection in a
-    worker does not write to, and so copy, the pages it shares with the fork server."""
+    worker does not write to, and so copy, the pages it shares with the fork server. The
+    weight pages that warming up read are unmapped here (they stay in the page cache): the
+    fork server scores no call, and its workers map what they read."""
     import gc
 
     gc.collect()
     gc.freeze()
+    if "toneprobe.sentiment.weights" in sys.modules:
+        from toneprobe.sentiment.weights import release_mapped_pages
+
+        release_mapped_pages()
     if sys.platform.startswith("linux"):
         import ctypes
 

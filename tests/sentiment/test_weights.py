@@ -174,3 +174,33 @@ def test_a_table_renamed_over_after_mapping_hashes_what_was_mapped(tmp_path: Pat
     h = hashlib.sha256()
     update_hash(h, arr)
     assert h.hexdigest() == hashlib.sha256(np.ones(500_000, dtype=np.float32).tobytes()).hexdigest()
+
+
+def _resident_kb(path: Path) -> int:
+    """Resident kB of this process's mappings of ``path`` (Linux /proc/self/smaps)."""
+    total, current = 0, False
+    with open("/proc/self/smaps", encoding="utf-8") as fh:
+        for line in fh:
+            head = line.split()
+            if head and "-" in head[0] and len(head) >= 5 and ":" in head[3]:
+                current = line.rstrip("\n").endswith(str(path))
+            elif current and line.startswith("Rss:"):
+                total += int(head[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc only")
+def test_released_pages_are_no_longer_resident_and_the_values_stay(tmp_path: Path) -> None:
+    # what the fork server does after warming up: it reads weights, then stops mapping them
+    from toneprobe.sentiment.weights import release_mapped_pages
+
+    big = np.arange(3 << 20, dtype=np.float32).reshape(-1, 1024)  # 12 MB
+    path = tmp_path / "weights.npz"
+    np.savez(path, coef=big)
+    arrays = load_weights(path)
+    assert isinstance(arrays["coef"].base, np.memmap)
+    assert float(arrays["coef"].sum(dtype=np.float64)) == float(big.sum(dtype=np.float64))
+    assert _resident_kb(path) >= 10_000  # every page read is mapped
+    assert release_mapped_pages() >= 1
+    assert _resident_kb(path) < 200
+    np.testing.assert_array_equal(arrays["coef"], big)  # read again from the page cache

@@ -20,8 +20,10 @@ with ``np.load`` as before; object arrays are refused (``allow_pickle=False``).
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
+import weakref
 import zipfile
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +36,7 @@ MMAP_ENV = "TONEPROBE_MMAP_WEIGHTS"
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")  # a zip member's local file header
 _LOCAL_SIG = 0x04034B50
 _IDENTITY = "_toneprobe_file_identity"  # set on each np.memmap made here
+_MAPPINGS: list[weakref.ref[np.memmap]] = []  # every np.memmap made here (arrays are unhashable)
 
 
 def load_weights(path: Path, mmap_min_bytes: int | None = None) -> dict[str, np.ndarray]:
@@ -87,8 +90,33 @@ def _mappable(fh: IO[bytes], name: str, mmap_min_bytes: int) -> dict[str, np.nda
             fh, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
         )
         setattr(mm, _IDENTITY, identity)
+        _MAPPINGS[:] = [ref for ref in _MAPPINGS if ref() is not None]
+        _MAPPINGS.append(weakref.ref(mm))
         out[info.filename[: -len(".npy")]] = mm.view(np.ndarray)
     return out
+
+
+def release_mapped_pages() -> int:
+    """Stop mapping the pages this process has read from the weights it mapped (Linux
+    ``madvise(MADV_DONTNEED)``; elsewhere nothing happens); returns the number of mappings.
+
+    The values stay where they are (in the page cache, or on disk): the next read maps the
+    page again. For the fork server, which reads weights while it warms the models up: the
+    kernel maps the cached pages around every page read (fault-around), so with the models in
+    the page cache it ended up mapping most of them, counted in its resident set although it
+    never scores a call; its workers read what they need themselves."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    released = 0
+    for ref in list(_MAPPINGS):
+        raw = getattr(ref(), "_mmap", None)
+        if advice is None or raw is None:
+            continue
+        try:
+            raw.madvise(advice)
+        except (OSError, ValueError):  # closed, or the platform refuses: keep the pages
+            continue
+        released += 1
+    return released
 
 
 def _file_identity(fh: IO[bytes]) -> tuple[int, ...]:
