@@ -257,6 +257,22 @@ SETS = (
             ),
             ("dev15", "d15-", 14, {"hangup_min": 3}),
             ("dev16", "d16-", 12, {}),
+            # twelfth session (fresh): service chats the customer opens and phone calls; phone
+            # calls, the even ids as raw speech recognition
+            (
+                "dev17",
+                "d17-",
+                10,
+                {
+                    "one_channel_per_agent": False,
+                    "other_side_opens": frozenset(
+                        f"d17-{n:02d}"
+                        for n in (1, 2, 4, 5, 6, 8, 9, 11, 12, 13, 16, 18, 19, 20, 22, 23)
+                    ),
+                    "hangup_min": 4,
+                },
+            ),
+            ("dev18", "d18-", 10, {"hangup_min": 3}),
         )
     ),
     LabelledSet(
