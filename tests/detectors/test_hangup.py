@@ -215,7 +215,57 @@ COLD_BREAK_OFFS = [
 ]
 
 
-@pytest.mark.parametrize(("lines", "expected"), CUT_SHORT + COLD_BREAK_OFFS)
+PRICE_OPEN = (
+    "K: Hallo, ich habe gesehen, dass der Tarif ab März acht Euro mehr kostet. Das ist doch ein Witz.",
+    "A: Die Anpassung gilt für alle Bestandskunden, das ist leider nicht verhandelbar.",
+)
+
+CLOSED_AFTER_LEAVING = [
+    # the customer leaves with their own goodbye; the agent's closing (regret, a confirmation,
+    # a wish) tries nothing to keep them: the customer ended it
+    (
+        PRICE_OPEN
+        + (
+            "K: wisst ihr was, vergesst es. ich geh damit zur verbraucherzentrale. schönen tag noch",
+            "A: Schade, dass ich Ihnen heute nicht weiterhelfen konnte. Ihr Hinweis ist notiert. Einen schönen Tag!",
+        ),
+        "customer",
+    ),
+    # the goodbye as a turn of its own after the leaving words
+    (
+        PRICE_OPEN
+        + (
+            "K: Dann kündige ich zum Monatsende, das war es dann mit uns.",
+            "K: Guten Tag.",
+            "A: Das bedaure ich. Die Kündigung geht in der App unter Profil. Alles Gute für Sie.",
+        ),
+        "customer",
+    ),
+    # near miss: the customer leaves without a goodbye of their own and the agent closes the
+    # call normally: the agent ended it
+    (
+        PRICE_OPEN
+        + (
+            "K: Na dann, danke für gar nichts.",
+            "A: Das tut mir leid. Ihr Hinweis ist notiert. Ich wünsche Ihnen trotzdem einen schönen Tag.",
+        ),
+        "none",
+    ),
+    # near miss: a dialect goodbye answered by the agent's is a normal end, however short
+    (
+        (
+            "K: griaß eana i ruaf wegn da rechnung an de is doppelt kemma",
+            "A: ja do schau i glei des is a fehler vo uns i storniers",
+            "A: des is dann erledigt die rechnung kommt nimmer doppelt",
+            "K: passt scho pfiat di",
+            "A: pfiat eana",
+        ),
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), CUT_SHORT + COLD_BREAK_OFFS + CLOSED_AFTER_LEAVING)
 def test_hangup_cut_short_and_cold_break_offs(scorer, lines, expected):
     """Raw speech-recognition calls whose customer is cut short after the agent's goodbye, and
     polite, cold break-offs (data/dev15's and the tuning sets' misses, in our own words)."""

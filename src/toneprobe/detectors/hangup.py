@@ -435,7 +435,12 @@ def rule_evidence(e: Ending, add: Add) -> None:
                 f"{f.rule_id} in turn {f.turn}, but the customer was not upset: '{f.text}'",
             )
             continue
-        if f.kind == "customer" and f.role == "customer" and not _ends_call(f.turn, e):
+        if (
+            f.kind == "customer"
+            and f.role == "customer"
+            and not _ends_call(f.turn, e)
+            and not _closed_after_leaving(f.turn, e)
+        ):
             # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
             add(
                 f.kind,
@@ -506,7 +511,7 @@ def agent_goodbye_evidence(e: Ending, add: Add) -> None:
         return
     offered = any(t < fa.index for t in e.offered)
     bare = len(fa.text.split()) <= BARE_GOODBYE and fa.index not in e.helpful
-    if e.cut_off(prev):
+    if e.cut_off(prev) and prev.index not in e.customer_bye:  # "passt scho pfiat di" is whole
         add(
             "agent",
             0.7,
@@ -609,8 +614,9 @@ def bitter_end_evidence(e: Ending, add: Add) -> None:
     if last_c is None or last_c.index not in e.tail or e.mutual_goodbye:
         return  # a reply to the agent's goodbye: the agent ended the call
     after = e.after(last_c)
-    if len(after) > 1 or any(
-        len(t.text.split()) > SHORT_REPLY or t.index in e.helpful | e.offered for t in after
+    if not _closed_after_leaving(last_c.index, e) and (
+        len(after) > 1
+        or any(len(t.text.split()) > SHORT_REPLY or t.index in e.helpful | e.offered for t in after)
     ):
         return  # the agent answers it with more than a word: the call goes on or closes
     why = [w for w in e.bitter(last_c) if "hangup.customer.breakoff" not in w]
@@ -831,6 +837,24 @@ def _ends_call(turn: int, e: Ending) -> bool:
         t.role == "agent"
         and (len(t.text.split()) <= 12 and t.index not in e.farewell or _macro_offer(t, e))
         for t in after
+    )
+
+
+def _closed_after_leaving(turn: int, e: Ending) -> bool:
+    """The customer said goodbye in this turn (or in a bare goodbye turn right after it) and
+    the agent's one answer is a closing that tries nothing to keep them (a farewell, no offer,
+    whatever regret or confirmation it holds): "ich lass das jetzt über die
+    Verbraucherzentrale laufen, schönen Tag noch" - "Schade, dass ich Ihnen nicht helfen
+    konnte. Ihre Kündigung ist eingegangen. Einen schönen Tag!" The customer ended it."""
+    after = [t for t in e.turns if t.index > turn]
+    if after and after[0].role == "customer" and after[0].index in e.customer_bye:
+        turn, after = after[0].index, after[1:]  # "Ich kündige zum Monatsende." "Guten Tag."
+    return (
+        turn in e.customer_bye
+        and len(after) == 1
+        and after[0].role == "agent"
+        and after[0].index in e.farewell
+        and after[0].index not in e.offered | e.hostile
     )
 
 
