@@ -5,7 +5,6 @@ counts match, and the trainer folds the lines into the call-center source."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import re
 from collections import Counter
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toneprobe.sentiment import checklist
+from tests.judged_lines import judged_lines, line_key
 
 ROOT = Path(__file__).resolve().parents[1]
 CC = ROOT / "data" / "callcenter"
@@ -30,8 +29,7 @@ JUDGED = [
 ]
 
 
-def _key(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+_key = line_key
 
 
 def _rows(path: Path) -> list[tuple[str, str, str, str]]:
@@ -71,15 +69,7 @@ def test_four_voices_of_over_400_lines_each_with_all_labels_and_both_speakers():
 def test_no_line_twice_and_none_from_a_judged_set_or_the_behavioural_suite():
     keys = Counter(_key(text) for *_, text in ALL)
     assert not [k for k, n in keys.items() if n > 1]
-    seen: dict[str, str] = {}
-    for case in checklist.load_suite().cases:
-        for text in case.texts:
-            seen.setdefault(_key(text), "behavioural suite")
-    for path in JUDGED:
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if row:
-                    seen.setdefault(_key(row[-1]), path.name)
+    seen = judged_lines(JUDGED)
     clash = {k: seen[k] for k in keys.keys() & seen.keys()}
     assert not clash
 

@@ -6,15 +6,13 @@ the trainer as its own source."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from toneprobe.sentiment import checklist
+from tests.judged_lines import judged_lines, line_key
 from toneprobe.sentiment.train_data import read_tsv, source_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +31,7 @@ OTHER_SETS = [
 ]
 
 
-def _key(text: str) -> str:
-    """Case, punctuation and spacing ignored: 'Top!' and 'top' are the same line."""
-    return " ".join(re.findall(r"\w+", text.lower()))
+_key = line_key
 
 
 def _rows(folder: Path, split: str) -> list[tuple[str, str]]:
@@ -127,15 +123,7 @@ def test_line_set_no_line_twice_within_or_across_train_and_dev(name):
 @pytest.mark.parametrize("name", LINE_SETS)
 def test_line_set_no_overlap_with_other_dev_test_and_behavioural_sets(name):
     ours = {_key(t): t for split in ROWS[name].values() for _, t in split}
-    seen: dict[str, str] = {}
-    for case in checklist.load_suite().cases:
-        for text in case.texts:
-            seen.setdefault(_key(text), "behavioural suite")
-    for path in OTHER_SETS:
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if row:
-                    seen.setdefault(_key(row[-1]), path.name)
+    seen = judged_lines(OTHER_SETS)
     for other, splits in ROWS.items():  # nor a line of the other line set
         if other != name:
             for split, rows in splits.items():
