@@ -29,9 +29,6 @@ JUDGED = [
 ]
 
 
-_key = line_key
-
-
 def _rows(path: Path) -> list[tuple[str, str, str, str]]:
     lines = path.read_text(encoding="utf-8").split("\n")
     assert lines[0] == HEADER, path.name
@@ -67,7 +64,7 @@ def test_four_voices_of_over_400_lines_each_with_all_labels_and_both_speakers():
 
 
 def test_no_line_twice_and_none_from_a_judged_set_or_the_behavioural_suite():
-    keys = Counter(_key(text) for *_, text in ALL)
+    keys = Counter(line_key(text) for *_, text in ALL)
     assert not [k for k, n in keys.items() if n > 1]
     seen = judged_lines(JUDGED)
     clash = {k: seen[k] for k in keys.keys() & seen.keys()}

@@ -31,9 +31,6 @@ OTHER_SETS = [
 ]
 
 
-_key = line_key
-
-
 def _rows(folder: Path, split: str) -> list[tuple[str, str]]:
     lines = (folder / f"{split}.tsv").read_text(encoding="utf-8").split("\n")
     assert lines[0] == "label\ttext", split
@@ -114,7 +111,7 @@ def test_customer_text_has_one_word_replies_and_long_messages():
 
 @pytest.mark.parametrize("name", LINE_SETS)
 def test_line_set_no_line_twice_within_or_across_train_and_dev(name):
-    keys = [_key(t) for _, t in ROWS[name]["train"] + ROWS[name]["dev"]]
+    keys = [line_key(t) for _, t in ROWS[name]["train"] + ROWS[name]["dev"]]
     dupes = [k for k, n in Counter(keys).items() if n > 1]
     assert not dupes
     assert all(keys)
@@ -122,13 +119,13 @@ def test_line_set_no_line_twice_within_or_across_train_and_dev(name):
 
 @pytest.mark.parametrize("name", LINE_SETS)
 def test_line_set_no_overlap_with_other_dev_test_and_behavioural_sets(name):
-    ours = {_key(t): t for split in ROWS[name].values() for _, t in split}
+    ours = {line_key(t): t for split in ROWS[name].values() for _, t in split}
     seen = judged_lines(OTHER_SETS)
     for other, splits in ROWS.items():  # nor a line of the other line set
         if other != name:
             for split, rows in splits.items():
                 for _, text in rows:
-                    seen.setdefault(_key(text), f"{other}/{split}.tsv")
+                    seen.setdefault(line_key(text), f"{other}/{split}.tsv")
     clash = {ours[k]: seen[k] for k in ours.keys() & seen.keys()}
     assert not clash
 

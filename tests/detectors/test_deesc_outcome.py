@@ -178,18 +178,10 @@ def test_shipped_model_is_what_the_fit_script_writes():
     assert "chosen: C_upset=" in proc.stdout
 
 
-def _fit_sets() -> list[str]:
-    """make's FIT_SETS: the tuning sets of scripts/labelled_sets.py."""
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/labelled_sets.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.split()
+sys.path.insert(0, str(ROOT / "scripts"))
+from labelled_sets import TUNING_NAMES  # noqa: E402
 
-
-FIT_SETS = _fit_sets()
+FIT_SETS = [f"data/{name}" for name in TUNING_NAMES]  # make's FIT_SETS
 
 
 def test_a_hang_up_overrides_a_calmed_reading_and_the_reason_says_so():
