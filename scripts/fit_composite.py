@@ -33,16 +33,18 @@ from scipy.stats import rankdata
 
 from toneprobe.scoring import COMPONENTS, warm_share
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labelled_sets import DISTINCT_GATED  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS_FILE = ROOT / "src" / "toneprobe" / "data" / "weights.yaml"
 
-#: (name, calls, labels) of the labelled sets the fit always uses (data/dev/calls/text holds
-#: the same calls as .../json as plain text: it is not counted twice)
-DEFAULT_SETS: tuple[tuple[str, str, str], ...] = (
-    ("samples", str(ROOT / "sample_transcripts"), str(ROOT / "sample_transcripts/labels.csv")),
-    ("dev", str(ROOT / "data/dev/calls/json"), str(ROOT / "data/dev/calls/labels.csv")),
-    ("dev2", str(ROOT / "data/dev2/calls"), str(ROOT / "data/dev2/labels.csv")),
+#: (name, calls, labels) of the labelled sets the fit always uses: the sets ``make evaluate``
+#: gates (scripts/labelled_sets.py), data/dev's calls once (its plain-text folder repeats them)
+DEFAULT_SETS: tuple[tuple[str, str, str], ...] = tuple(
+    (name, str(ROOT / calls), str(ROOT / labels)) for name, calls, labels in DISTINCT_GATED
 )
+
 
 #: the detector summaries the components are computed from (warmth reads the empathy summary)
 DETECTOR_SUMMARIES = ("deescalation", "hangup", "respect", "empathy")

@@ -16,6 +16,9 @@ GATED: tuple[tuple[str, str, str], ...] = (
     ("dev-text", "data/dev/calls/text", "data/dev/calls/labels.csv"),
     ("dev2", "data/dev2/calls", "data/dev2/labels.csv"),
 )
+#: the gated sets without repeats: data/dev's plain-text folder holds the same calls as its JSON
+#: folder, so fits that learn from calls count them once
+DISTINCT_GATED: tuple[tuple[str, str, str], ...] = tuple(s for s in GATED if s[0] != "dev-text")
 TUNING_NAMES: tuple[str, ...] = (
     "dev3", "chat", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev15",
 )  # fmt: skip

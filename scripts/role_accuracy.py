@@ -32,17 +32,18 @@ import argparse
 import csv
 import json
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SETS = (
-    ("sample_transcripts", "sample_transcripts/labels.csv"),
-    ("data/dev/calls/json", "data/dev/calls/labels.csv"),
-    ("data/dev2/calls", "data/dev2/labels.csv"),
-)
+sys.path.insert(0, str(REPO / "scripts"))
+from labelled_sets import DISTINCT_GATED  # noqa: E402
+
+#: (calls, labels): the gated sets, data/dev's calls once
+SETS = tuple((calls, labels) for _, calls, labels in DISTINCT_GATED)
 FORMATS = ("vtt", "srt", "aws", "whisperx")
 VARIANTS = (
     "plain",
