@@ -11,12 +11,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toneprobe.detectors import DETECTORS, CallContext, Detector
 from toneprobe.findings import Finding
 from toneprobe.model import Transcript
 from toneprobe.scoring import Weights, default_weights, score_summaries
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toneprobe.sentiment.vocab import Lexicon
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -153,8 +156,22 @@ class Scorer:
                 states[i] = st if ss else None
         moves = read_moves(self.moves, docs, masked) if self.moves is not None else ()
         return CallContext(
-            transcript, docs, sentiments, offense, address=self.address, states=states, moves=moves
+            transcript,
+            docs,
+            sentiments,
+            offense,
+            address=self.address,
+            states=states,
+            moves=moves,
+            lexicon=self.lexicon,
         )
+
+    @cached_property
+    def lexicon(self) -> Lexicon | None:
+        """The word forms of a loaded shipped model (call after the models have read a call)."""
+        from toneprobe.sentiment.embedded import lexicon_of
+
+        return lexicon_of(self.backend, self.state_model, self.moves)
 
     def run_detectors(self, ctx: CallContext) -> CallContext:
         """Every detector on the context, then every detector's ``finalize`` (which may read

@@ -4,6 +4,7 @@ import pytest
 
 from tests.detectors.conftest import dialogue
 from toneprobe.detectors.hangup import is_cut_off
+from toneprobe.sentiment.vocab import FrozenVocab, Lexicon
 
 OPEN = ("A: Guten Tag, TelNova, mein Name ist Lena Vogt, was kann ich für Sie tun?",)
 
@@ -714,3 +715,51 @@ def test_hangup_one_model_finding_alone_does_not_make_a_turn_hostile() -> None:
         neg(8, "respect.insult.v2", 1.0, role="customer"),
     ]
     assert _hostile_turns(findings) == {5, 7}
+
+
+# ---------- a last word cut in half (speech recognition, no punctuation) ----------
+
+WORDS = Lexicon(FrozenVocab(["mieterverein", "koffer", "heizung", "brauche", "dann", "zum"]))
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("dann geh ich zum mieterver", True),  # begins "mieterverein", is no word
+        ("und wo ist jetzt mein koff", True),
+        ("wegen der heizung die ich ja brau", True),
+        ("dann geh ich zum mieterverein", False),  # the whole word
+        ("so ein krawuzikapuzi", False),  # unknown, but begins no known word: a name, dialect
+        ("Dann gehe ich zum Mieterver.", False),  # a full stop: the speaker ended there
+    ],
+)
+def test_a_word_cut_in_half_is_read_with_the_lexicon(text, cut):
+    assert is_cut_off(text, punctuated=False, lexicon=WORDS) is cut
+
+
+def test_without_a_lexicon_a_long_cut_word_is_not_seen():
+    assert not is_cut_off("dann geh ich zum mieterver", punctuated=False)
+
+
+ASR_CALL = (
+    "A: stadtwerke lindenau mein name ist arslan was kann ich für sie tun",
+    "K: ja hallo meine heizung ist seit drei tagen kalt und keiner kommt",
+    "A: das tut mir leid ich schau mal nach ja der techniker ist für freitag eingeplant",
+)
+
+
+def test_a_customer_cut_mid_word_at_the_end_is_a_dropped_line(scorer):
+    call = scorer.score(
+        dialogue(*ASR_CALL, "K: freitag erst und wenn dann keiner kommt geh ich zur verbraucherzen")
+    )
+    assert call["hangup"]["outcome"] == "dropped", call["hangup"]["evidence"]
+    assert any("'verbraucherzen'" in why for why in call["hangup"]["evidence"])
+
+
+def test_a_customer_who_ends_on_a_whole_word_is_not_cut_off(scorer):
+    call = scorer.score(
+        dialogue(
+            *ASR_CALL, "K: freitag erst und wenn dann keiner kommt geh ich zur verbraucherzentrale"
+        )
+    )
+    assert call["hangup"]["outcome"] != "dropped", call["hangup"]["evidence"]

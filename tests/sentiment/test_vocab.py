@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toneprobe.sentiment.vocab import MISSING, FrozenVocab, as_vocab
+from toneprobe.sentiment.vocab import MISSING, FrozenVocab, Lexicon, as_vocab
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -154,3 +154,13 @@ def test_a_pickled_vocabulary_works_in_another_process() -> None:
         [sys.executable, "-c", code], input=blob, capture_output=True, check=True
     ).stdout
     assert out.decode().strip() == "[1, 0, -1]"
+
+
+def test_lexicon_tells_a_word_cut_in_half_from_a_whole_one() -> None:
+    words = Lexicon(FrozenVocab(["zählerstand", "zähler", "koffer", "öl", "übergabe"]))
+    assert "zähler" in words and "zähl" not in words
+    assert words.continues("zähl") and words.continues("zähler")  # "zählerstand" goes on
+    assert words.continues("kof") and words.continues("überg")
+    assert not words.continues("koffer")  # nothing longer begins with it
+    assert not words.continues("zz") and not words.continues("") and not words.continues("ölf")
+    assert len(words) == 5

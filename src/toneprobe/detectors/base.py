@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.sentiment import Sentiment
     from toneprobe.sentiment.moves import TurnMoves
     from toneprobe.sentiment.states import TurnState
+    from toneprobe.sentiment.vocab import Lexicon
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class CallContext:
     states: Sequence[TurnState | None] = ()
     #: the agent-move model's reading of each agent turn, sentence by sentence (None elsewhere)
     moves: Sequence[TurnMoves | None] = ()
+    #: the word forms a shipped model knows (its word-vector table), None without one: the
+    #: hang-up detector reads a last word cut in half by it ("zum mieterver")
+    lexicon: Lexicon | None = None
 
     def findings(self, detector: str | None = None) -> list[Finding]:
         out: list[Finding] = []

@@ -20,12 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds, thresholds_for
 from toneprobe.findings import Finding
 from toneprobe.model import Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toneprobe.sentiment.vocab import Lexicon
 
 DECIDE = 0.6
 TAIL = 3  # how many final turns carry hang-up evidence
@@ -228,11 +231,13 @@ METADATA_EVIDENCE = {
 }
 
 
-def is_cut_off(text: str, punctuated: bool = False) -> bool:
+def is_cut_off(text: str, punctuated: bool = False, lexicon: Lexicon | None = None) -> bool:
     """True when a turn breaks off mid-sentence ("Ich wollte noch sagen, dass ...").
 
     In a punctuated transcript any turn without final punctuation was cut; in lower-case ASR
-    text a dangling function word ("und", "dass") or a word cut in half tells.
+    text a dangling function word ("und", "dass") or a word cut in half tells: a short one
+    that is no word ("fün"), or, with a ``lexicon`` of known words, one that is none of them
+    but begins a longer one ("zum mieterver", "wo mein koff").
     """
     stripped = text.strip()
     if not stripped:
@@ -245,10 +250,23 @@ def is_cut_off(text: str, punctuated: bool = False) -> bool:
         return False
     if punctuated:
         return True
-    words = re.findall(r"[^\W\d_]+", stripped.lower())
-    if not words:
+    last = last_word(stripped)
+    if not last:
         return False
-    return words[-1] in DANGLING or (len(words[-1]) <= 3 and words[-1] not in SHORT_WORDS)
+    if last in DANGLING or (len(last) <= 3 and last not in SHORT_WORDS):
+        return True
+    return lexicon is not None and cut_word(last, lexicon)
+
+
+def last_word(text: str) -> str:
+    """The turn's last word in lower case ("" when it has none)."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return words[-1] if words else ""
+
+
+def cut_word(word: str, lexicon: Lexicon) -> bool:
+    """``word`` (lower case) is a known word's beginning and no word itself: cut in half."""
+    return len(word) > 3 and word not in lexicon and lexicon.continues(word)
 
 
 def is_punctuated(texts: list[str]) -> bool:
@@ -297,10 +315,19 @@ class Ending:
     punctuated: dict[str, bool]
     th: UpsetThresholds = FROM_SENTIMENT
     anger: dict[int, float] = field(default_factory=dict)  # state model, per customer turn
+    lexicon: Lexicon | None = None  # known word forms: a last word cut in half
 
     def cut_off(self, turn: Turn) -> bool:
         """The turn breaks off mid-sentence, judged by how its speaker writes."""
-        return is_cut_off(turn.text, self.punctuated.get(turn.role, False))
+        return is_cut_off(turn.text, self.punctuated.get(turn.role, False), self.lexicon)
+
+    def how_cut(self, turn: Turn) -> str:
+        """How a cut-off turn ends, for the explanation: mid-word when its last word is only
+        a known word's beginning."""
+        word = last_word(turn.text)
+        if self.lexicon is not None and word and cut_word(word, self.lexicon):
+            return f"mid-word ('{word}' only begins a word)"
+        return "mid-sentence"
 
     def kinds(self, turn: int) -> set[str]:
         return {f.kind for f in self.findings if f.turn == turn and f.kind}
@@ -697,10 +724,11 @@ def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
         add(
             "agent",
             0.7,
-            f"turn {last.index} breaks off while the customer is still talking, after a hostile agent turn",
+            f"turn {last.index} breaks off {e.how_cut(last)} while the customer is still talking,"
+            " after a hostile agent turn",
         )
     else:
-        add("dropped", 0.6, f"turn {last.index} breaks off mid-sentence")
+        add("dropped", 0.6, f"turn {last.index} breaks off {e.how_cut(last)}")
 
 
 #: an agent turn is hostile when its negative findings weigh this much: one model finding (0.3)
@@ -810,6 +838,7 @@ class HangUp(Detector):
             },
             punctuated=punctuated_by_role(turns),
             th=thresholds_for(ctx),
+            lexicon=ctx.lexicon,
         )
 
     @staticmethod

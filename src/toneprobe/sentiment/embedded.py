@@ -22,6 +22,7 @@ from toneprobe.sentiment.base import LABELS, Sentiment, SentimentBackend
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer, shared_table
 from toneprobe.sentiment.head import Head, surface_features
 from toneprobe.sentiment.longtext import LongText, long_text_logits
+from toneprobe.sentiment.vocab import Lexicon
 from toneprobe.sentiment.weights import load_weights
 
 log = logging.getLogger(__name__)
@@ -257,3 +258,17 @@ class EmbeddedBackend(SentimentBackend):
             best = max(range(len(LABELS)), key=row.__getitem__)
             out.append(Sentiment(LABELS[best], scores))  # type: ignore[arg-type]
         return out
+
+
+def lexicon_of(*classifiers: object) -> Lexicon | None:
+    """The word forms of the largest word-vector table among the loaded embedded models in
+    ``classifiers`` (the sentiment backend, the customer-state and agent-move classifiers);
+    None when none has one (a Hugging Face model, the models switched off)."""
+    tables = [
+        model.embedding
+        for model in (getattr(clf, "_model", None) for clf in classifiers)
+        if isinstance(model, LinearModel) and model.embedding is not None
+    ]
+    if not tables:
+        return None
+    return Lexicon(max(tables, key=lambda t: len(t.index)).index)

@@ -17,6 +17,7 @@ one call probes them all in numpy; a single ``get`` pays numpy's overhead for on
 
 from __future__ import annotations
 
+import bisect
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
@@ -236,3 +237,37 @@ def as_vocab(keys: Mapping[str, int] | Sequence[str]) -> FrozenVocab:
             raise ValueError("vocabulary ids must be 0..n-1")
         return FrozenVocab(ordered)
     return FrozenVocab(keys)
+
+
+class Lexicon:
+    """Known word forms (a model's word-vector table): is a word one of them, and does some
+    longer one begin with it? The hang-up detector tells a word cut in half by the line
+    ("zum mieterver", "wo mein koff") from a whole one this way.
+
+    The keys' sorted order (int32, 4 bytes a word) is built on the first prefix question, so a
+    process that never asks pays nothing; the strings stay in the vocabulary."""
+
+    __slots__ = ("_vocab", "_order")
+
+    def __init__(self, vocab: FrozenVocab) -> None:
+        self._vocab = vocab
+        self._order: np.ndarray | None = None
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._vocab
+
+    def __len__(self) -> int:
+        return len(self._vocab)
+
+    def continues(self, prefix: str) -> bool:
+        """A known word is longer than ``prefix`` and begins with it."""
+        if not prefix:
+            return False
+        if self._order is None:
+            keys = list(self._vocab)
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            self._order = np.asarray(order, dtype=np.int32)
+        key = self._vocab.key
+        # the first key after ``prefix`` in sorted order: longer and beginning with it, if any is
+        i = bisect.bisect_right(self._order, prefix, key=lambda j: key(int(j)))
+        return i < len(self._order) and key(int(self._order[i])).startswith(prefix)
