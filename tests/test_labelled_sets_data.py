@@ -115,25 +115,26 @@ class LabelledSet:
 
 def _ninth_session_set(name: str, prefix: str, low: int, **extra: Any) -> LabelledSet:
     """The tuning sets of the ninth session on share one layout: 24 calls of six agents, four
-    each, about a third per de-escalation outcome, 6-8 rude calls, apology labels."""
-    extra = {"one_channel_per_agent": True, **extra}
-    return LabelledSet(
-        name=name,
-        turns=(10, 30),
-        n_calls=24,
-        min_turns={prefix: low},
-        phone_chat=None,
-        n_agents=(6, 6),
-        calls_per_agent=frozenset({4}),
-        deescalation=lambda n: (n / 4, n / 2),
-        hangup_none_over=lambda n: n / 2 - 1,
-        disrespect=(6, 8),
-        empathy_min_per_grade=2,
-        warmest_mean_over=4.4,
-        texts=(),
-        apologies=(8, 12),
-        **extra,
-    )
+    each, about a third per de-escalation outcome, 6-8 rude calls, apology labels (``extra``
+    says where a set differs)."""
+    fields: dict[str, Any] = {
+        "name": name,
+        "turns": (10, 30),
+        "n_calls": 24,
+        "min_turns": {prefix: low},
+        "phone_chat": None,
+        "n_agents": (6, 6),
+        "calls_per_agent": frozenset({4}),
+        "deescalation": lambda n: (n / 4, n / 2),
+        "hangup_none_over": lambda n: n / 2 - 1,
+        "disrespect": (6, 8),
+        "empathy_min_per_grade": 2,
+        "warmest_mean_over": 4.4,
+        "texts": (),
+        "apologies": (8, 12),
+        "one_channel_per_agent": True,
+    }
+    return LabelledSet(**{**fields, **extra})
 
 
 SETS = (
@@ -273,6 +274,21 @@ SETS = (
                 },
             ),
             ("dev18", "d18-", 10, {"hangup_min": 3}),
+            # thirteenth session (fresh): chats and calls in ten new domains, chat customers
+            # who write as real people do
+            (
+                "dev19",
+                "d19-",
+                10,
+                {
+                    "one_channel_per_agent": False,
+                    "disrespect": (6, 9),
+                    "hangup_min": 4,
+                    "other_side_opens": frozenset(
+                        f"d19-{n:02d}" for n in (2, 3, 4, 8, 9, 13, 14, 15, 16, 20, 21)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
