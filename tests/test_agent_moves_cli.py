@@ -159,7 +159,7 @@ def test_agent_moves_a_limit_with_a_way_forward_or_owned_is_no_refusal_or_blame(
     """data/moves.yaml: a refusal is one "without a way forward", so the agent's commitment
     or alternative in the same turn outweighs it; the blame move shares respect.blame.v3's
     guards, so the agent's side owning what it missed blames nobody."""
-    limit = "Versprechen kann ich Ihnen den Termin nicht."
+    limit = "Einen früheren Termin gebe ich Ihnen nicht."
     forward = "Ich rufe Sie aber morgen bis zwölf Uhr zurück und sage Ihnen, wie es steht."
     calls = _score(
         _write(
