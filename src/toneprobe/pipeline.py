@@ -166,9 +166,10 @@ class Scorer:
             lexicon=self.lexicon,
         )
 
-    @cached_property
+    @property
     def lexicon(self) -> Lexicon | None:
-        """The word forms of a loaded shipped model (call after the models have read a call)."""
+        """The word forms of the loaded embedded models (one per word table and process; None
+        until a model has loaded)."""
         from toneprobe.sentiment.embedded import lexicon_of
 
         return lexicon_of(self.backend, self.state_model, self.moves)

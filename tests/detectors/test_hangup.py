@@ -4,6 +4,7 @@ import pytest
 
 from tests.detectors.conftest import dialogue
 from toneprobe.detectors.hangup import is_cut_off
+from toneprobe.pipeline import Scorer
 from toneprobe.sentiment.vocab import FrozenVocab, Lexicon
 
 OPEN = ("A: Guten Tag, TelNova, mein Name ist Lena Vogt, was kann ich für Sie tun?",)
@@ -762,4 +763,18 @@ def test_a_customer_who_ends_on_a_whole_word_is_not_cut_off(scorer):
             *ASR_CALL, "K: freitag erst und wenn dann keiner kommt geh ich zur verbraucherzentrale"
         )
     )
+    assert call["hangup"]["outcome"] != "dropped", call["hangup"]["evidence"]
+
+
+def test_the_word_list_is_a_loaded_models_table_built_once_per_table():
+    with_models = Scorer(model="fake", use_offense_model=False)
+    assert with_models.state_model is not None  # loads the customer-state model and its table
+    words = with_models.lexicon
+    assert words is not None and words is with_models.lexicon and len(words) > 10_000
+    assert "kundenservice" in words and words.continues("kundenserv")
+    bare = Scorer(
+        model="fake", use_offense_model=False, use_state_model=False, use_move_model=False
+    )
+    assert bare.lexicon is None  # no embedded model: the mid-word check is off
+    call = bare.score(dialogue(*ASR_CALL, "K: dann geh ich zur verbraucherzen"))
     assert call["hangup"]["outcome"] != "dropped", call["hangup"]["evidence"]

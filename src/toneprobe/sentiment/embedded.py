@@ -271,4 +271,4 @@ def lexicon_of(*classifiers: object) -> Lexicon | None:
     ]
     if not tables:
         return None
-    return Lexicon(max(tables, key=lambda t: len(t.index)).index)
+    return max(tables, key=lambda t: len(t.index)).lexicon

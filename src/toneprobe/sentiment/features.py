@@ -42,10 +42,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from toneprobe.sentiment.vocab import FrozenVocab, as_vocab
+from toneprobe.sentiment.vocab import FrozenVocab, Lexicon, as_vocab
 from toneprobe.sentiment.weights import update_hash
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -489,6 +490,12 @@ class EmbeddingTable:
     def words(self) -> list[str]:
         """The table's words in row order."""
         return list(self.index)
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        """The table's words as a :class:`Lexicon` (one per table, so its sorted order is
+        built at most once per process)."""
+        return Lexicon(self.index)
 
     def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         n = len(token_lists)
