@@ -289,6 +289,11 @@ SETS = (
                     ),
                 },
             ),
+            # end of the thirteenth session (fresh): phone calls as raw speech recognition in
+            # regional voices
+            ("dev20", "d20-", 12, {"hangup_min": 4}),
+            # and customer chats the customer opens, long written agents and macros
+            ("dev21", "d21-", 11, {"opens_with": "customer", "hangup_min": 3}),
         )
     ),
     LabelledSet(
@@ -708,7 +713,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev14", "dev16", "dev17", "dev18", "dev19"}
+    fresh = {"dev14", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
