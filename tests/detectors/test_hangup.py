@@ -778,3 +778,92 @@ def test_the_word_list_is_a_loaded_models_table_built_once_per_table():
     assert bare.lexicon is None  # no embedded model: the mid-word check is off
     call = bare.score(dialogue(*ASR_CALL, "K: dann geh ich zur verbraucherzen"))
     assert call["hangup"]["outcome"] != "dropped", call["hangup"]["evidence"]
+
+
+def test_a_name_after_the_goodbye_is_no_word_cut_in_half(scorer):
+    """ "servus resi": the customer's name follows the regional goodbye; the call ended well."""
+    call = scorer.score(
+        dialogue(
+            *ASR_CALL,
+            "K: mei dann bin i beruhigt dank dir schön servus",
+            "A: servus resi",
+        )
+    )
+    assert call["hangup"]["outcome"] == "none", call["hangup"]["evidence"]
+
+
+def test_a_chat_signature_after_the_farewell_is_not_a_turn_cut_off(scorer):
+    call = scorer.score(
+        dialogue(
+            "A: Hallo, hier ist der Kundenservice von Faltenwerk. Wie kann ich helfen?",
+            "K: ich will eine jacke zurückschicken, bestellnummer 4471",
+            "A: Danke, ich sehe die Bestellung. Die Jacke können Sie bis zum 30. zurückgeben.",
+            "K: geht das auch in der filiale?",
+            "A: Nein, Rücksendungen nehmen wir nur per Post an.",
+            "K: ist das rücksendeetikett kostenlos?",
+            "A: Ja, die Rücksendung ist kostenlos. Kann ich sonst noch helfen?",
+            "K: nee passt, danke",
+            "A: Sehr gern. Ich wünsche Ihnen einen schönen Tag! Ihr Faltenwerk-Kundenservice",
+        )
+    )
+    assert call["hangup"]["outcome"] == "none", call["hangup"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a line check right after the upset customer's goodbye: the customer hung up
+        (
+            (
+                "K: Schon wieder nichts? Wissen Sie was, vergesset Se's. Ich kauf das im Laden. Ade!",
+                "A: Warten Sie, ich kann noch mit meiner Teamleitung ... Hallo? ... Okay, weg.",
+            ),
+            "customer",
+        ),
+        # the same call-out after a calm customer who was still talking: the line broke
+        (
+            (
+                "K: Prima, dann schicken Sie mir die Bestätigung bitte an meine Adresse, das ist",
+                "A: Frau Sattler? ... Hallo? ... Jetzt is die Verbindung weg. Ich ruf Sie zurück.",
+            ),
+            "dropped",
+        ),
+        # the customer calls into the line after the agent said goodbye on their complaint
+        (
+            (
+                "K: Und die letzte Lieferung war auch kaputt, sieben Ordner eingerissen, und die Patronen",
+                "A: Du, bei mir blinkt schon die nächste Leitung, schreib das ins Portal, ciao.",
+                "K: Wie bitte? Hallo? Also das ist doch ... hallo?",
+            ),
+            "agent",
+        ),
+    ],
+)
+def test_a_line_check_after_a_goodbye_on_an_open_matter_names_who_left(scorer, lines, expected):
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Das ist jetzt das dritte Mal, dass die Lieferung nicht kommt, ich bin echt sauer!",
+            "A: Das sehe ich, die Sendung hängt im Lager.",
+            *lines,
+        )
+    )
+    assert call["hangup"]["outcome"] == expected, call["hangup"]["evidence"]
+    if expected != "dropped":
+        assert any("said goodbye" in why for why in call["hangup"]["evidence"])
+
+
+def test_closing_a_chat_after_two_messages_the_first_of_them_angry_is_a_hangup(scorer):
+    """A chat customer sends several messages in a row: anger in the first one still counts
+    when the agent closes the chat after the second."""
+    call = scorer.score(
+        dialogue(
+            "A: Hallo, hier ist der Support von Bergwerk-Shop.",
+            "K: Meine Erstattung fehlt seit sechs Wochen.",
+            "A: Die Buchhaltung ist für Kunden nicht erreichbar.",
+            "K: Das ist eine Unverschämtheit! Ich lasse die Zahlung zurückbuchen!",
+            "K: Und schicken Sie mir bitte die Adresse der Geschäftsführung.",
+            "A: Adresse steht im Impressum. Ich beende den Chat jetzt, alle Infos haben Sie.",
+        )
+    )
+    assert call["hangup"]["outcome"] == "agent", call["hangup"]["evidence"]

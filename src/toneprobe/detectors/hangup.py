@@ -41,6 +41,7 @@ OUTCOMES = ("agent", "customer", "dropped")
 ANGRY_STATE = 0.5  # state model: anger/frustration at least this likely in the turn
 CLOSING_KINDS = ("agent", "customer", "farewell", "leaving", "agent_bye", "sarcasm")
 SHORT_REPLY = 6  # words: an agent reply this short after a bitter goodbye only answers it
+AFTER_BYE = 3  # words after a goodbye that end a turn without punctuation: a name, a signature
 PLAIN_KINDS = ("farewell", "courtesy", "formal_address", "greeting", "name")  # not help
 # A turn that stops on one of these words (no final punctuation) was cut mid-sentence.
 DANGLING = frozenset(
@@ -316,6 +317,8 @@ class Ending:
     th: UpsetThresholds = FROM_SENTIMENT
     anger: dict[int, float] = field(default_factory=dict)  # state model, per customer turn
     lexicon: Lexicon | None = None  # known word forms: a last word cut in half
+    #: per turn, where its last goodbye ends (agent farewells and customer goodbyes)
+    bye_end: dict[int, int] = field(default_factory=dict)
 
     def cut_off(self, turn: Turn) -> bool:
         """The turn breaks off mid-sentence, judged by how its speaker writes."""
@@ -440,6 +443,17 @@ def rule_evidence(e: Ending, add: Add) -> None:
     for f in e.findings:
         if f.kind not in OUTCOMES:
             continue
+        if f.kind == "dropped" and (left := _left_after_goodbye(f, e)):
+            # "Vergesset Se's. Ade!" - "Warte, ... Hallo? ... Okay, weg.": nobody is on the line
+            # because the other side said goodbye and hung up, not because the line broke
+            who = "customer" if left.role == "customer" else "agent"
+            add(
+                who,
+                f.weight,
+                f"{f.rule_id} in turn {f.turn} calls after the {who}, who said goodbye on an "
+                f"unsettled matter in turn {left.index}: '{f.text}'",
+            )
+            continue
         if f.kind == "agent" and f.role == "agent" and (check := _line_check_before(f.turn, e)):
             # "Hallo? Ich höre Sie nicht mehr." then "Ich lege jetzt auf, rufen Sie neu an."
             add(
@@ -500,10 +514,17 @@ def close_evidence(e: Ending, add: Add) -> None:
     if prev is None or prev.index < f.turn - TAIL:
         return
     offered = any(prev.index < t < f.turn for t in e.offered)
+    # the customer's messages since the agent last wrote: a chat customer often sends several
+    since = [prev]
+    for t in reversed(e.turns[: prev.index]):
+        if t.role != "customer" or t.index < f.turn - TAIL:
+            break
+        since.append(t)
+    angry = next((t for t in since if e.angry(t.index)), None)
     if e.cut_off(prev):
         why = f"the customer's turn {prev.index} breaks off"
-    elif e.angry(prev.index):
-        why = f"the customer is upset (turn {prev.index})"
+    elif angry is not None:
+        why = f"the customer is upset (turn {angry.index})"
     elif REQUEST.search(prev.text) and not offered:
         why = f"the customer's question in turn {prev.index} is left open"
     else:
@@ -720,6 +741,9 @@ def cut_off_evidence(e: Ending, add: Add, agent_already: bool) -> None:
         return
     if e.kinds(last.index) & set(CLOSING_KINDS):
         return  # "ich leg jetzt auf", "... ade": a complete closing, not a turn cut off
+    end = e.bye_end.get(last.index)
+    if end is not None and len(last.text[end:].split()) <= AFTER_BYE:
+        return  # "servus resi", "... einen schönen Tag! Ihr Faltenwurf-Team": a name, a signature
     if last.role == "customer" and e.hostile & e.tail:
         add(
             "agent",
@@ -839,6 +863,7 @@ class HangUp(Detector):
             punctuated=punctuated_by_role(turns),
             th=thresholds_for(ctx),
             lexicon=ctx.lexicon,
+            bye_end=_bye_ends(earlier, findings),
         )
 
     @staticmethod
@@ -919,6 +944,38 @@ def _line_check_before(turn: int, e: Ending) -> Finding | None:
             return None
         return f
     return None
+
+
+def _left_after_goodbye(f: Finding, e: Ending) -> Turn | None:
+    """The other side's turn right before this line check, when it said goodbye on a matter
+    that was not settled: an upset or protesting customer ("Vergesset Se's. Ade!"), or an agent
+    who said goodbye to a customer still upset or still asking ("schreib das ins portal
+    ciao" - "wie bitte hallo ... hallo")."""
+    turn = next((t for t in e.turns if t.index == f.turn), None)
+    prev = None if turn is None else e.before(turn)
+    if turn is None or prev is None or prev.role == turn.role:
+        return None
+    if prev.role == "customer":
+        upset = _customer_upset_before(prev.index + 1, e) or bool(e.bitter(prev))
+        return prev if prev.index in e.customer_bye and not e.settled(prev) and upset else None
+    asked = e.before(prev)
+    if prev.index not in e.farewell or asked is None or asked.role != "customer":
+        return None
+    open_matter = (
+        _customer_upset_before(asked.index + 1, e) or REQUEST.search(asked.text) or e.cut_off(asked)
+    )
+    return prev if open_matter and not e.settled(asked) else None
+
+
+def _bye_ends(earlier: Sequence[Finding], tail: Sequence[Finding]) -> dict[int, int]:
+    """Per turn, the end of its last goodbye: the agent's farewells (respect and hang-up rules)
+    and the customer's."""
+    out: dict[int, int] = {}
+    for f in (*earlier, *tail):
+        agent_bye = f.role == "agent" and f.kind in ("farewell", "agent_bye")
+        if agent_bye or f.role == "customer" and f.kind == "farewell" and f.detector == "hangup":
+            out[f.turn] = max(out.get(f.turn, 0), f.end)
+    return out
 
 
 def _customer_upset_before(turn: int, e: Ending) -> bool:
