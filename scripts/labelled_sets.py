@@ -21,6 +21,8 @@ GATED: tuple[tuple[str, str, str], ...] = (
 DISTINCT_GATED: tuple[tuple[str, str, str], ...] = tuple(s for s in GATED if s[0] != "dev-text")
 TUNING_NAMES: tuple[str, ...] = (
     "dev3", "chat", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev15",
+    # fresh from the eleventh to the thirteenth session, tuning sets since the fourteenth
+    "dev14", "dev16", "dev17", "dev18",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {
