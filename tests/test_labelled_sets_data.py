@@ -294,6 +294,10 @@ SETS = (
             ("dev20", "d20-", 12, {"hangup_min": 4}),
             # and customer chats the customer opens, long written agents and macros
             ("dev21", "d21-", 11, {"opens_with": "customer", "hangup_min": 3}),
+            # fourteenth session (fresh): phone calls, half as raw speech recognition, in eight
+            # new trades and regional voices; typed chats the customer opens, house du, macros
+            ("dev22", "d22-", 12, {"hangup_min": 4, "hangup_none_over": lambda n: n / 2 - 2}),
+            ("dev23", "d23-", 10, {"opens_with": "customer", "hangup_min": 4}),
         )
     ),
     LabelledSet(
@@ -713,7 +717,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev19", "dev20", "dev21"}
+    fresh = {"dev19", "dev20", "dev21", "dev22", "dev23"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
