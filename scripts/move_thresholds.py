@@ -12,7 +12,9 @@ disrespect F1 + empathy Spearman, where every set keeps every `make evaluate` ba
 gets more false alarms (respectful calls flagged as disrespectful) than with the rules alone;
 ties (the rules were tuned on these calls and already find every disrespectful one) go to the
 higher mean F1 of the moves on data/agent_moves/dev.tsv, so a move that costs nothing on the
-calls is switched on at its best dev threshold.
+calls is switched on at its best dev threshold. After the moves in each pass, the clear margin
+(how far over its threshold, in log-odds, one negative model finding makes a call disrespectful on
+its own) is chosen the same way from MARGINS; a lower margin must beat the objective so far.
 Prints the before/after figures; with --write, rewrites the `threshold:` lines of
 src/toneprobe/data/moves.yaml.
 """
@@ -50,6 +52,9 @@ SETS = list(GATED)
 EXTRA_SETS = TUNING
 BARS = GATE_BARS
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+#: candidate clear margins (log-odds over the threshold at which a negative finding is clear on
+#: its own); None: no finding is clear
+MARGINS: tuple[float | None, ...] = (None, 4.0, 3.5, 3.0, 2.5, 2.0, 1.5)
 OFF = 1.0  # "off": a sigmoid never reaches it
 MIN_DEV_PRECISION = 0.8
 MOVES_YAML = REPO / "src" / "toneprobe" / "data" / "moves.yaml"
@@ -80,9 +85,14 @@ def load_sets(
     return out
 
 
-def metrics(scorer: Scorer, sets: list[LabelledSet], th: dict[str, float]) -> dict[str, Any]:
-    """Per set: the evaluate figures and the false alarms, with thresholds ``th``."""
+def metrics(
+    scorer: Scorer, sets: list[LabelledSet], th: dict[str, float], margin: float | None = None
+) -> dict[str, Any]:
+    """Per set: the evaluate figures and the false alarms, with thresholds ``th`` and the clear
+    margin ``margin``."""
     for det in scorer.detectors:
+        if hasattr(det, "clear_margin"):
+            det.clear_margin = margin
         if hasattr(det, "move_rules"):
             det.move_rules = tuple(
                 m.model_copy(update={"threshold": min(th[m.move], 0.999)})
@@ -160,8 +170,11 @@ def show(title: str, m: dict[str, Any]) -> None:
         print(f"  {name:9s} {vals}")
 
 
-def write_yaml(th: dict[str, float]) -> None:
+def write_yaml(th: dict[str, float], margin: float | None) -> None:
     text = MOVES_YAML.read_text(encoding="utf-8")
+    text = re.sub(r"\nclear_margin: [^\n]*", "", text)
+    if margin is not None:
+        text = text.replace("\nversion: 1\n", f"\nversion: 1\nclear_margin: {margin}\n", 1)
     for move, t in th.items():
         value = "1.0  # off: no threshold kept the bars" if t >= OFF else f"{t}"
         text, n = re.subn(
@@ -211,18 +224,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1e-3 * float(np.mean([cands[m][t] for m, t in th.items()]))
 
     best = objective(base, base)
+    margin: float | None = None
     for _ in range(2):
         for move in moves:
             for t in cands[move]:
                 trial = {**th, move: t}
-                score = objective(metrics(scorer, sets, trial), base)
+                score = objective(metrics(scorer, sets, trial, margin), base)
                 if score >= 0 and score + tie_break(trial) > best + tie_break(th) + 1e-9:
                     best, th = score, trial
-        log.info("pass done: objective %.4f %s", best, th)
-    show("chosen thresholds:", metrics(scorer, sets, th))
-    print("thresholds:", th)
+        # the clear margin last in each pass, from "none clear" towards lower margins: a lower
+        # one must beat the best so far, so ties keep the more cautious margin
+        for m in MARGINS:
+            score = objective(metrics(scorer, sets, th, m), base)
+            if score >= 0 and score > best + 1e-9:
+                best, margin = score, m
+        log.info("pass done: objective %.4f %s, clear margin %s", best, th, margin)
+    show("chosen thresholds:", metrics(scorer, sets, th, margin))
+    print("thresholds:", th, "clear margin:", margin)
     if args.write:
-        write_yaml(th)
+        write_yaml(th, margin)
         print(f"wrote {MOVES_YAML.relative_to(REPO)}")
     return 0
 

@@ -117,7 +117,10 @@ def test_agent_moves_negative_move_found(scored: dict[str, dict], move: str, i: 
     assert (f["turn"], f["start"], f["end"], f["text"]) == (2, 0, len(text), text)
     assert f["detector"] == "respect" and f["role"] == "agent"
     # the explanation gives the probability and 3-5 words of the sentence that weighed most
-    assert re.search(r"agent-move model p=(0\.\d\d|1\.00) >= 0\.\d+;", f["explanation"])
+    # (a clear finding gives three decimals and its clear probability)
+    assert re.search(
+        r"agent-move model p=(0\.\d\d\d?|1\.000?) >= 0\.\d+( \(clear\))?;", f["explanation"]
+    )
     words = f["explanation"].split("words that weighed most: ")[1].split(" (")[0].split(", ")
     assert 3 <= len(words) <= 5
     assert all(w in text.lower() for w in words)

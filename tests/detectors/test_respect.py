@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from tests.detectors.conftest import dialogue
+from toneprobe.pipeline import Scorer
 
 
 def rule_ids(call, polarity=None):
@@ -189,7 +191,6 @@ def test_issue_13_the_agents_own_insult_next_to_a_quote_still_fires(scorer):
 
 
 def test_issue_13_offense_model_does_not_read_quoted_words():
-    from toneprobe.pipeline import Scorer
 
     with_model = Scorer(model="fake", use_offense_model=True)
     quoted = with_model.score(
@@ -393,3 +394,34 @@ def test_issue_13_reassurance_that_looks_like_a_slight_is_no_finding(scorer, tex
         dialogue("K: Entschuldigung, ich bin ganz durcheinander, mein Geld ist weg!", text)
     )
     assert not rule_ids(call, "negative"), call["findings"]
+
+
+def test_a_clear_model_finding_makes_a_call_disrespectful_on_its_own():
+    """One negative model finding weighs little (a hint), unless its probability lies far over
+    the move's threshold (the clear margin of data/moves.yaml): then it is a finding of its
+    own, and the explanation says at which probability it became clear."""
+    scorer = Scorer(model="fake", use_offense_model=False)
+    respect = next(d for d in scorer.detectors if d.name == "respect")
+    call = dialogue(
+        "A: Guten Tag, Stadtwerke Lindenau, Sie sprechen mit Frau Arslan.",
+        "K: Ich soll eine Nachzahlung von 300 Euro leisten, das kann doch nicht stimmen.",
+        "A: Tja, wer den Vertrag nicht liest, muss halt nachzahlen.",
+        "K: Ach so. Na gut, danke.",
+    )
+
+    def blame(margin: float | None) -> tuple[dict, dict]:
+        respect.clear_margin = margin
+        record = scorer.score(call)
+        found = [f for f in record["findings"] if f["rule_id"] == "respect.model.blame.v1"]
+        assert len(found) == 1, record["findings"]
+        return record, found[0]
+
+    record, finding = blame(None)
+    assert finding["weight"] == 0.3 and "(clear)" not in finding["explanation"]
+    assert not record["respect"]["disrespect"]
+    record, finding = blame(2.0)
+    assert finding["weight"] == 0.5
+    assert re.search(r"p=\d\.\d{3} >= 0\.9\d\d \(clear\)", finding["explanation"])
+    assert record["respect"]["disrespect"] and record["respect"]["disrespect_turns"] == [2]
+    record, finding = blame(40.0)  # a margin no probability reaches
+    assert finding["weight"] == 0.3 and not record["respect"]["disrespect"]

@@ -14,6 +14,7 @@ apology in the sentence) keeps it quiet, not a "bitte" or a "Sie" that a courtes
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -75,6 +76,11 @@ class MoveRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int
+    #: a negative move whose log-odds exceed its threshold's by this much is a clear finding:
+    #: it weighs ``clear_weight`` (enough to make a call disrespectful on its own) instead of
+    #: the move's weight. Chosen on the labelled calls (scripts/move_thresholds.py); absent: off
+    clear_margin: float | None = Field(default=None, gt=0.0)
+    clear_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     moves: tuple[MoveRule, ...]
 
     def for_detector(self, detector: str) -> tuple[MoveRule, ...]:
@@ -99,6 +105,15 @@ def load_move_rules() -> MoveRules:
         if unknown:
             raise ConfigError(f"{MOVES_FILE}: {m.id}: outweighed_by: no positive move {unknown}")
     return rules
+
+
+def clear_probability(rule: MoveRule, margin: float | None) -> float | None:
+    """The probability at which a finding of this negative move is clear: its log-odds exceed
+    the threshold's by ``margin`` (None: never)."""
+    if margin is None or rule.polarity != "negative" or rule.threshold >= 1.0:
+        return None
+    odds = rule.threshold / (1.0 - rule.threshold) * math.exp(margin)
+    return odds / (1.0 + odds)
 
 
 def made_moves(sent: SentenceMoves) -> set[str]:
@@ -153,14 +168,17 @@ def model_findings(
     found: list[Finding],
     detector: str,
     guards: Guards | None = None,
+    clear_margin: float | None = None,
 ) -> list[Finding]:
     """Model findings for the agent sentences: per sentence the negative move of ``rules``
     whose probability exceeds its threshold by the widest margin, where no negative finding of
     ``found`` overlaps the sentence (never where quoted words lie in it); likewise the widest
     positive move where no positive finding overlaps; and each ``separate`` move over its
     threshold where no finding of ``found`` of its kind overlaps the sentence. A move whose
-    ``guards`` hit the sentence gives no finding there."""
+    ``guards`` hit the sentence gives no finding there. A negative finding at or over its
+    move's ``clear_probability`` weighs ``clear_weight`` of ``data/moves.yaml``."""
     rules = tuple(rules)
+    clear_weight = load_move_rules().clear_weight
     out: list[Finding] = []
     for turn, moves in zip(ctx.transcript.turns, ctx.moves or (), strict=False):
         if moves is None or turn.role != "agent":
@@ -197,6 +215,10 @@ def model_findings(
                 polarity = rule.polarity
                 prob = sent.probs[rule.move]
                 words = moves.model.top_words(sent.read or sent.text, rule.move)
+                clear = clear_probability(rule, clear_margin)
+                weight, how = rule.weight, f"p={prob:.2f} >= {rule.threshold}"
+                if clear is not None and prob >= clear:
+                    weight, how = clear_weight, f"p={prob:.3f} >= {clear:.3f} (clear)"
                 finding = Finding(
                     detector=detector,
                     rule_id=rule.id,
@@ -209,9 +231,9 @@ def model_findings(
                     polarity=polarity,  # type: ignore[arg-type]
                     kind=rule.kind,
                     base_weight=rule.weight,
-                    weight=rule.weight,
+                    weight=weight,
                     explanation=(
-                        f"{rule.description}: agent-move model p={prob:.2f} >= {rule.threshold}; "
+                        f"{rule.description}: agent-move model {how}; "
                         f"words that weighed most: {', '.join(words)} ({rule.id}, "
                         "models/agent-moves-de)"
                     ),

@@ -29,6 +29,8 @@ class Respect(Detector):
     def __init__(self, rules: RuleSet):
         super().__init__(rules)
         self.move_rules = load_move_rules().for_detector(self.name)
+        #: how far over its threshold a negative move is a clear finding (data/moves.yaml)
+        self.clear_margin = load_move_rules().clear_margin
         self.move_guards = move_guards(self.move_rules, rules)
 
     def detect(self, ctx: CallContext) -> DetectorResult:
@@ -51,7 +53,11 @@ class Respect(Detector):
                 continue
             findings.append(match_to_finding(self.name, match, turn))
         findings.extend(self._classifier_insults(ctx, findings))
-        findings.extend(model_findings(ctx, self.move_rules, findings, self.name, self.move_guards))
+        findings.extend(
+            model_findings(
+                ctx, self.move_rules, findings, self.name, self.move_guards, self.clear_margin
+            )
+        )
         return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx.address))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
