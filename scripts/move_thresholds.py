@@ -7,8 +7,9 @@ and as plain text, data/dev2/calls) are read and run through the sentiment, offe
 agent-move models once; then, for candidate thresholds, only the detectors and the call
 records are recomputed. Per move the candidates are those at which the move's precision on
 data/agent_moves/dev.tsv is at least MIN_DEV_PRECISION, plus "off". Coordinate ascent (two
-passes, moves in file order, from all moves off) maximises the mean over the four sets of
-disrespect F1 + empathy Spearman, where every set keeps every `make evaluate` bar and no set
+passes, moves in file order, from all moves off) maximises the mean over the sets of
+disrespect F1 + empathy Spearman + de-escalation F1 (fourteenth session: the positive moves
+credit agent turns in de-escalation, which the objective did not see before), where every set keeps every `make evaluate` bar and no set
 gets more false alarms (respectful calls flagged as disrespectful) than with the rules alone;
 ties (the rules were tuned on these calls and already find every disrespectful one) go to the
 higher mean F1 of the moves on data/agent_moves/dev.tsv, so a move that costs nothing on the
@@ -120,7 +121,8 @@ def metrics(
 
 
 def objective(m: dict[str, Any], base: dict[str, Any]) -> float:
-    """Mean disrespect F1 + empathy Spearman over the gated and extra sets; -1 when a gated set
+    """Mean disrespect F1 + empathy Spearman + de-escalation F1 over the gated and extra sets
+    (the positive moves credit the agent's turns in de-escalation); -1 when a gated set
     misses a bar or gets more false alarms than with the rules alone."""
     for name, fig in m.items():
         if fig["role"] != "gated":
@@ -132,7 +134,9 @@ def objective(m: dict[str, Any], base: dict[str, Any]) -> float:
     return float(
         np.mean(
             [
-                (f["disrespect_f1"] or 0.0) + (f["empathy_spearman"] or 0.0)
+                (f["disrespect_f1"] or 0.0)
+                + (f["empathy_spearman"] or 0.0)
+                + (f["deescalation_f1"] or 0.0)
                 for f in m.values()
                 if f["role"] != "held-out"
             ]

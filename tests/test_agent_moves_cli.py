@@ -37,7 +37,9 @@ NEGATIVE = {
         "Mit so einem Sturkopf wie Ihnen kann man ja nicht vernünftig reden.",
     ],
     "refusing_help": [
-        "Dafür bin ich nicht da, suchen Sie sich jemand anderen.",
+        # ("Dafür bin ich nicht da, suchen Sie sich jemand anderen." refuses and dismisses at
+        # once: the model reads both, and either may weigh more)
+        "Das mache ich nicht, das können Sie schön selbst erledigen.",
         "Da mache ich heute gar nichts mehr für Sie.",
     ],
 }
