@@ -8,9 +8,9 @@ agent-move models once; then, for candidate thresholds, only the detectors and t
 records are recomputed. Per move the candidates are those at which the move's precision on
 data/agent_moves/dev.tsv is at least MIN_DEV_PRECISION, plus "off". Coordinate ascent (two
 passes, moves in file order, from all moves off) maximises the mean over the sets of
-disrespect F1 + empathy Spearman + de-escalation F1 (fourteenth session: the positive moves
-credit agent turns in de-escalation, which the objective did not see before), where every set keeps every `make evaluate` bar and no set
-gets more false alarms (respectful calls flagged as disrespectful) than with the rules alone;
+disrespect F1 + empathy Spearman + de-escalation F1 (the positive moves credit agent turns in
+de-escalation; counted since the fourteenth session), where every set keeps every `make
+evaluate` bar and no set gets more false alarms (respectful calls flagged as disrespectful) than with the rules alone;
 ties (the rules were tuned on these calls and already find every disrespectful one) go to the
 higher mean F1 of the moves on data/agent_moves/dev.tsv, so a move that costs nothing on the
 calls is switched on at its best dev threshold. After the moves in each pass, the clear margin
