@@ -298,6 +298,21 @@ SETS = (
             # new trades and regional voices; typed chats the customer opens, house du, macros
             ("dev22", "d22-", 12, {"hangup_min": 4, "hangup_none_over": lambda n: n / 2 - 2}),
             ("dev23", "d23-", 10, {"opens_with": "customer", "hangup_min": 4}),
+            # end of the fourteenth session (fresh): phone calls in eight more trades, a third
+            # as raw speech recognition; chats, half opened by the customer's first message
+            ("dev24", "d24-", 10, {"hangup_min": 4}),
+            (
+                "dev25",
+                "d25-",
+                10,
+                {
+                    "disrespect": (6, 9),
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d25-{n:02d}" for n in (1, 2, 3, 4, 7, 12, 14, 15, 17, 19, 21, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -717,7 +732,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev19", "dev20", "dev21", "dev22", "dev23"}
+    fresh = {"dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
