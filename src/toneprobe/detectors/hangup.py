@@ -415,6 +415,10 @@ class Ending:
         level = self.th.upset if level is None else level
         return self.upset(turn) >= level or turn in self.upset_cues
 
+    def turn_at(self, index: int) -> Turn | None:
+        """The turn whose index this is (None when there is none)."""
+        return next((t for t in self.turns if t.index == index), None)
+
     def before(self, turn: Turn) -> Turn | None:
         earlier = [t for t in self.turns if t.index < turn.index]
         return earlier[-1] if earlier else None
@@ -930,7 +934,7 @@ CALL_OUT = re.compile(r"(\.\.\.|…)\s*[^.!?…]{1,60}\?\s*(\.\.\.|…)")
 def _called_out_before(f: Finding, e: Ending) -> bool:
     """The agent's turn calls out after the customer before noting that they left: the
     customer hung up while the agent was still talking, calm or not."""
-    turn = next((t for t in e.turns if t.index == f.turn), None)
+    turn = e.turn_at(f.turn)
     return turn is not None and bool(CALL_OUT.search(turn.text[: f.start]))
 
 
@@ -951,7 +955,7 @@ def _left_after_goodbye(f: Finding, e: Ending) -> Turn | None:
     that was not settled: an upset or protesting customer ("Vergesset Se's. Ade!"), or an agent
     who said goodbye to a customer still upset or still asking ("schreib das ins portal
     ciao" - "wie bitte hallo ... hallo")."""
-    turn = next((t for t in e.turns if t.index == f.turn), None)
+    turn = e.turn_at(f.turn)
     prev = None if turn is None else e.before(turn)
     if turn is None or prev is None or prev.role == turn.role:
         return None
