@@ -3,7 +3,7 @@ PY    := .venv/bin/python
 STAMP := .venv/.installed-stamp
 SAMPLES := sample_transcripts
 
-.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite fit-deesc report-check clean
+.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite fit-deesc fit-hangup report-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,8 +19,8 @@ install: $(STAMP)  ## create .venv and install toneprobe with its dev extras
 demo: $(STAMP)  ## score the bundled sample calls with the embedded model (per-agent table)
 	$(PY) -m toneprobe score $(SAMPLES)
 
-test: $(STAMP)  ## run the test suite (offline)
-	$(PY) -m pytest
+test: $(STAMP)  ## run the test suite (offline; two test processes, one per core)
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff check src tests
@@ -60,6 +60,9 @@ FIT_SETS ?= $(shell python3 scripts/labelled_sets.py)  # the tuning sets, named 
 
 fit-composite: $(STAMP)  ## fit the score's weights to the grades of all labelled calls (CV figures), write src/toneprobe/data/weights.yaml; SETS="..." adds sets
 	$(PY) scripts/fit_composite.py $(FIT_SETS) $(SETS)
+
+fit-hangup: $(STAMP)  ## fit the learned hang-up reader on data/endings and the labelled calls (CV figures), write src/toneprobe/data/hangup_reader.json; fit it before fit-deesc and fit-composite
+	$(PY) scripts/fit_hangup_reader.py --write $(SETS)
 
 fit-deesc: $(STAMP)  ## fit the learned de-escalation outcome on the labelled calls (CV figures), write src/toneprobe/data/deesc_outcome.json
 	$(PY) scripts/fit_deesc_outcome.py $(FIT_SETS) $(SETS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.detectors.conftest import dialogue
+from toneprobe.detectors import hangup_reader
 from toneprobe.detectors.hangup import is_cut_off
 from toneprobe.pipeline import Scorer
 from toneprobe.sentiment.vocab import FrozenVocab, Lexicon
@@ -287,9 +288,11 @@ def test_hangup_a_pasted_anything_else_does_not_answer_a_break_off(scorer):
     )
     call = scorer.score(dialogue(*chat))
     assert call["hangup"]["outcome"] == "customer", call["hangup"]["evidence"]
-    # a real answer to the break-off keeps the call going
+    # a real answer to the break-off that the customer takes up keeps the call going (without
+    # the customer's answer the goodbye stands: data/endings/LABELLING.md, rule 2)
     answered = chat[:-1] + (
         "A: Das verstehe ich, das ist ärgerlich. Ich buche Sie kostenlos auf 14:30 um, einverstanden?",
+        "K: ok, ja, dann machen wir das so.",
     )
     call = scorer.score(dialogue(*answered))
     assert call["hangup"]["outcome"] != "customer", call["hangup"]["evidence"]
@@ -459,7 +462,16 @@ def test_a_sentence_that_stops_mid_way_is_still_cut_off():
     assert is_cut_off("Ich wollte noch fragen, wann der Techniker", punctuated=True)
 
 
-def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer):
+def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hang-up rules without the learned reader (``hangup_reader.py``), for tests of the
+    rules' own reading of context."""
+    monkeypatch.setattr(hangup_reader, "reader_model", lambda: None)
+
+
+def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer, monkeypatch):
+    # the rules' reading; the learned reader takes the calm chat's "Frau Lenz? Sie haben den
+    # Chat verlassen." for a line check and calls it dropped (a known miss, README)
+    rules_alone(monkeypatch)
     angry = scorer.score(
         dialogue(
             *CHAT_OPEN,
@@ -480,10 +492,15 @@ def test_issue_13_leaving_a_chat_counts_only_for_an_upset_customer(scorer):
     assert calm["hangup"]["outcome"] == "none", calm["hangup"]["evidence"]
 
 
-def test_a_calm_customer_who_hangs_up_on_the_agents_unfinished_goodbye_breaks_off(scorer):
+def test_a_calm_customer_who_hangs_up_on_the_agents_unfinished_goodbye_breaks_off(
+    scorer, monkeypatch
+):
     """A cold, calm customer who hangs up while the agent is still talking (the agent calls
     after her between pauses) broke the call off; the same note after a goodbye that ended is
-    no break-off."""
+    no break-off. The rules' reading: with the keyword backend of these tests the reader leans
+    to `customer` on the second (p 0.53 against none 0.44; with the shipped models it does
+    not)."""
+    rules_alone(monkeypatch)
     lines = (
         "A: Guten Tag, Krankenkasse Lindenhain, Feldkötter am Apparat.",
         "K: Haubrich, guten Tag. Ich rufe wegen des Bescheids zum Krankengeld an.",

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toneprobe.detectors import hangup_reader
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds, thresholds_for
 from toneprobe.findings import Finding
@@ -319,6 +320,10 @@ class Ending:
     lexicon: Lexicon | None = None  # known word forms: a last word cut in half
     #: per turn, where its last goodbye ends (agent farewells and customer goodbyes)
     bye_end: dict[int, int] = field(default_factory=dict)
+    #: why the context halved a rule's break-off cue (``rule_evidence``): ``calm_leave`` (the
+    #: agent notes that a customer who was never upset left), ``goes_on`` (the call went on
+    #: after the customer's break-off phrase); the learned reader reads them
+    discounted: set[str] = field(default_factory=set)
 
     def cut_off(self, turn: Turn) -> bool:
         """The turn breaks off mid-sentence, judged by how its speaker writes."""
@@ -474,6 +479,7 @@ def rule_evidence(e: Ending, add: Add) -> None:
             and not _called_out_before(f, e)
         ):
             # "Sie haben den Chat verlassen." after a calm, settled chat: no break-off
+            e.discounted.add("calm_leave")
             add(
                 f.kind,
                 f.weight / 2,
@@ -487,6 +493,7 @@ def rule_evidence(e: Ending, add: Add) -> None:
             and not _closed_after_leaving(f.turn, e)
         ):
             # "Danke für gar nichts." followed by the agent's normal close: not a hang-up
+            e.discounted.add("goes_on")
             add(
                 f.kind,
                 f.weight / 2,
@@ -812,11 +819,14 @@ class HangUp(Detector):
         fa = e.final_agent
         closed = fa is not None and fa.index in e.farewell and fa.index not in e.hostile
         self._metadata_evidence(ctx, e, add, closed)
+        reading = self._reader_evidence(ctx, e, dict(scores), add)
 
-        outcome = max(OUTCOMES, key=lambda k: scores[k])
-        if scores[outcome] < DECIDE or scores[outcome] <= scores["none"]:
-            outcome = "none"
-        decisive = [f.turn for f in e.findings if f.kind == outcome]
+        outcome = decide(scores)
+        findings = list(e.findings)
+        ruled = any(f.kind == outcome for f in findings)
+        if reading is not None and outcome == reading.outcome != "none" and not ruled:
+            findings.append(reader_finding(e, reading))
+        decisive = [f.turn for f in findings if f.kind == outcome]
         turn = (decisive[-1] if decisive else e.last.index) if outcome != "none" else None
         summary = {
             "outcome": outcome,
@@ -825,7 +835,29 @@ class HangUp(Detector):
             "evidence": evidence,
             "scores": {k: round(v, 3) for k, v in scores.items()},
         }
-        return DetectorResult(self.name, tuple(e.findings), summary)
+        if reading is not None:
+            summary["reader"] = {k: round(v, 3) for k, v in reading.probs.items()}
+        return DetectorResult(self.name, tuple(findings), summary)
+
+    @staticmethod
+    def _reader_evidence(
+        ctx: CallContext, e: Ending, scores: dict[str, float], add: Add
+    ) -> hangup_reader.Reading | None:
+        """The learned reader's answer (``hangup_reader.py``) as evidence (its weight times the
+        lead over ``none``) when its most likely outcome is a hang-up at least ``min_prob``
+        likely (its ``none`` adds
+        nothing: the reader adds recall, the rules keep their verdicts); None without a
+        shipped reader or without the customer-state and agent-move models it reads. The rules' own evidence so far is part of what it reads."""
+        model = hangup_reader.reader_model()
+        if model is None or not ctx.states or not ctx.moves:
+            return None  # the reader reads the state and move models' outputs
+        said = decide(scores)
+        reading = model.read(hangup_reader.reader_features(e, ctx, scores, said))
+        p = reading.probs[reading.outcome]
+        lead = hangup_reader.evidence(model.weight, p, reading.probs["none"])
+        if reading.outcome != "none" and p >= model.min_prob and lead > 0:
+            add(reading.outcome, lead, reading.reason())
+        return reading
 
     def _ending(self, ctx: CallContext) -> Ending:
         turns = ctx.transcript.turns
@@ -884,6 +916,35 @@ class HangUp(Detector):
                 add(outcome, amount, f"source says the call was ended by {meta}")
         elif meta == "normal":
             add("none", 0.5, "source says the call ended normally")
+
+
+def decide(scores: dict[str, float]) -> str:
+    """The outcome with the highest score, if it reaches ``DECIDE`` and beats ``none``."""
+    outcome = max(OUTCOMES, key=lambda k: scores[k])
+    if scores[outcome] < DECIDE or scores[outcome] <= scores["none"]:
+        return "none"
+    return outcome
+
+
+def reader_finding(e: Ending, reading: hangup_reader.Reading) -> Finding:
+    """The reader's outcome as a cue finding on the final spoken turn (``hangup.model.<outcome>
+    .v1``), so ``explain`` and the report show why the call ended as it did."""
+    turn = hangup_reader.final_turn(e.turns) or e.last
+    return Finding(
+        detector="hangup",
+        rule_id=f"hangup.model.{reading.outcome}.v1",
+        turn=turn.index,
+        role=turn.role,
+        speaker=turn.speaker,
+        start=0,
+        end=len(turn.text),
+        text=turn.text,
+        polarity="cue",
+        kind=reading.outcome,
+        base_weight=0.0,
+        weight=0.0,
+        explanation=f"{reading.reason()} (src/toneprobe/data/{hangup_reader.MODEL_FILE})",
+    )
 
 
 def _ends_call(turn: int, e: Ending) -> bool:
