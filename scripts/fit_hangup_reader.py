@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import reader_fit  # noqa: E402
 from build_endings import call_json, parse  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
 from labelled_sets import TUNING  # noqa: E402
@@ -46,7 +47,7 @@ from toneprobe.detectors import hangup, hangup_reader  # noqa: E402
 MODEL_FILE = ROOT / "src" / "toneprobe" / "data" / hangup_reader.MODEL_FILE
 ENDINGS = ROOT / "data" / "endings"
 CLASSES = hangup_reader.CLASSES
-MIN_DF = 3  # a word feature must occur in this many examples
+DENSE = tuple(hangup_reader.FEATURES)
 C_GRID = (0.1, 0.3, 1.0)
 WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 MIN_PROB_GRID = (0.4, 0.5, 0.6, 0.7, 0.8)
@@ -116,54 +117,9 @@ def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
     return sum(f1s) / len(f1s) if f1s else 0.0
 
 
-def vocabulary(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """The dense features, then every word feature in at least ``MIN_DF`` examples."""
-    df: dict[str, int] = {}
-    for r in rows:
-        for k in r["x"]:
-            if k.startswith("w:"):
-                df[k] = df.get(k, 0) + 1
-    return [*hangup_reader.FEATURES, *sorted(k for k, n in df.items() if n >= MIN_DF)]
-
-
-def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> Any:
-    from scipy.sparse import csr_matrix
-
-    col = {k: i for i, k in enumerate(names)}
-    data, indices, indptr = [], [], [0]
-    for r in rows:
-        for k, v in r["x"].items():
-            if v and k in col:
-                indices.append(col[k])
-                data.append(float(v))
-        indptr.append(len(indices))
-    return csr_matrix((data, indices, indptr), shape=(len(rows), len(names)))
-
-
-def fit(rows: Sequence[dict[str, Any]], c: float, balanced: bool) -> tuple[list[str], Any]:
-    from sklearn.linear_model import LogisticRegression
-
-    names = vocabulary(rows)
-    clf = LogisticRegression(
-        C=c, max_iter=3000, class_weight="balanced" if balanced else None, random_state=0
-    )
-    clf.fit(matrix(rows, names), [CLASSES.index(r["label"]) for r in rows])
-    return names, clf
-
-
 def out_of_group(rows: list[dict[str, Any]], c: float, balanced: bool) -> np.ndarray:
     """Each example's probabilities from a reader fitted without its group."""
-    probs = np.zeros((len(rows), len(CLASSES)))
-    groups = sorted({r["group"] for r in rows})
-    for g in groups:
-        train = [r for r in rows if r["group"] != g]
-        test = [i for i, r in enumerate(rows) if r["group"] == g]
-        names, clf = fit(train, c, balanced)
-        p = clf.predict_proba(matrix([rows[i] for i in test], names))
-        full = np.zeros((len(test), len(CLASSES)))
-        full[:, clf.classes_] = p
-        probs[test] = full
-    return probs
+    return reader_fit.out_of_group(rows, CLASSES, DENSE, c, balanced)
 
 
 def joined(row: dict[str, Any], p: np.ndarray, weight: float, min_prob: float) -> str:
@@ -241,14 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     for g in per_rules:
         n = sum(r["group"] == g for r in rows)
         print(f"{g:22} {n:4d} {per_rules[g]:6.3f} {per_alone[g]:6.3f} {per_joined[g]:6.3f}")
-    names, clf = fit(rows, c, balanced)
-    x = matrix(rows, names)
-    mean = np.asarray(x.mean(axis=0)).ravel()
-    coef = np.zeros((len(names), len(CLASSES)))
-    coef[:, clf.classes_] = clf.coef_.T
-    keep = [i for i, k in enumerate(names) if not k.startswith("w:") or abs(coef[i]).max() >= 0.02]
-    intercept = np.zeros(len(CLASSES))
-    intercept[clf.classes_] = clf.intercept_
+    names, clf = reader_fit.fit(rows, CLASSES, DENSE, c, balanced)
+    fitted = reader_fit.exported(rows, names, clf, CLASSES)
     model = {
         "version": 1,
         "note": "written by scripts/fit_hangup_reader.py: multinomial logistic regression over "
@@ -263,13 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         "cross_validated_macro_f1": {
             g: {"rules": round(per_rules[g], 4), "both": round(per_joined[g], 4)} for g in per_rules
         },
-        "intercept": {k: round(float(v), 4) for k, v in zip(CLASSES, intercept, strict=True)},
-        "coef": {names[i]: [round(float(v), 4) for v in coef[i]] for i in keep},
-        "mean": {names[i]: round(float(mean[i]), 4) for i in keep},
+        **fitted,
     }
     if args.write:
         MODEL_FILE.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", "utf-8")
-        print(f"wrote {MODEL_FILE.relative_to(ROOT)} ({len(keep)} features)")
+        print(f"wrote {MODEL_FILE.relative_to(ROOT)} ({len(fitted['coef'])} features)")
     return 0
 
 

@@ -99,10 +99,14 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def _model_findings(call: dict, polarity: str | None = None) -> list[dict]:
+    """The agent-move model's findings (not the context reader's, which weighs them in context:
+    tests/detectors/test_context_reader.py)."""
     return [
         f
         for f in call["findings"]
-        if ".model." in f["rule_id"] and (polarity is None or f["polarity"] == polarity)
+        if ".model." in f["rule_id"]
+        and f["rule_id"] != "respect.model.context.v1"
+        and (polarity is None or f["polarity"] == polarity)
     ]
 
 

@@ -18,16 +18,19 @@ Pure functions and a frozen model; nothing here decides a call on its own.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from toneprobe.errors import ConfigError
+from toneprobe.detectors.linear_reader import (
+    WORD_FEATURE,
+    LinearReader,
+    packaged_json,
+    parse_reader,
+    word_features,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.detectors.base import CallContext
@@ -115,20 +118,6 @@ FEATURES: dict[str, str] = {
 }
 COUNT_CAPS = {"cust_run": 3, "final_words": 30, "cust_words": 30, "agent_words": 30}
 RULE_CAP = 2.0  # the rules' evidence per outcome is read up to this score
-WORD_FEATURE = re.compile(r"^w:(final|cust|agent|sys):(\S+( \S+)?)$")
-TOKEN = re.compile(r"[^\W\d_]+|\d+|[?!…]")
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased words (and ?, !, … as tokens of their own); ASR text and typed text alike."""
-    return TOKEN.findall(text.lower().replace("...", "…"))
-
-
-def word_features(slot: str, text: str) -> set[str]:
-    """Unigrams and bigrams of one slot's text, as feature names ``w:<slot>:<words>``."""
-    toks = tokens(text)
-    grams = set(toks) | {f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)}
-    return {f"w:{slot}:{g}" for g in grams}
 
 
 def _words(text: str) -> int:
@@ -269,42 +258,26 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class ReaderModel:
-    """Softmax over ``CLASSES`` of intercept + sum of coef * feature (absent features are 0);
-    a hang-up reading at least ``min_prob`` likely adds ``weight`` times its lead over ``none``
-    to the rules' evidence (``evidence``)."""
+    """The fitted reader (``linear_reader.LinearReader`` over ``CLASSES``): a hang-up reading
+    at least ``min_prob`` likely adds ``weight`` times its lead over ``none`` to the rules'
+    evidence (``evidence``)."""
 
-    intercept: Mapping[str, float]
-    coef: Mapping[str, Mapping[str, float]]  # feature -> class -> weight
-    mean: Mapping[str, float]  # the fitted endings' mean of each feature
-    weight: float
-    min_prob: float
+    reader: LinearReader
+
+    @property
+    def weight(self) -> float:
+        return self.reader.weight
+
+    @property
+    def min_prob(self) -> float:
+        return self.reader.min_prob
 
     def probabilities(self, x: Mapping[str, float]) -> dict[str, float]:
-        z = dict(self.intercept)
-        for name, value in x.items():
-            row = self.coef.get(name)
-            if row is None or not value:
-                continue
-            for c, w in row.items():
-                z[c] += w * value
-        top = max(z.values())
-        exp = {c: math.exp(v - top) for c, v in z.items()}
-        total = sum(exp.values())
-        return {c: exp[c] / total for c in CLASSES}
+        return self.reader.probabilities(x)
 
     def weighed(self, x: Mapping[str, float], outcome: str, n: int = 4) -> list[str]:
-        """The ``n`` features that pushed the call most toward ``outcome`` against the other
-        outcomes on average, among those the call has more of than the fitted endings on
-        average: weight margin times the distance from the mean."""
-        parts = []
-        for name, row in self.coef.items():
-            value = x.get(name, 0.0)
-            margin = row[outcome] - sum(row[c] for c in CLASSES if c != outcome) / 3
-            above = value - self.mean.get(name, 0.0)
-            if above > 0 and margin * above > 0.1:  # what the call has more of than usual
-                push = margin * above
-                parts.append((push, name))
-        return [describe(k, x.get(k, 0.0)) for _, k in sorted(parts, reverse=True)[:n]]
+        """The features that pushed the call most toward ``outcome``, as a user reads them."""
+        return [describe(k, x.get(k, 0.0)) for k in self.reader.pushes(x, outcome, n)]
 
     def read(self, x: Mapping[str, float]) -> Reading:
         probs = self.probabilities(x)
@@ -315,38 +288,16 @@ class ReaderModel:
 
 def parse_model(raw: Mapping[str, Any], where: str) -> ReaderModel:
     """The model from its JSON form; ConfigError names the file and the field."""
-    try:
-        intercept = {str(c): float(raw["intercept"][c]) for c in CLASSES}
-        coef = {
-            str(k): {c: float(v[i]) for i, c in enumerate(CLASSES)} for k, v in raw["coef"].items()
-        }
-        mean = {str(k): float(v) for k, v in raw["mean"].items()}
-        weight = float(raw["weight"])
-        min_prob = float(raw["min_prob"])
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
-        raise ConfigError(f"{where}: malformed ({err})") from err
-    unknown = sorted(k for k in coef if k not in FEATURES and not WORD_FEATURE.match(k))
-    if unknown:
-        raise ConfigError(f"{where}: coef: unknown features {unknown[:5]}")
-    if set(mean) != set(coef):
-        raise ConfigError(f"{where}: every coefficient needs a mean")
-    if weight < 0 or not 0 <= min_prob <= 1:
-        raise ConfigError(f"{where}: weight must be >= 0 and min_prob within 0..1")
-    return ReaderModel(intercept, coef, mean, weight, min_prob)
+    return ReaderModel(parse_reader(raw, where, CLASSES, FEATURES.__contains__))
 
 
 @lru_cache(maxsize=1)
 def reader_model() -> ReaderModel | None:
     """The shipped reader (``toneprobe/data/hangup_reader.json``); None if the file is absent
     or its weight is 0 (the rules then decide alone)."""
-    ref = resources.files("toneprobe") / "data" / MODEL_FILE
-    where = f"toneprobe/data/{MODEL_FILE}"
-    if not ref.is_file():
+    raw, where = packaged_json(MODEL_FILE)
+    if raw is None:
         return None
-    try:
-        raw = json.loads(ref.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"{where}: cannot read the model ({err})") from err
     model = parse_model(raw, where)
     return model if model.weight > 0 else None
 

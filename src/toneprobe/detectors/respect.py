@@ -5,6 +5,7 @@ sarcasm, commands, insults; the offensive-language classifier corroborates insul
 
 from __future__ import annotations
 
+from toneprobe.detectors import context_reader
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
 from toneprobe.findings import Finding
@@ -58,6 +59,7 @@ class Respect(Detector):
                 ctx, self.move_rules, findings, self.name, self.move_guards, self.clear_margin
             )
         )
+        findings.extend(context_reader.context_findings(ctx, findings, self.name))
         return DetectorResult(self.name, tuple(findings), self._summary(findings, ctx.address))
 
     def _classifier_insults(self, ctx: CallContext, found: list[Finding]) -> list[Finding]:
