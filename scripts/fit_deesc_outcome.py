@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
 
 from toneprobe.detectors import outcome  # noqa: E402
@@ -125,14 +126,7 @@ def predict(model: outcome.OutcomeModel, rows: Sequence[dict[str, Any]]) -> list
 
 
 def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
-    f1s = []
-    for c in CLASSES:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
-        if tp + fp + fn:
-            f1s.append(2 * tp / (2 * tp + fp + fn))
-    return sum(f1s) / len(f1s) if f1s else 0.0
+    return reader_fit.macro_f1(CLASSES, gold, pred)
 
 
 def cross_validate(rows: list[dict[str, Any]], c_upset: float, c_calmed: float) -> dict[str, Any]:

@@ -106,17 +106,6 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
     return rows
 
 
-def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
-    f1s = []
-    for c in CLASSES:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
-        if tp + fp + fn:
-            f1s.append(2 * tp / (2 * tp + fp + fn))
-    return sum(f1s) / len(f1s) if f1s else 0.0
-
-
 def out_of_group(rows: list[dict[str, Any]], c: float, balanced: bool) -> np.ndarray:
     """Each example's probabilities from a reader fitted without its group."""
     return reader_fit.out_of_group(rows, CLASSES, DENSE, c, balanced)
@@ -140,7 +129,7 @@ def figures(rows: list[dict[str, Any]], preds: Sequence[str]) -> dict[str, float
         gold, pred = by.setdefault(r["group"], ([], []))
         gold.append(r["label"])
         pred.append(p)
-    return {g: macro_f1(*v) for g, v in sorted(by.items())}
+    return {g: reader_fit.macro_f1(CLASSES, *v) for g, v in sorted(by.items())}
 
 
 def summary(rows: list[dict[str, Any]], preds: Sequence[str]) -> tuple[float, float]:
@@ -148,7 +137,9 @@ def summary(rows: list[dict[str, Any]], preds: Sequence[str]) -> tuple[float, fl
     per = figures(rows, preds)
     written = [v for g, v in per.items() if g.startswith("written/")]
     sets = [(r["label"], p) for r, p in zip(rows, preds, strict=True) if "/" not in r["group"]]
-    pooled = macro_f1([g for g, _ in sets], [p for _, p in sets]) if sets else 0.0
+    pooled = (
+        reader_fit.macro_f1(CLASSES, [g for g, _ in sets], [p for _, p in sets]) if sets else 0.0
+    )
     return (sum(written) / len(written) if written else 0.0), pooled
 
 

@@ -17,6 +17,18 @@ import numpy as np
 MIN_DF = 3  # a word feature must occur in this many examples
 
 
+def macro_f1(classes: Sequence[str], gold: Sequence[str], pred: Sequence[str]) -> float:
+    """Macro-F1 over the ``classes`` that occur in ``gold`` or ``pred``."""
+    f1s = []
+    for c in classes:
+        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
+        if tp + fp + fn:
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+    return sum(f1s) / len(f1s) if f1s else 0.0
+
+
 def vocabulary(rows: Sequence[dict[str, Any]], dense: Sequence[str]) -> list[str]:
     """The dense features, then every word feature in at least ``MIN_DF`` examples."""
     df: dict[str, int] = {}

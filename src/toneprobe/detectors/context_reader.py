@@ -31,6 +31,7 @@ from toneprobe.detectors.linear_reader import (
     word_features,
 )
 from toneprobe.findings import Finding
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.detectors.base import CallContext
@@ -40,21 +41,7 @@ MODEL_FILE = "context_reader.json"
 RULE_ID = "respect.model.context.v1"
 CLASSES = ("ok", "rude")
 CLEAR = 0.5  # a negative finding at least this heavy already makes the turn disrespectful
-MOVES = (
-    "acknowledge_feeling",
-    "apology_ownership",
-    "reassurance",
-    "commitment_next_step",
-    "explanation",
-    "alternative_offered",
-    "thanks_courtesy",
-    "blame",
-    "dismissal",
-    "condescension_sarcasm",
-    "command",
-    "insult",
-    "refusing_help",
-)
+MOVES = MOVE_LABELS
 SLOTS = {"agent": "the agent's turn", "reply": "the customer's reply"}
 REPLY_WORDS = 25  # the first words of the customer's reply are read
 

@@ -31,6 +31,7 @@ from toneprobe.detectors.linear_reader import (
     parse_reader,
     word_features,
 )
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.detectors.base import CallContext
@@ -46,21 +47,7 @@ STATE_WORDS = {
     "problem_report": "a plain problem report",
     "relief_satisfaction": "relief",
 }
-MOVES = (
-    "acknowledge_feeling",
-    "apology_ownership",
-    "reassurance",
-    "commitment_next_step",
-    "explanation",
-    "alternative_offered",
-    "thanks_courtesy",
-    "blame",
-    "dismissal",
-    "condescension_sarcasm",
-    "command",
-    "insult",
-    "refusing_help",
-)
+MOVES = MOVE_LABELS
 #: the hang-up rules' kinds (``rules/de/hangup.yaml``) the reader sees per side
 RULE_KINDS = (
     "agent",

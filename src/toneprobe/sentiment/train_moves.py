@@ -25,25 +25,11 @@ from toneprobe.errors import InputError
 from toneprobe.sentiment.embedded import LinearModel, load_linear
 from toneprobe.sentiment.features import EmbeddingTable, Featurizer
 from toneprobe.sentiment.fitting import design
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 from toneprobe.sentiment.train import asr_form, save_model
 
 log = logging.getLogger(__name__)
 
-MOVE_LABELS: tuple[str, ...] = (
-    "acknowledge_feeling",
-    "apology_ownership",
-    "reassurance",
-    "commitment_next_step",
-    "explanation",
-    "alternative_offered",
-    "thanks_courtesy",
-    "blame",
-    "dismissal",
-    "condescension_sarcasm",
-    "command",
-    "insult",
-    "refusing_help",
-)
 NONE = "none"
 
 
