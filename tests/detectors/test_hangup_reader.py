@@ -129,6 +129,9 @@ def test_reader_explanation_words_are_words():
         hangup_reader.describe("rules_customer", 0.3) == "the rules' evidence for 'customer': 0.60"
     )
     assert hangup_reader.describe("last_agent", 1.0) == "the agent spoke last: yes"
+    assert hangup_reader.describe("rules_goes_on", 1.0).endswith(": yes")  # a flag, not a score
+    assert hangup_reader.describe("peak_upset", 1.0) == "peak upset in the call: 1.00"
+    assert set(hangup_reader.FLAGS) <= set(hangup_reader.FEATURES)
 
 
 def _raw() -> dict:

@@ -843,11 +843,11 @@ class HangUp(Detector):
     def _reader_evidence(
         ctx: CallContext, e: Ending, scores: dict[str, float], add: Add
     ) -> hangup_reader.Reading | None:
-        """The learned reader's answer (``hangup_reader.py``) as evidence (its weight times the
-        lead over ``none``) when its most likely outcome is a hang-up at least ``min_prob``
-        likely (its ``none`` adds
-        nothing: the reader adds recall, the rules keep their verdicts); None without a
-        shipped reader or without the customer-state and agent-move models it reads. The rules' own evidence so far is part of what it reads."""
+        """The learned reader's answer (``hangup_reader.py``) as evidence: its weight times
+        the lead over ``none``, when its most likely outcome is a hang-up at least ``min_prob``
+        likely (its ``none`` adds nothing: the reader adds recall, the rules keep their
+        verdicts). It reads the rules' evidence so far (``scores``). None without a shipped
+        reader or without the customer-state and agent-move models whose outputs it reads."""
         model = hangup_reader.reader_model()
         if model is None or not ctx.states or not ctx.moves:
             return None  # the reader reads the state and move models' outputs

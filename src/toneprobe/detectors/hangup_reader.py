@@ -105,6 +105,27 @@ FEATURES: dict[str, str] = {
 }
 COUNT_CAPS = {"cust_run": 3, "final_words": 30, "cust_words": 30, "agent_words": 30}
 RULE_CAP = 2.0  # the rules' evidence per outcome is read up to this score
+RULE_SCORES = frozenset(f"rules_{k}" for k in CLASSES)
+#: features that are 1.0 or 0.0 (shown as yes / no)
+FLAGS = frozenset(
+    {
+        "last_agent",
+        "last_customer",
+        "system_after",
+        "final_cut",
+        "final_question",
+        "agent_farewell",
+        "agent_hostile",
+        "agent_helpful",
+        "agent_offer",
+        "cust_bye",
+        "mutual_goodbye",
+        "rules_calm_leave",
+        "rules_goes_on",
+        *(f"rules_say_{k}" for k in CLASSES),
+        *(f"rule_{side}_{k}" for side in ("cust", "agent") for k in RULE_KINDS),
+    }
+)
 
 
 def _words(text: str) -> int:
@@ -206,25 +227,11 @@ def describe(feature: str, value: float) -> str:
     if m := WORD_FEATURE.match(feature):
         return f"'{m.group(2)}' in {SLOTS[m.group(1)]}"
     what = FEATURES[feature]
-    if feature.startswith("rules_") and not feature.startswith("rules_say_"):
+    if feature in RULE_SCORES:
         return f"{what}: {value * RULE_CAP:.2f}"
     if feature in COUNT_CAPS:
         return f"{what}: {round(value * COUNT_CAPS[feature])}"
-    if (
-        value in (0.0, 1.0)
-        and not feature.startswith(("cust_", "agent_"))
-        or feature.startswith(
-            (
-                "rule_",
-                "rules_say_",
-                "agent_farewell",
-                "agent_hostile",
-                "agent_helpful",
-                "agent_offer",
-                "cust_bye",
-            )
-        )
-    ):
+    if feature in FLAGS:
         return f"{what}: {'yes' if value else 'no'}"
     return f"{what}: {value:.2f}"
 
