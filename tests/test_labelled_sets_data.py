@@ -313,6 +313,20 @@ SETS = (
                     ),
                 },
             ),
+            # end of the fifteenth session (fresh): phone calls in eight unusual trades, half
+            # as raw speech recognition; chats in new channels, half opened by the customer
+            ("dev26", "d26-", 12, {"hangup_min": 3}),
+            (
+                "dev27",
+                "d27-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d27-{n:02d}" for n in (1, 2, 3, 5, 10, 12, 13, 14, 15, 16, 17, 18)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -732,7 +746,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25"}
+    fresh = {"dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
