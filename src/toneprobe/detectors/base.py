@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from toneprobe.findings import Finding
+from toneprobe.findings import Finding, Polarity
 from toneprobe.matcher import Match, RuleMatcher, shielded_doc_ranges
 from toneprobe.model import Transcript, Turn
 from toneprobe.quotes import inside, touches
@@ -117,6 +117,34 @@ def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") ->
         kind=rule.spec.kind,
         base_weight=rule.spec.weight,
         weight=rule.spec.weight,
+        explanation=explanation,
+    )
+
+
+def turn_finding(
+    detector: str,
+    rule_id: str,
+    turn: Turn,
+    polarity: Polarity,
+    kind: str,
+    weight: float,
+    explanation: str,
+) -> Finding:
+    """A finding that spans a whole turn (a model's reading of the turn, not a pattern's
+    match), its weight as set."""
+    return Finding(
+        detector=detector,
+        rule_id=rule_id,
+        turn=turn.index,
+        role=turn.role,
+        speaker=turn.speaker,
+        start=0,
+        end=len(turn.text),
+        text=turn.text,
+        polarity=polarity,
+        kind=kind,
+        base_weight=weight,
+        weight=weight,
         explanation=explanation,
     )
 

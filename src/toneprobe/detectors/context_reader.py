@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from toneprobe.detectors.base import turn_finding
 from toneprobe.detectors.linear_reader import (
     WORD_FEATURE,
     LinearReader,
@@ -165,24 +166,16 @@ def context_findings(ctx: CallContext, found: Sequence[Finding], detector: str) 
             continue
         why = "; ".join(describe(k, x.get(k, 0.0)) for k in model.pushes(x, "rude"))
         out.append(
-            Finding(
-                detector=detector,
-                rule_id=RULE_ID,
-                turn=turn.index,
-                role=turn.role,
-                speaker=turn.speaker,
-                start=0,
-                end=len(turn.text),
-                text=turn.text,
-                polarity="negative",
-                kind="context",
-                base_weight=model.weight,
-                weight=model.weight,
-                explanation=(
-                    f"the agent's turn read with the customer's turns around it: rude p {p:.2f} "
-                    f">= {model.min_prob} ({why or 'no one sign'}; {RULE_ID}, "
-                    f"src/toneprobe/data/{MODEL_FILE})"
-                ),
+            turn_finding(
+                detector,
+                RULE_ID,
+                turn,
+                "negative",
+                "context",
+                model.weight,
+                f"the agent's turn read with the customer's turns around it: rude p {p:.2f} "
+                f">= {model.min_prob} ({why or 'no one sign'}; {RULE_ID}, "
+                f"src/toneprobe/data/{MODEL_FILE})",
             )
         )
     return out

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toneprobe.detectors import hangup_reader
-from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.detectors.base import (
+    CallContext,
+    Detector,
+    DetectorResult,
+    match_to_finding,
+    turn_finding,
+)
 from toneprobe.detectors.deescalation import FROM_SENTIMENT, UpsetThresholds, thresholds_for
 from toneprobe.findings import Finding
 from toneprobe.model import Turn
@@ -930,20 +936,14 @@ def reader_finding(e: Ending, reading: hangup_reader.Reading) -> Finding:
     """The reader's outcome as a cue finding on the final spoken turn (``hangup.model.<outcome>
     .v1``), so ``explain`` and the report show why the call ended as it did."""
     turn = hangup_reader.final_turn(e.turns) or e.last
-    return Finding(
-        detector="hangup",
-        rule_id=f"hangup.model.{reading.outcome}.v1",
-        turn=turn.index,
-        role=turn.role,
-        speaker=turn.speaker,
-        start=0,
-        end=len(turn.text),
-        text=turn.text,
-        polarity="cue",
-        kind=reading.outcome,
-        base_weight=0.0,
-        weight=0.0,
-        explanation=f"{reading.reason()} (src/toneprobe/data/{hangup_reader.MODEL_FILE})",
+    return turn_finding(
+        "hangup",
+        f"hangup.model.{reading.outcome}.v1",
+        turn,
+        "cue",
+        reading.outcome,
+        0.0,
+        f"{reading.reason()} (src/toneprobe/data/{hangup_reader.MODEL_FILE})",
     )
 
 

@@ -6,7 +6,13 @@ sarcasm, commands, insults; the offensive-language classifier corroborates insul
 from __future__ import annotations
 
 from toneprobe.detectors import context_reader
-from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
+from toneprobe.detectors.base import (
+    CallContext,
+    Detector,
+    DetectorResult,
+    match_to_finding,
+    turn_finding,
+)
 from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
 from toneprobe.findings import Finding
 from toneprobe.rules import RuleSet
@@ -75,23 +81,15 @@ class Respect(Detector):
             ):
                 continue
             out.append(
-                Finding(
-                    detector=self.name,
-                    rule_id=OFFENSE_RULE_ID,
-                    turn=turn.index,
-                    role=turn.role,
-                    speaker=turn.speaker,
-                    start=0,
-                    end=len(turn.text),
-                    text=turn.text,
-                    polarity="negative",
-                    kind="insult",
-                    base_weight=OFFENSE_WEIGHT,
-                    weight=OFFENSE_WEIGHT,
-                    explanation=(
-                        f"offensive-language model (GermEval 2018) rates the turn {prob:.2f} "
-                        f">= {OFFENSE_THRESHOLD} ({OFFENSE_RULE_ID})"
-                    ),
+                turn_finding(
+                    self.name,
+                    OFFENSE_RULE_ID,
+                    turn,
+                    "negative",
+                    "insult",
+                    OFFENSE_WEIGHT,
+                    f"offensive-language model (GermEval 2018) rates the turn {prob:.2f} "
+                    f">= {OFFENSE_THRESHOLD} ({OFFENSE_RULE_ID})",
                 )
             )
         return out
