@@ -382,6 +382,34 @@ def test_issue_13_brand_du_before_the_customer_says_sie_is_house_style(scorer):
 
 
 @pytest.mark.parametrize(
+    ("customer_turn", "counts"),
+    [
+        # the customer moves to "du" or offers it: the agent's "du" after that mirrors them
+        ("K: Gerhard reicht, und du kannst ruhig du sagen. Wann kommt der Kurier?", False),
+        ("K: Sie können mich gern duzen. Wann kommt der Kurier?", False),
+        ("K: ja sag mal wann kommt denn dein kurier", False),
+        # near misses: the customer keeps "Sie", or objects to being called "du"
+        ("K: Wann kommt denn Ihr Kurier? Ich muss Sie das leider noch mal fragen.", True),
+        ("K: Warum duzen Sie mich eigentlich? Wann kommt der Kurier?", True),
+    ],
+)
+def test_respect_mirror_follows_the_customer_into_du(scorer, customer_turn, counts):
+    call = scorer.score(
+        dialogue(
+            "A: Schönen guten Tag, Versandservice Lindner, was kann ich für Sie tun?",
+            "K: Guten Tag, ich warte auf Ihre Lieferung mit dem Sofa.",
+            "A: Da schaue ich gleich nach, Herr Asmus.",
+            customer_turn,
+            "A: Der Kurier kommt Dienstag zwischen acht und zwölf, schreib dir das am besten auf.",
+        )
+    )
+    du = [f for f in call["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+    assert bool(du) is counts
+    if counts:
+        assert {f["turn"] for f in du} == {4}
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "A: Ihre Überweisung ist nur an einem Zahlendreher bei uns gescheitert, Sie haben nix "

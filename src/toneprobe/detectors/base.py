@@ -98,6 +98,31 @@ class CallContext:
                 return turn.index
         return None
 
+    @cached_property
+    def first_customer_du(self) -> int | None:
+        """The index of the first customer turn that says "du" to the agent or offers it
+        ("Sie können mich duzen", "du reicht"), or None: from there on an agent's "du" mirrors
+        the customer."""
+        for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
+            if turn.role != "customer":
+                continue
+            words = {t.lower_ for t in doc}
+            if words & CUSTOMER_DU or (
+                any(w.startswith("duz") for w in words)
+                and words & DU_OFFER
+                and not words & DU_OBJECTION
+            ):
+                return turn.index
+        return None
+
+
+#: the customer's "du" (the forms that address one person; "euch" is left out: a customer says
+#: it to the company)
+CUSTOMER_DU = frozenset({"du", "dir", "dich", "dein", "deine", "deinen", "deinem", "deiner"})
+#: "Sie können mich gern duzen" offers the "du"; "Warum duzen Sie mich?" objects to it
+DU_OFFER = frozenset({"gern", "gerne", "ruhig", "können", "könnt", "dürfen", "okay", "ok"})
+DU_OBJECTION = frozenset({"warum", "wieso", "weshalb", "nicht", "nich", "ned", "net"})
+
 
 def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") -> Finding:
     rule = match.rule

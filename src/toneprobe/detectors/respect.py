@@ -46,12 +46,16 @@ class Respect(Detector):
         first_agent = agent_turns[0].index if agent_turns else -1
         last_agents = {t.index for t in agent_turns[-2:]}
         du_counts = du_is_finding(ctx)
-        # mirror: a brand's "du" before the customer has said "Sie" is house style, not a slight
+        # mirror: a brand's "du" before the customer has said "Sie" is house style, not a
+        # slight, and so is a "du" after the customer has said "du" or offered it
         du_from = ctx.first_customer_sie if ctx.address == "mirror" else None
+        du_until = ctx.first_customer_du if ctx.address == "mirror" else None
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
             if kind == "du_switch" and (
-                not du_counts or (du_from is not None and turn.index < du_from)
+                not du_counts
+                or (du_from is not None and turn.index < du_from)
+                or (du_until is not None and turn.index > du_until)
             ):
                 continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
