@@ -23,6 +23,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev3", "chat", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev15",
     # fresh from the eleventh to the thirteenth session, tuning sets since the fourteenth
     "dev14", "dev16", "dev17", "dev18",
+    # fresh from the thirteenth to the fifteenth session, tuning sets since the sixteenth
+    "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {
