@@ -49,7 +49,7 @@ ENDINGS = ROOT / "data" / "endings"
 CLASSES = hangup_reader.CLASSES
 DENSE = tuple(hangup_reader.FEATURES)
 C_GRID = (0.1, 0.3, 1.0)
-WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 MIN_PROB_GRID = (0.4, 0.5, 0.6, 0.7, 0.8)
 
 
