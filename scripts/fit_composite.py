@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
-from toneprobe.scoring import COMPONENTS, warm_share
+from toneprobe.scoring import COMPONENTS, tone_score, warm_share
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labelled_sets import DISTINCT_GATED  # noqa: E402
@@ -58,6 +58,7 @@ HAND_SET: dict[str, float | None] = {
     "components.respect": 0.35,
     "components.empathy": 0.25,
     "components.warmth": 0.0,
+    "components.tone": 0.0,
     "respect.base": 55.0,
     "respect.courtesy": 45.0,
     "respect.apology_bonus": 5.0,
@@ -166,6 +167,7 @@ class Calls:
     hangup: np.ndarray  # str outcome
     empathy: np.ndarray  # NaN where it does not apply
     warm_share: np.ndarray  # share of the agent's turns that are warm (NaN: no agent turns)
+    tone: np.ndarray  # the tone component, 0-100 (NaN: no move model or agent sentence)
 
     def __len__(self) -> int:
         return len(self.grade)
@@ -194,6 +196,7 @@ class Calls:
             hangup=self.hangup[idx],
             empathy=self.empathy[idx],
             warm_share=self.warm_share[idx],
+            tone=self.tone[idx],
         )
 
 
@@ -249,6 +252,9 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
         warm_share=np.array(
             [math.nan if (s := warm_share(c["empathy"])) is None else s for _, c, _, _ in records]
         ),
+        tone=np.array(
+            [math.nan if (t := tone_score(c["empathy"])) is None else t for _, c, _, _ in records]
+        ),
     )
 
 
@@ -296,7 +302,7 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
         if v is not None:
             hangup[calls.hangup == outcome] = v
     warmth = 100.0 * np.minimum(1.0, calls.warm_share / num("warmth.full_share"))
-    comps = np.stack([deesc, hangup, respect, calls.empathy, warmth], axis=1)
+    comps = np.stack([deesc, hangup, respect, calls.empathy, warmth, calls.tone], axis=1)
     applies = ~np.isnan(comps)
     comps = np.clip(np.nan_to_num(comps), 0.0, 100.0)
     w = np.array([values[name] or 0.0 for name in WEIGHT_NAMES]) * applies
@@ -499,7 +505,8 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         line("components.hangup", "", "weight of the hang-up component"),
         line("components.respect", "", "weight of the respect component"),
         line("components.empathy", "", "weight of the empathy component"),
-        line("components.warmth", "", "weight of the warmth component (the five sum to 1)"),
+        line("components.warmth", "", "weight of the warmth component"),
+        line("components.tone", "", "weight of the tone component (the six sum to 1)"),
         "respect:  # base + courtesy * share + apology_bonus - per_negative_weight * negative weight",
         line("respect.base", "", "a call with no courtesy markers and no disrespect"),
         line("respect.courtesy", "", "added in proportion to the courtesy elements present"),

@@ -83,7 +83,11 @@ def test_score_csv_by_call_has_one_row_per_call(tmp_path):
         "deescalation_outcome",
         "hangup_outcome",
         "disrespect",
+        "warmth_score",
+        "tone_score",
     } <= set(rows[0])
+    # the move model reads every call with agent turns: the tone component applies
+    assert all(0.0 <= float(r["tone_score"]) <= 100.0 for r in rows)
 
 
 def test_score_markdown_agent_table():
@@ -98,6 +102,9 @@ def test_explain_shows_turns_findings_and_the_score():
     assert "How the score was reached" in proc.stdout
     assert "empathy_score = weighted mean" in proc.stdout
     assert ".v1" in proc.stdout  # rule ids of the findings
+    # the tone component explains itself by its warmest and coldest sentence
+    assert "tone: " in proc.stdout and "agent-move model over" in proc.stdout
+    assert "    warmest: turn " in proc.stdout and "    coldest: turn " in proc.stdout
 
 
 def test_rules_json_lists_every_rule_with_an_example():

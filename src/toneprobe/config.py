@@ -90,6 +90,7 @@ class Weights(BaseModel):
     respect: float | None = Field(default=None, ge=0.0, le=1.0)
     empathy: float | None = Field(default=None, ge=0.0, le=1.0)
     warmth: float | None = Field(default=None, ge=0.0, le=1.0)
+    tone: float | None = Field(default=None, ge=0.0, le=1.0)
 
     def as_dict(self) -> dict[str, float]:
         return {k: v for k, v in self.model_dump().items() if v is not None}

@@ -93,6 +93,16 @@ def render_explanation(
             f"{e.get('agent_turns')} agent turns acknowledge, understand or reassure: "
             f"{e.get('warm_turns')})"
         )
+    tone = e.get("tone")
+    if call["components"].get("tone") is not None and tone:
+        console.print(
+            f"tone: {call['components']['tone']} (agent-move model over {tone['sentences']} agent "
+            f"sentences: serving moves {tone['positive']:.2f}, slighting moves "
+            f"{tone['negative']:.2f} on average, balance {tone['balance']:+.2f})"
+        )
+        for side in ("warmest", "coldest"):
+            s = tone[side]
+            console.print(f"    {side}: turn {s['turn']} ({s['balance']:+.2f}) '{s['text']}'")
     w = weights.components.model_dump()
     parts = [
         f"{k} {v:.1f} × {w[k]:.2f}"

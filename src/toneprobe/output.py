@@ -22,13 +22,14 @@ FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 CALL_COLUMNS = (
     "call_id", "source", "agent", "empathy_score",
     "deescalation_score", "hangup_score", "respect_score", "empathy_component", "warmth_score",
+    "tone_score",
     "deescalation_outcome", "hangup_outcome", "disrespect",
     "empathy_opportunities", "empathy_responded", "n_turns", "positive_findings", "negative_findings",
     "date",
 )  # fmt: skip
 AGENT_COLUMNS = (
     "agent", "calls", "empathy_score", "ci95_low", "ci95_high", "low_n",
-    "deescalation", "hangup", "respect", "empathy", "warmth", "disrespect_calls",
+    "deescalation", "hangup", "respect", "empathy", "warmth", "tone", "disrespect_calls",
     "deescalation_achieved", "deescalation_failed", "hangup_agent", "hangup_customer",
 )  # fmt: skip
 
@@ -50,6 +51,7 @@ def call_row(call: dict[str, Any]) -> dict[str, Any]:
         "respect_score": comp["respect"],
         "empathy_component": comp["empathy"],
         "warmth_score": comp.get("warmth"),
+        "tone_score": comp.get("tone"),
         "deescalation_outcome": call["deescalation"]["outcome"],
         "hangup_outcome": call["hangup"]["outcome"],
         "disrespect": int(bool(call["respect"]["disrespect"])),
@@ -149,7 +151,8 @@ def render_agents_table(agents: list[dict[str, Any]], stream: IO[str], title: st
     for col, just in (
         ("Agent", "left"), ("Calls", "right"), ("Score", "right"), ("95% CI", "right"),
         ("De-esc.", "right"), ("Hang-up", "right"), ("Respect", "right"), ("Empathy", "right"),
-        ("Warmth", "right"), ("Rude calls", "right"), ("Agent hang-ups", "right"),
+        ("Warmth", "right"), ("Tone", "right"), ("Rude calls", "right"),
+        ("Agent hang-ups", "right"),
     ):  # fmt: skip
         table.add_column(col, justify=just, no_wrap=col == "Agent")  # type: ignore[arg-type]
     for a in agents:
@@ -158,7 +161,8 @@ def render_agents_table(agents: list[dict[str, Any]], stream: IO[str], title: st
         table.add_row(
             name, str(a["calls"]), _fmt(a["empathy_score"]), f"{row['ci95_low']:.0f}–{row['ci95_high']:.0f}",
             _fmt(row["deescalation"]), _fmt(row["hangup"]), _fmt(row["respect"]), _fmt(row["empathy"]),
-            _fmt(row["warmth"]), str(row["disrespect_calls"]), str(row["hangup_agent"]),
+            _fmt(row["warmth"]), _fmt(row["tone"]), str(row["disrespect_calls"]),
+            str(row["hangup_agent"]),
         )  # fmt: skip
     Console(file=stream, width=max(120, _width(stream))).print(table)
 

@@ -38,6 +38,7 @@ COMPONENT_TITLES = {
     "respect": "Respect",
     "empathy": "Empathy",
     "warmth": "Warmth",
+    "tone": "Tone",
 }
 # Colour-blind friendly palette (Okabe-Ito), one colour per series.
 _COLORS = (

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toneprobe.errors import ConfigError
 
-COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth")
+COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth", "tone")
 
 
 class _Strict(BaseModel):
@@ -29,6 +29,7 @@ class ComponentWeights(_Strict):
     respect: float = Field(ge=0)
     empathy: float = Field(ge=0)
     warmth: float = Field(default=0.0, ge=0)
+    tone: float = Field(default=0.0, ge=0)
 
 
 class RespectWeights(_Strict):
@@ -160,6 +161,7 @@ def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[s
         "respect": _clamp(respect),
         "empathy": None if emp is None else _clamp(emp),
         "warmth": warmth_score(summaries["empathy"], w),
+        "tone": tone_score(summaries["empathy"]),
     }
 
 
@@ -178,6 +180,16 @@ def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:
     if share is None:
         return None
     return _clamp(100.0 * min(1.0, share / w.warmth.full_share))
+
+
+def tone_score(empathy: dict[str, Any]) -> float | None:
+    """0-100: the agent-move model's tone balance over the agent's sentences (-1..1,
+    ``detectors.tone``) on the score's scale, 50 for a call whose serving and slighting moves
+    weigh the same; None without the move model or an agent sentence."""
+    tone = empathy.get("tone")
+    if not tone:
+        return None
+    return _clamp(50.0 * (1.0 + float(tone["balance"])))
 
 
 def empathy_score(components: dict[str, float | None], w: Weights) -> float:

@@ -10,6 +10,7 @@ import re
 from toneprobe.detectors.base import CallContext, Detector, DetectorResult, match_to_finding
 from toneprobe.detectors.deescalation import state_level, thresholds_for
 from toneprobe.detectors.moves import load_move_rules, model_findings, move_guards
+from toneprobe.detectors.tone import tone_summary
 from toneprobe.findings import Finding
 from toneprobe.rules import RuleSet
 
@@ -106,6 +107,8 @@ class Empathy(Detector):
             "details": opportunities,
             "warm_turns": warm_turns(findings),
             "agent_turns": sum(1 for t in turns if t.role == "agent" and t.text.strip()),
+            # the agent-move model's reading of every agent sentence (the tone component)
+            "tone": tone_summary(ctx),
         }
         return DetectorResult(self.name, tuple(findings), summary)
 

@@ -18,3 +18,6 @@ MOVE_LABELS: tuple[str, ...] = (
     "insult",
     "refusing_help",
 )
+#: the moves that serve the customer and the ones that slight them (the call's tone balance)
+POSITIVE_MOVES: tuple[str, ...] = MOVE_LABELS[:7]
+NEGATIVE_MOVES: tuple[str, ...] = MOVE_LABELS[7:]
