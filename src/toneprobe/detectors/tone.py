@@ -25,13 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 QUOTE_CHARS = 160
 
 
-def sentence_balance(probs: dict[str, float] | Any) -> float:
-    """Serving moves minus slighting moves of one sentence (the sums of their probabilities)."""
-    return sum(probs.get(m, 0.0) for m in POSITIVE_MOVES) - sum(
-        probs.get(m, 0.0) for m in NEGATIVE_MOVES
-    )
-
-
 def tone_summary(ctx: CallContext) -> dict[str, Any] | None:
     """``{"sentences", "positive", "negative", "balance", "warmest", "coldest"}`` over the
     agent's sentences, or None without the move model or without an agent sentence."""
@@ -39,7 +32,7 @@ def tone_summary(ctx: CallContext) -> dict[str, Any] | None:
         return None
     read: list[tuple[int, Any]] = [
         (turn.index, s)
-        for turn, moves in zip(ctx.transcript.turns, ctx.moves, strict=False)
+        for turn, moves in zip(ctx.transcript.turns, ctx.moves, strict=True)
         if turn.role == "agent" and moves is not None
         for s in moves.sentences
     ]
