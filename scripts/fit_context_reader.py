@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
-from labelled_sets import TUNING  # noqa: E402
+from labelled_sets import TUNING, labelled_calls  # noqa: E402
 
 from toneprobe.detectors import context_reader  # noqa: E402
 
@@ -95,10 +95,8 @@ def turn_is_rude(findings: Sequence[Any], index: int) -> bool:
 def collect(sets: Sequence[tuple[str, str, str]]) -> tuple[list[dict[str, Any]], list[dict]]:
     """(turn rows, call rows): the judged exchange turns and the labelled calls' agent turns
     with their features, and per labelled call its label and the rules' verdict."""
-    from toneprobe.evaluate import load_labels
     from toneprobe.model import Transcript, Turn
     from toneprobe.pipeline import Scorer, build_record
-    from toneprobe.readers import iter_input_files, read_path
 
     context_reader.reader_model = lambda: None  # type: ignore[assignment]  # reader off
     scorer = Scorer()
@@ -124,45 +122,41 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> tuple[list[dict[str, Any]],
                     "x": context_reader.turn_features(ctx, judged, respect),
                 }
             )
-    for name, calls_path, labels_path in sets:
-        labels = load_labels(labels_path)
-        for file in iter_input_files([calls_path]):
-            for t in read_path(file).transcripts:
-                label = labels.get(t.call_id)
-                if label is None or label.disrespect is None:
-                    continue
-                ctx = scorer.analyse(t)
-                record = build_record(t, ctx, scorer.weights)
-                respect = list(ctx.results["respect"].findings)
-                first = len(rows)
-                for pos, turn in enumerate(t.turns):
-                    if turn.role != "agent" or not turn.text.strip():
-                        continue
-                    clear = any(
-                        f.turn == turn.index
-                        and f.polarity == "negative"
-                        and f.weight >= context_reader.CLEAR
-                        for f in respect
-                    )
-                    rows.append(
-                        {
-                            "group": name,
-                            "id": f"{t.call_id}#{turn.index}",
-                            "label": "ok" if not label.disrespect else "rude",
-                            "rule": False,
-                            "clear": clear,
-                            "train": not label.disrespect,
-                            "x": context_reader.turn_features(ctx, pos, respect),
-                        }
-                    )
-                calls.append(
-                    {
-                        "group": name,
-                        "label": bool(label.disrespect),
-                        "rule": bool(record["respect"]["disrespect"]),
-                        "rows": list(range(first, len(rows))),
-                    }
-                )
+    for name, t, label in labelled_calls(sets):
+        if label.disrespect is None:
+            continue
+        ctx = scorer.analyse(t)
+        record = build_record(t, ctx, scorer.weights)
+        respect = list(ctx.results["respect"].findings)
+        first = len(rows)
+        for pos, turn in enumerate(t.turns):
+            if turn.role != "agent" or not turn.text.strip():
+                continue
+            clear = any(
+                f.turn == turn.index
+                and f.polarity == "negative"
+                and f.weight >= context_reader.CLEAR
+                for f in respect
+            )
+            rows.append(
+                {
+                    "group": name,
+                    "id": f"{t.call_id}#{turn.index}",
+                    "label": "ok" if not label.disrespect else "rude",
+                    "rule": False,
+                    "clear": clear,
+                    "train": not label.disrespect,
+                    "x": context_reader.turn_features(ctx, pos, respect),
+                }
+            )
+        calls.append(
+            {
+                "group": name,
+                "label": bool(label.disrespect),
+                "rule": bool(record["respect"]["disrespect"]),
+                "rows": list(range(first, len(rows))),
+            }
+        )
     return rows, calls
 
 

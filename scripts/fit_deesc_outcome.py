@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
+from labelled_sets import labelled_calls  # noqa: E402
 
 from toneprobe.detectors import outcome  # noqa: E402
 
@@ -44,36 +45,30 @@ GRID = (0.1, 0.3, 1.0, 3.0)  # C = 1 / penalty strength, for each stage
 def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """(set, call id, label, rule outcome, features) of every call with a de-escalation label,
     scored with the rules alone."""
-    from toneprobe.evaluate import load_labels
     from toneprobe.pipeline import Scorer
-    from toneprobe.readers import iter_input_files, read_path
 
     outcome.outcome_model = lambda: None  # type: ignore[assignment]  # rules decide alone
     scorer = Scorer()
     rows = []
-    for name, calls_path, labels_path in sets:
-        labels = load_labels(labels_path)
-        for file in iter_input_files([calls_path]):
-            for t in read_path(file).transcripts:
-                label = labels.get(t.call_id)
-                if label is None or label.deescalation is None:
-                    continue
-                ctx = scorer.analyse(t)
-                if not ctx.states:
-                    raise SystemExit(f"Error: {t.call_id}: no customer states (state model off?)")
-                res = ctx.results["deescalation"]
-                cues = [f for f in res.findings if f.role == "customer"]
-                how = ctx.results["hangup"].summary["outcome"]
-                feats = outcome.outcome_features(res.summary, cues, how)
-                rows.append(
-                    {
-                        "set": name,
-                        "call_id": t.call_id,
-                        "label": label.deescalation,
-                        "rule": res.summary["outcome"],
-                        "x": [feats[k] for k in outcome.FEATURES],
-                    }
-                )
+    for name, t, label in labelled_calls(sets):
+        if label.deescalation is None:
+            continue
+        ctx = scorer.analyse(t)
+        if not ctx.states:
+            raise SystemExit(f"Error: {t.call_id}: no customer states (state model off?)")
+        res = ctx.results["deescalation"]
+        cues = [f for f in res.findings if f.role == "customer"]
+        how = ctx.results["hangup"].summary["outcome"]
+        feats = outcome.outcome_features(res.summary, cues, how)
+        rows.append(
+            {
+                "set": name,
+                "call_id": t.call_id,
+                "label": label.deescalation,
+                "rule": res.summary["outcome"],
+                "x": [feats[k] for k in outcome.FEATURES],
+            }
+        )
     return rows
 
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import reader_fit  # noqa: E402
 from build_endings import call_json, parse  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
-from labelled_sets import TUNING  # noqa: E402
+from labelled_sets import TUNING, labelled_calls  # noqa: E402
 
 from toneprobe.detectors import hangup, hangup_reader  # noqa: E402
 
@@ -67,9 +67,8 @@ def ending_calls(tmp: Path) -> list[tuple[str, str, Path]]:
 
 def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """Every example with its group, label, the rules' scores and outcome, and features."""
-    from toneprobe.evaluate import load_labels
     from toneprobe.pipeline import Scorer
-    from toneprobe.readers import iter_input_files, read_path
+    from toneprobe.readers import read_path
 
     hangup_reader.reader_model = lambda: None  # type: ignore[assignment]  # rules alone
     scorer = Scorer()
@@ -96,13 +95,9 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
         for group, label, file in ending_calls(Path(tmp)):
             for t in read_path(file).transcripts:
                 add(group, label, t)
-    for name, calls_path, labels_path in sets:
-        labels = load_labels(labels_path)
-        for file in iter_input_files([calls_path]):
-            for t in read_path(file).transcripts:
-                label = labels.get(t.call_id)
-                if label is not None and label.hangup is not None:
-                    add(name, label.hangup, t)
+    for name, t, label in labelled_calls(sets):
+        if label.hangup is not None:
+            add(name, label.hangup, t)
     return rows
 
 

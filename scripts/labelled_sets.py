@@ -10,6 +10,9 @@ held-out and fresh sets are named nowhere here: no script can tune on them by de
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 GATED: tuple[tuple[str, str, str], ...] = (
     ("samples", "sample_transcripts", "sample_transcripts/labels.csv"),
     ("dev-json", "data/dev/calls/json", "data/dev/calls/labels.csv"),
@@ -30,6 +33,22 @@ TUNING_NAMES: tuple[str, ...] = (
 TUNING: dict[str, tuple[str, str]] = {
     name: (f"data/{name}/calls", f"data/{name}/labels.csv") for name in TUNING_NAMES
 }
+
+
+def labelled_calls(sets: Iterable[tuple[str, str, str]]) -> Iterator[tuple[str, Any, Any]]:
+    """``(set name, transcript, label)`` for every call of ``sets`` (``(name, calls, labels)``)
+    that its labels file names, in reading order: the loop every fitting script runs."""
+    from toneprobe.evaluate import load_labels
+    from toneprobe.readers import iter_input_files, read_path
+
+    for name, calls_path, labels_path in sets:
+        labels = load_labels(labels_path)
+        for file in iter_input_files([calls_path]):
+            for t in read_path(file).transcripts:
+                label = labels.get(t.call_id)
+                if label is not None:
+                    yield name, t, label
+
 
 if __name__ == "__main__":
     print(" ".join(f"data/{name}" for name in TUNING_NAMES))
