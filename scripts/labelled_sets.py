@@ -28,6 +28,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev14", "dev16", "dev17", "dev18",
     # fresh from the thirteenth to the fifteenth session, tuning sets since the sixteenth
     "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25",
+    # fresh in the fifteenth and sixteenth sessions (measured twice), tuning since the seventeenth
+    "dev26", "dev27", "dev28", "dev29", "dev30",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

@@ -316,7 +316,7 @@ SETS = (
                     ),
                 },
             ),
-            # end of the fifteenth session (fresh): phone calls in eight unusual trades, half
+            # end of the fifteenth session (fresh until the seventeenth, tuning since): phone calls in eight unusual trades, half
             # as raw speech recognition; chats in new channels, half opened by the customer
             ("dev26", "d26-", 12, {"hangup_min": 3}),
             (
@@ -330,7 +330,7 @@ SETS = (
                     ),
                 },
             ),
-            # sixteenth session (fresh): phone calls as raw speech recognition in six regional
+            # sixteenth session (fresh until the seventeenth, tuning since): phone calls as raw speech recognition in six regional
             # voices; chats and messaging, two house-du brands; long formal B2B and public-service
             # phone turns
             (
@@ -364,6 +364,43 @@ SETS = (
                 {
                     "hangup_min": 3,
                     "other_side_opens": frozenset(f"d30-{n:02d}" for n in (5, 7, 8, 9, 13, 19, 22)),
+                },
+            ),
+            # seventeenth session (fresh): written chats and in-app messages, one house-du brand;
+            # phone calls from emergency and everyday service desks; phone calls, half as raw
+            # speech recognition
+            (
+                "dev31",
+                "d31-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d31-{n:02d}"
+                        for n in (1, 3, 4, 5, 6, 8, 13, 15, 16, 17, 18, 19, 20, 23)
+                    ),
+                },
+            ),
+            (
+                "dev32",
+                "d32-",
+                11,
+                {
+                    "hangup_min": 2,
+                    "coldest_mean_under": 2.5,  # its two coldest agents average 2.25
+                    "other_side_opens": frozenset(f"d32-{n:02d}" for n in (1, 9, 10, 16, 20, 23)),
+                },
+            ),
+            (
+                "dev33",
+                "d33-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (the bound is strict)
+                    "other_side_opens": frozenset(
+                        f"d33-{n:02d}" for n in (2, 3, 6, 13, 17, 22, 23)
+                    ),
                 },
             ),
         )
@@ -786,7 +823,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev26", "dev27", "dev28", "dev29", "dev30"}
+    fresh = {"dev31", "dev32", "dev33"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
