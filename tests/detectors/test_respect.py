@@ -409,6 +409,74 @@ def test_respect_mirror_follows_the_customer_into_du(scorer, customer_turn, coun
         assert {f["turn"] for f in du} == {4}
 
 
+def test_respect_mirror_house_du_announced_in_a_chat_postscript_covers_the_message_before(
+    scorer,
+):
+    call = scorer.score(
+        dialogue(
+            "K: Guten Tag, bei Ihrer Lieferung war der Topf zerbrochen.",
+            "A: Oh nein, das tut mir leid! Ich schicke dir sofort einen neuen.",
+            "A: PS: Wir duzen bei Topfglück alle, aber wenn dir Sie lieber ist, sag's einfach.",
+            "K: Passt schon. Wann kommt der neue Topf?",
+            "A: Morgen, ich schick dir gleich die Sendungsnummer.",
+        )
+    )
+    assert "respect.du_switch.v1" not in rule_ids(call)
+
+
+@pytest.mark.parametrize(
+    ("announcement", "customer_turn", "counted_turns"),
+    [
+        # the agent states the brand's "du" and the customer lets it stand: house style
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "
+            "dich?",
+            "K: Ja, passt schon. Wann kommt denn Ihre Lieferung?",
+            set(),
+        ),
+        (
+            "A: moin hier ist jonas von radwerk wir sind hier alle per du was kann ich für dich "
+            "tun",
+            "K: Guten Tag, ich habe Ihnen wegen der Bremse geschrieben.",
+            set(),
+        ),
+        # near misses: the customer declines it, so the "du" after that counts ...
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "
+            "dich?",
+            "K: Mir ist Sie lieber, ehrlich gesagt. Wann kommt denn Ihre Lieferung?",
+            {4},
+        ),
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "
+            "dich?",
+            "K: Bitte duzen Sie mich nicht. Wann kommt denn Ihre Lieferung?",
+            {4},
+        ),
+        # ... and an agent who only says "du" has announced nothing
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb, was kann ich für Sie tun?",
+            "K: Guten Tag, wann kommt denn Ihre Lieferung?",
+            {4},
+        ),
+    ],
+)
+def test_respect_mirror_takes_an_announced_house_du_until_the_customer_declines_it(
+    scorer, announcement, customer_turn, counted_turns
+):
+    call = scorer.score(
+        dialogue(
+            announcement,
+            "K: Guten Tag, ich warte auf eine Kiste mit Obst.",
+            "A: Alles klar, da schaue ich gleich nach.",
+            customer_turn,
+            "A: Die Kiste kommt morgen früh, schreib dir die Sendungsnummer am besten auf.",
+        )
+    )
+    du = [f for f in call["findings"] if f["rule_id"] == "respect.du_switch.v1"]
+    assert {f["turn"] for f in du} == counted_turns
+
+
 @pytest.mark.parametrize(
     "text",
     [

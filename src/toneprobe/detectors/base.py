@@ -115,6 +115,43 @@ class CallContext:
                 return turn.index
         return None
 
+    @cached_property
+    def house_du(self) -> tuple[int, int | None] | None:
+        """``(announced, objected)`` where an agent states the brand's "du" ("Bei uns duzen sich
+        alle, ist das okay für dich?", "wir sind hier alle per du"): the index of that agent turn
+        (the first of the agent's turns in a row that holds it) and of the first customer turn
+        after it that declines it ("Bitte nicht duzen", "Mir ist Sie lieber", "Warum duzen Sie
+        mich?"), or None where no customer does; None where no agent states it. Between the two
+        the agent's "du" is the announced house style."""
+        announced = None
+        for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
+            words = [t.lower_ for t in doc]
+            bag = set(words)
+            if turn.role == "agent" and announced is None:
+                per_du = any(a == "per" and b == "du" for a, b in zip(words, words[1:]))
+                if (per_du or any(w.startswith("duz") for w in bag)) and bag & HOUSE_WE:
+                    # from the first of the agent's messages in a row: a chat's "PS: wir duzen
+                    # hier alle" covers the message it follows
+                    announced = turn.index
+                    while announced > 0 and self.transcript.turns[announced - 1].role == "agent":
+                        announced -= 1
+            elif turn.role == "customer" and announced is not None:
+                pairs = set(zip(words, words[1:]))
+                if (
+                    any(w.startswith("siez") for w in bag)
+                    or (any(w.startswith("duz") for w in bag) and bag & DU_OBJECTION)
+                    or pairs & SIE_PREFERRED
+                ):
+                    return announced, turn.index
+        return None if announced is None else (announced, None)
+
+
+#: an agent who says "duzen" or "per du" with one of these states the brand's habit ("bei uns
+#: duzen sich alle", "wir sind hier alle per du"), not their own whim
+HOUSE_WE = frozenset({"wir", "uns", "alle", "hier"})
+#: a customer who answers an announced "du" with "siezen", a "duzen" with an objection or one
+#: of these declines it ("mir ist Sie lieber", "lieber Sie", "bleiben wir beim Sie")
+SIE_PREFERRED = frozenset({("sie", "lieber"), ("lieber", "sie"), ("beim", "sie")})
 
 #: the customer's "du" (the forms that address one person; "euch" is left out: a customer says
 #: it to the company)

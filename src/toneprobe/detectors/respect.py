@@ -50,12 +50,19 @@ class Respect(Detector):
         # slight, and so is a "du" after the customer has said "du" or offered it
         du_from = ctx.first_customer_sie if ctx.address == "mirror" else None
         du_until = ctx.first_customer_du if ctx.address == "mirror" else None
+        # and so is the "du" of a brand that the agent announced, until the customer declines it
+        house = ctx.house_du if ctx.address == "mirror" else None
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
             if kind == "du_switch" and (
                 not du_counts
                 or (du_from is not None and turn.index < du_from)
                 or (du_until is not None and turn.index > du_until)
+                or (
+                    house is not None
+                    and turn.index >= house[0]
+                    and (house[1] is None or turn.index < house[1])
+                )
             ):
                 continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
