@@ -65,6 +65,7 @@ from toneprobe.redact import (
         ("Meine Kundennummer ist 4711-0815.", "4711-0815", "[NUMMER]"),
         ("Kd.-Nr. 123456 steht auf dem Brief.", "123456", "[NUMMER]"),
         ("Die Vertragsnummer lautet VN-2023-44781.", "VN-2023-44781", "[NUMMER]"),
+        ("Meine Vorgangsnummer, TK-58812, nennen Sie bitte.", "TK-58812", "[NUMMER]"),
         ("Bestellnummer: 55 12 398, bestellt am Montag.", "55 12 398", "[NUMMER]"),
         ("Die Zählernummer ähm 1 ESY 1234 5678 steht oben.", "1 ESY 1234 5678", "[NUMMER]"),
         (
@@ -116,6 +117,7 @@ def test_redact_masks_each_kind(text: str, secret: str, label: str) -> None:
         "Das sind 10000 Euro, das zahle ich nicht!",
         "Ich stehe auf Platz 1 der Warteschleife.",
         "Kundennummer habe ich gerade nicht zur Hand.",
+        "Die Rechnungsnummer, die Sie meinen, steht oben rechts.",
         "Die Erstattung von 0,5 Prozent kam nie an.",
         "Ich warte seit 45 Minuten, 2 Stunden insgesamt.",
         "Die Karte 4111 1111 1111 1112 hat einen Zahlendreher.",

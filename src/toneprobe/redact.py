@@ -122,7 +122,7 @@ _FILLER = r"(?:ist|lautet|wäre|waere|war|die|meine|also|äh|ähm|ehm|hm|nochmal
 # An id: upper-case/digit tokens ("VN-2023-44781", "1 ESY 1234 5678"), trimmed afterwards.
 _ID_TOKEN = r"(?-i:[A-Z0-9]+(?:[/.-][A-Z0-9]+)*(?:[ ][A-Z0-9]+(?:[/.-][A-Z0-9]+)*)*)"
 _NUMBER = re.compile(
-    rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#]?\s*(?:{_FILLER}\b[\s,:]*)*)"
+    rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#,]?\s*(?:{_FILLER}\b[\s,:]*)*)"
     rf"(?P<id>{_SPOKEN_RUN}|{_ID_TOKEN})"
 )
 _NUMBER_ASKED = re.compile(rf"(?i)\b(?:{_NUMBER_KEYWORD})")
@@ -132,7 +132,7 @@ _BARE_ID = re.compile(
 )
 _NUMBER_SPOKEN_SHORT = rf"(?:{_DIGIT_WORD}(?:[\s,.-]+(?:{_DIGIT_WORD}|\d)){{2,}})"
 _NUMBER_SHORT = re.compile(
-    rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#]?\s*(?:{_FILLER}\b[\s,:]*)*)"
+    rf"(?i)\b(?:{_NUMBER_KEYWORD})(?:\s*[:#,]?\s*(?:{_FILLER}\b[\s,:]*)*)"
     rf"(?P<id>{_NUMBER_SPOKEN_SHORT})"
 )
 
