@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ class CallContext:
             words = [t.lower_ for t in doc]
             bag = set(words)
             if turn.role == "agent" and announced is None:
-                per_du = any(a == "per" and b == "du" for a, b in zip(words, words[1:]))
+                per_du = ("per", "du") in set(itertools.pairwise(words))
                 if (per_du or any(w.startswith("duz") for w in bag)) and bag & HOUSE_WE:
                     # from the first of the agent's messages in a row: a chat's "PS: wir duzen
                     # hier alle" covers the message it follows
@@ -136,7 +137,7 @@ class CallContext:
                     while announced > 0 and self.transcript.turns[announced - 1].role == "agent":
                         announced -= 1
             elif turn.role == "customer" and announced is not None:
-                pairs = set(zip(words, words[1:]))
+                pairs = set(itertools.pairwise(words))
                 if (
                     any(w.startswith("siez") for w in bag)
                     or (any(w.startswith("duz") for w in bag) and bag & DU_OBJECTION)
