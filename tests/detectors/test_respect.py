@@ -453,6 +453,19 @@ def test_respect_mirror_house_du_announced_in_a_chat_postscript_covers_the_messa
             "K: Bitte duzen Sie mich nicht. Wann kommt denn Ihre Lieferung?",
             {4},
         ),
+        # ... and so does it where the agent's "du" is their own whim, not the brand's, or the
+        # customer's "lieber" is about something else
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Ich duz dich hier einfach mal, okay?",
+            "K: Hm. Wann kommt denn Ihre Lieferung?",
+            {4},
+        ),
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "
+            "dich?",
+            "K: Schon gut. Können Sie lieber morgen liefern als heute?",
+            set(),
+        ),
         # ... and an agent who only says "du" has announced nothing
         (
             "A: Hallo, hier ist Jule von Beerenkorb, was kann ich für Sie tun?",

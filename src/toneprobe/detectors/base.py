@@ -130,7 +130,8 @@ class CallContext:
             bag = set(words)
             if turn.role == "agent" and announced is None:
                 per_du = ("per", "du") in set(itertools.pairwise(words))
-                if (per_du or any(w.startswith("duz") for w in bag)) and bag & HOUSE_WE:
+                house = bag & HOUSE_WE or ("alle" in bag and "ich" not in bag)
+                if (per_du or any(w.startswith("duz") for w in bag)) and house:
                     # from the first of the agent's messages in a row: a chat's "PS: wir duzen
                     # hier alle" covers the message it follows
                     announced = turn.index
@@ -138,21 +139,26 @@ class CallContext:
                         announced -= 1
             elif turn.role == "customer" and announced is not None:
                 pairs = set(itertools.pairwise(words))
+                triples = set(zip(words, words[1:], words[2:], strict=False))
                 if (
                     any(w.startswith("siez") for w in bag)
                     or (any(w.startswith("duz") for w in bag) and bag & DU_OBJECTION)
                     or pairs & SIE_PREFERRED
+                    or triples & SIE_PREFERRED_3
                 ):
                     return announced, turn.index
         return None if announced is None else (announced, None)
 
 
-#: an agent who says "duzen" or "per du" with one of these states the brand's habit ("bei uns
-#: duzen sich alle", "wir sind hier alle per du"), not their own whim
-HOUSE_WE = frozenset({"wir", "uns", "alle", "hier"})
+#: an agent who says "duzen" or "per du" with "wir" or "uns", or with "alle" and no "ich", states
+#: the brand's habit ("bei uns duzen sich alle", "hier sind alle per du"), not their own whim
+#: ("ich duz dich hier einfach mal")
+HOUSE_WE = frozenset({"wir", "uns"})
 #: a customer who answers an announced "du" with "siezen", a "duzen" with an objection or one
-#: of these declines it ("mir ist Sie lieber", "lieber Sie", "bleiben wir beim Sie")
-SIE_PREFERRED = frozenset({("sie", "lieber"), ("lieber", "sie"), ("beim", "sie")})
+#: of these declines it ("lieber Sie", "bleiben wir beim Sie", "mir ist Sie lieber"); "können
+#: Sie lieber morgen anrufen" does not
+SIE_PREFERRED = frozenset({("lieber", "sie"), ("beim", "sie")})
+SIE_PREFERRED_3 = frozenset({("ist", "sie", "lieber"), ("wäre", "sie", "lieber")})
 
 #: the customer's "du" (the forms that address one person; "euch" is left out: a customer says
 #: it to the company)
