@@ -46,24 +46,9 @@ class Respect(Detector):
         first_agent = agent_turns[0].index if agent_turns else -1
         last_agents = {t.index for t in agent_turns[-2:]}
         du_counts = du_is_finding(ctx)
-        # mirror: a brand's "du" before the customer has said "Sie" is house style, not a
-        # slight, and so is a "du" after the customer has said "du" or offered it
-        du_from = ctx.first_customer_sie if ctx.address == "mirror" else None
-        du_until = ctx.first_customer_du if ctx.address == "mirror" else None
-        # and so is the "du" of a brand that the agent announced, until the customer declines it
-        house = ctx.house_du if ctx.address == "mirror" else None
         for turn, match in self.rule_matches(ctx):
             kind = match.rule.spec.kind
-            if kind == "du_switch" and (
-                not du_counts
-                or (du_from is not None and turn.index < du_from)
-                or (du_until is not None and turn.index > du_until)
-                or (
-                    house is not None
-                    and turn.index >= house[0]
-                    and (house[1] is None or turn.index < house[1])
-                )
-            ):
+            if kind == "du_switch" and (not du_counts or du_mirrors_house_style(ctx, turn.index)):
                 continue
             if match.rule.id == "respect.greeting.v1" and turn.index != first_agent:
                 continue  # a greeting counts where calls open
@@ -132,6 +117,21 @@ def du_is_finding(ctx: CallContext) -> bool:
     if ctx.address == "du":
         return False
     return ctx.customer_uses_sie
+
+
+def du_mirrors_house_style(ctx: CallContext, index: int) -> bool:
+    """Whether the agent's "du" in turn ``index`` is no slight in ``mirror`` mode: a brand's
+    "du" before the customer has said "Sie", a "du" after the customer has said "du" or offered
+    it, and the "du" of a brand that the agent announced, until the customer declines it. Read
+    only for turns with a "du" (the call-level look-ups are cached on the context)."""
+    if ctx.address != "mirror":
+        return False
+    du_from, du_until, house = ctx.first_customer_sie, ctx.first_customer_du, ctx.house_du
+    return (
+        (du_from is not None and index < du_from)
+        or (du_until is not None and index > du_until)
+        or (house is not None and house[0] <= index and (house[1] is None or index < house[1]))
+    )
 
 
 def courtesy_kinds(address: str) -> tuple[str, ...]:
