@@ -30,6 +30,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "dev25",
     # fresh in the fifteenth and sixteenth sessions (measured twice), tuning since the seventeenth
     "dev26", "dev27", "dev28", "dev29", "dev30",
+    # fresh in the seventeenth session (measured twice), tuning since the eighteenth
+    "dev31", "dev32", "dev33",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

@@ -366,7 +366,7 @@ SETS = (
                     "other_side_opens": frozenset(f"d30-{n:02d}" for n in (5, 7, 8, 9, 13, 19, 22)),
                 },
             ),
-            # seventeenth session (fresh): written chats and in-app messages, one house-du brand;
+            # seventeenth session (fresh, tuning since the eighteenth): written chats and in-app messages, one house-du brand;
             # phone calls from emergency and everyday service desks; phone calls, half as raw
             # speech recognition
             (
@@ -399,6 +399,40 @@ SETS = (
                     "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (the bound is strict)
                     "other_side_opens": frozenset(
                         f"d33-{n:02d}" for n in (2, 3, 6, 13, 17, 22, 23)
+                    ),
+                },
+            ),
+            # eighteenth session (fresh): e-mail and web-form ticket threads; phone calls from
+            # Austria, Switzerland and the south, one house-du brand; live chats and WhatsApp
+            (
+                "dev34",
+                "d34-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d34-{n:02d}"
+                        for n in (1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 17, 19, 21, 22, 24)
+                    ),
+                },
+            ),
+            (
+                "dev35",
+                "d35-",
+                12,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(f"d35-{n:02d}" for n in (2, 7, 15, 20, 24)),
+                },
+            ),
+            (
+                "dev36",
+                "d36-",
+                11,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d36-{n:02d}" for n in (1, 2, 4, 5, 6, 7, 13, 14, 16, 17, 19, 21, 23, 24)
                     ),
                 },
             ),
@@ -822,7 +856,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev31", "dev32", "dev33"}
+    fresh = {"dev34", "dev35", "dev36"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
