@@ -83,12 +83,12 @@ def exchange_files() -> list[Path]:
 def turn_is_rude(findings: Sequence[Any], index: int) -> bool:
     """The rules and the move model call this agent turn disrespectful (the call record's
     test, on one turn)."""
-    from toneprobe.pipeline import DISRESPECT_MIN_TOTAL, is_disrespectful
+    from toneprobe.pipeline import DISRESPECT_MIN_TOTAL, disrespect_weight, is_disrespectful
 
     here = [f for f in findings if f.turn == index and f.role == "agent"]
     if any(is_disrespectful(f) for f in here):
         return True
-    negative = sum(f.weight for f in here if f.polarity == "negative")
+    negative = sum(map(disrespect_weight, here))
     return negative >= DISRESPECT_MIN_TOTAL - 1e-9
 
 

@@ -224,8 +224,24 @@ DISRESPECT_MIN_WEIGHT = 0.5
 DISRESPECT_MIN_TOTAL = 0.7
 
 
+#: the hang-up detector's findings say who ended the call ("Ich beende jetzt das Gespräch"), not
+#: how: after a customer's insults it is a boundary. They count towards disrespect as a mild move,
+#: so the agent's words (a respect finding, the move model, the context reader) must confirm it.
+#: On the 33 tuning sets the hang-up findings were the only clear evidence in 5 of 22 respectful
+#: calls they made disrespectful and in 1 of 17 disrespectful ones.
+HANGUP_DISRESPECT_WEIGHT = 0.3
+
+
+def disrespect_weight(f: Finding) -> float:
+    """What a finding weighs towards calling the call disrespectful: an agent's negative
+    finding's weight, a hang-up finding's at most ``HANGUP_DISRESPECT_WEIGHT``; else 0."""
+    if f.role != "agent" or f.polarity != "negative":
+        return 0.0
+    return min(f.weight, HANGUP_DISRESPECT_WEIGHT) if f.detector == "hangup" else f.weight
+
+
 def is_disrespectful(f: Finding) -> bool:
-    return f.role == "agent" and f.polarity == "negative" and f.weight >= DISRESPECT_MIN_WEIGHT
+    return disrespect_weight(f) >= DISRESPECT_MIN_WEIGHT
 
 
 def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
@@ -240,8 +256,8 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     respect["score"] = components["respect"]
     # disrespect: any clearly negative agent move, whichever detector found it
     rude = sorted({f.turn for f in findings if is_disrespectful(f)})
-    mild = [f for f in findings if f.role == "agent" and f.polarity == "negative"]
-    if not rude and sum(f.weight for f in mild) >= DISRESPECT_MIN_TOTAL - 1e-9:
+    mild = [f for f in findings if disrespect_weight(f) > 0]
+    if not rude and sum(map(disrespect_weight, mild)) >= DISRESPECT_MIN_TOTAL - 1e-9:
         rude = sorted({f.turn for f in mild})  # several curt moves add up
     respect["disrespect"] = bool(rude)
     respect["disrespect_turns"] = rude

@@ -884,3 +884,35 @@ def test_closing_a_chat_after_two_messages_the_first_of_them_angry_is_a_hangup(s
         )
     )
     assert call["hangup"]["outcome"] == "agent", call["hangup"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("last_agent_turn", "disrespectful"),
+    [
+        # ending the call on a customer who keeps insulting: an agent hang-up, but a boundary
+        (
+            "A: Herr Kolbeck, ich beende das Gespräch jetzt. Die Reparatur bleibt für Donnerstag "
+            "eingeplant, der Kollege ruft Sie heute noch an.",
+            False,
+        ),
+        # near miss: the same ending in words that slight the customer is disrespect
+        (
+            "A: Wissen Sie was, mit Leuten wie Ihnen rede ich nicht. Ich beende das Gespräch jetzt.",
+            True,
+        ),
+    ],
+)
+def test_hangup_findings_alone_do_not_make_a_call_disrespectful(last_agent_turn, disrespectful):
+    """The hang-up detector says who ended the call; whether that was rude the agent's words
+    decide (pipeline.HANGUP_DISRESPECT_WEIGHT)."""
+    record = Scorer(model="fake", use_offense_model=False, use_move_model=False).score(
+        dialogue(
+            "A: Sanitätshaus Brehm, guten Tag, was kann ich für Sie tun?",
+            "K: Mein Rollstuhl ist immer noch kaputt, Sie Stümper!",
+            "A: Das tut mir leid, ich habe die Reparatur für Donnerstag eingetragen.",
+            "K: Donnerstag? Ihr seid doch alle unfähig, ihr Idioten!",
+            last_agent_turn,
+        )
+    )
+    assert record["hangup"]["outcome"] == "agent"
+    assert record["respect"]["disrespect"] is disrespectful

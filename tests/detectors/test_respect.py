@@ -440,6 +440,11 @@ def test_respect_mirror_house_du_announced_in_a_chat_postscript_covers_the_messa
             "K: Guten Tag, ich habe Ihnen wegen der Bremse geschrieben.",
             set(),
         ),
+        (
+            "A: Hi, Jule von Beerenkorb. Bei uns gilt das Du für alle, nicht böse gemeint!",
+            "K: Guten Tag. Wann kommt denn Ihre Lieferung?",
+            set(),
+        ),
         # near misses: the customer declines it, so the "du" after that counts ...
         (
             "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "
@@ -465,6 +470,14 @@ def test_respect_mirror_house_du_announced_in_a_chat_postscript_covers_the_messa
             "dich?",
             "K: Schon gut. Können Sie lieber morgen liefern als heute?",
             set(),
+        ),
+        # ... and a relative "das" before "du" announces nothing ("das Paket, das du bei uns
+        # bestellt hast")
+        (
+            "A: Hallo, hier ist Jule von Beerenkorb! Das Obst, das du bei uns bestellt hast, ist "
+            "unterwegs.",
+            "K: Guten Tag, wann kommt denn Ihre Lieferung?",
+            {4},
         ),
         # ... and an agent who only says "du" has announced nothing
         (

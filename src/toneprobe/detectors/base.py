@@ -129,7 +129,9 @@ class CallContext:
             words = [t.lower_ for t in doc]
             bag = set(words)
             if turn.role == "agent" and announced is None:
-                per_du = ("per", "du") in set(itertools.pairwise(words))
+                pairs = set(itertools.pairwise(words))
+                triples = set(zip(words, words[1:], words[2:], strict=False))
+                per_du = bool(pairs & HOUSE_DU_PAIRS or triples & HOUSE_DU_TRIPLES)
                 house = bag & HOUSE_WE or ("alle" in bag and "ich" not in bag)
                 if (per_du or any(w.startswith("duz") for w in bag)) and house:
                     # from the first of the agent's messages in a row: a chat's "PS: wir duzen
@@ -154,6 +156,9 @@ class CallContext:
 #: the brand's habit ("bei uns duzen sich alle", "hier sind alle per du"), not their own whim
 #: ("ich duz dich hier einfach mal")
 HOUSE_WE = frozenset({"wir", "uns"})
+#: the "du" named as a form of address: "per du", "beim Du bleiben", "bei uns gilt das Du für alle"
+HOUSE_DU_PAIRS = frozenset({("per", "du"), ("beim", "du")})
+HOUSE_DU_TRIPLES = frozenset({("gilt", "das", "du"), ("das", "du", "für")})
 #: a customer who answers an announced "du" with "siezen", a "duzen" with an objection or one
 #: of these declines it ("lieber Sie", "bleiben wir beim Sie", "mir ist Sie lieber"); "können
 #: Sie lieber morgen anrufen" does not
