@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
-from toneprobe.scoring import COMPONENTS, tone_score, warm_share
+from toneprobe.scoring import COMPONENTS, hangup_outcome, tone_score, warm_share
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labelled_sets import DISTINCT_GATED  # noqa: E402
@@ -74,6 +74,7 @@ HAND_SET: dict[str, float | None] = {
     "hangup.customer": 60.0,
     "hangup.agent": 0.0,
     "hangup.dropped": None,
+    "hangup.agent_boundary": None,
     "warmth.full_share": 0.5,
 }
 
@@ -242,7 +243,7 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
         escalating=np.array(
             [len(c["deescalation"]["escalating_turns"]) for _, c, _, _ in records], dtype=float
         ),
-        hangup=np.array([c["hangup"]["outcome"] for _, c, _, _ in records]),
+        hangup=np.array([hangup_outcome(c["hangup"]) for _, c, _, _ in records]),
         empathy=np.array(
             [
                 math.nan if c["empathy"]["score"] is None else float(c["empathy"]["score"])
@@ -297,7 +298,7 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
     )
     deesc = np.where(calls.deesc == 1, achieved, np.where(calls.deesc == 2, failed, np.nan))
     hangup = np.full(n, np.nan)
-    for outcome in ("none", "customer", "agent", "dropped"):
+    for outcome in ("none", "customer", "agent", "dropped", "agent_boundary"):
         v = values[f"hangup.{outcome}"]
         if v is not None:
             hangup[calls.hangup == outcome] = v
@@ -535,6 +536,11 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         line("hangup.customer", "", "the customer broke off"),
         line("hangup.agent", "", "the agent ended the call on an upset customer"),
         line("hangup.dropped", "", "not the agent's doing: the component does not apply"),
+        line(
+            "hangup.agent_boundary",
+            "",
+            "the agent ended it after warning an insulting customer: a boundary, does not apply",
+        ),
         "warmth:  # share of agent turns that acknowledge, understand or reassure, / full_share",
         line("warmth.full_share", "", "this share of warm agent turns scores 100"),
         "agents:",

@@ -57,6 +57,8 @@ class HangupWeights(_Strict):
     customer: float | None
     agent: float | None
     dropped: float | None
+    #: the agent ended the call after warning the customer about insults (a boundary)
+    agent_boundary: float | None = None
 
 
 class WarmthWeights(_Strict):
@@ -153,7 +155,7 @@ def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[s
             deesc = w.deescalation.achieved_base + w.deescalation.achieved_credit * credit - penalty
         else:
             deesc = w.deescalation.failed_base + w.deescalation.failed_credit * credit - penalty
-    hang = getattr(w.hangup, summaries["hangup"]["outcome"])
+    hang = getattr(w.hangup, hangup_outcome(summaries["hangup"]))
     emp = summaries["empathy"]["score"]
     return {
         "deescalation": None if deesc is None else _clamp(deesc),
@@ -172,6 +174,13 @@ def warm_share(empathy: dict[str, Any]) -> float | None:
     if not agent_turns:
         return None
     return len(empathy.get("warm_turns") or ()) / agent_turns
+
+
+def hangup_outcome(hangup: dict[str, Any]) -> str:
+    """The hang-up outcome the component reads: ``agent_boundary`` for an agent who ended the
+    call after warning an insulting customer, else the detector's outcome."""
+    outcome = str(hangup["outcome"])
+    return "agent_boundary" if outcome == "agent" and hangup.get("boundary") else outcome
 
 
 def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:

@@ -916,3 +916,47 @@ def test_hangup_findings_alone_do_not_make_a_call_disrespectful(last_agent_turn,
     )
     assert record["hangup"]["outcome"] == "agent"
     assert record["respect"]["disrespect"] is disrespectful
+
+
+@pytest.mark.parametrize(
+    ("customer_turn", "last_agent_turn", "boundary"),
+    [
+        # the customer insults the agent, the agent ends the call
+        (
+            "K: Donnerstag? Ihr seid doch alle unfähig, ihr Idioten!",
+            "A: Ich beende jetzt das Gespräch.",
+            True,
+        ),
+        # the agent ends it after warning about the insults
+        (
+            "K: Donnerstag? Das ist doch nicht Ihr Ernst!",
+            "A: Das ist jetzt das zweite Mal, Herr Brehm. Ich beende das Gespräch, die "
+            "Reparatur bleibt für Donnerstag eingetragen.",
+            True,
+        ),
+        # near miss: an angry customer who insults nobody; ending the call on them is a plain
+        # agent hang-up
+        (
+            "K: Donnerstag? Das ist doch nicht Ihr Ernst! Ich bin doch kein Idiot!",
+            "A: Ich beende jetzt das Gespräch.",
+            False,
+        ),
+    ],
+)
+def test_an_agent_who_ends_the_call_on_insults_sets_a_boundary(
+    customer_turn, last_agent_turn, boundary
+):
+    """The hang-up stays an agent hang-up, but the hang-up component does not hold it against
+    the agent (weights.yaml: hangup.agent_boundary)."""
+    record = Scorer(model="fake", use_offense_model=False, use_move_model=False).score(
+        dialogue(
+            "A: Sanitätshaus Brehm, guten Tag, was kann ich für Sie tun?",
+            "K: Mein Rollstuhl ist immer noch kaputt, und keiner ruft zurück!",
+            "A: Das tut mir leid, ich habe die Reparatur für Donnerstag eingetragen.",
+            customer_turn,
+            last_agent_turn,
+        )
+    )
+    assert record["hangup"]["outcome"] == "agent"
+    assert record["hangup"]["boundary"] is boundary
+    assert (record["components"]["hangup"] is None) is boundary

@@ -309,6 +309,9 @@ class Ending:
     turns: tuple[Turn, ...]
     tail: set[int]
     findings: list[Finding]  # this detector's rule matches in the tail
+    #: turns (any in the call) where the customer insults the agent or the agent warns them
+    #: about it (BOUNDARY_RULES)
+    abuse: set[int]
     farewell: set[int]  # agent turns with a farewell
     customer_bye: set[int]  # customer turns with a farewell
     helpful: set[int]  # agent turns with a real move (apology, next step, empathy ...)
@@ -791,6 +794,13 @@ def hostile_end_evidence(e: Ending, add: Add) -> None:
         add("agent", 0.3, "the call ends on a hostile agent turn without a farewell")
 
 
+#: an agent who ends the call on a customer who insults them ("ihr Volldeppen"), or after warning
+#: them about it ("Das ist jetzt das zweite Mal ... ich beende das Gespräch"), within the last
+#: BOUNDARY_SPAN turns before the ending, hangs up to set a boundary (the scoring reads it)
+BOUNDARY_RULES = frozenset({"hangup.agent.after_warnings.v1", "hangup.customer.abuse.v1"})
+BOUNDARY_SPAN = 4
+
+
 class HangUp(Detector):
     name = "hangup"
     version = 1
@@ -802,6 +812,7 @@ class HangUp(Detector):
                 "outcome": "none",
                 "turn": None,
                 "proper_close": False,
+                "boundary": False,
                 "evidence": [],
                 "scores": {},
             }
@@ -838,6 +849,11 @@ class HangUp(Detector):
             "outcome": outcome,
             "turn": turn,
             "proper_close": closed,
+            # the agent ended it on a customer who insulted them, or after warning them: a
+            # boundary
+            "boundary": outcome == "agent"
+            and turn is not None
+            and any(turn - BOUNDARY_SPAN <= t <= turn for t in e.abuse),
             "evidence": evidence,
             "scores": {k: round(v, 3) for k, v in scores.items()},
         }
@@ -868,9 +884,8 @@ class HangUp(Detector):
     def _ending(self, ctx: CallContext) -> Ending:
         turns = ctx.transcript.turns
         tail = {t.index for t in turns[-TAIL:]}
-        findings = [
-            match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx) if t.index in tail
-        ]
+        matched = [match_to_finding(self.name, m, t) for t, m in self.rule_matches(ctx)]
+        findings = [f for f in matched if f.turn in tail]
         earlier = ctx.findings()
         moves: dict[int, set[str]] = {}
         for f in earlier:
@@ -887,6 +902,7 @@ class HangUp(Detector):
             turns=turns,
             tail=tail,
             findings=findings,
+            abuse={f.turn for f in matched if f.rule_id in BOUNDARY_RULES},
             farewell={f.turn for f in earlier if f.kind == "farewell" and f.role == "agent"}
             | {f.turn for f in findings if f.kind == "agent_bye"},
             customer_bye={f.turn for f in findings if f.kind == "farewell"},
