@@ -23,7 +23,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from scipy.optimize import minimize
 from scipy.stats import rankdata
 
 from toneprobe.scoring import COMPONENTS, hangup_outcome, tone_score, warm_share
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labelled_sets import DISTINCT_GATED  # noqa: E402
@@ -169,6 +170,9 @@ class Calls:
     empathy: np.ndarray  # NaN where it does not apply
     warm_share: np.ndarray  # share of the agent's turns that are warm (NaN: no agent turns)
     tone: np.ndarray  # the tone component, 0-100 (NaN: no move model or agent sentence)
+    #: the agent's move profile (detectors.tone "moves"), one column per MOVE_LABELS (NaN rows:
+    #: no move model or agent sentence)
+    moves: np.ndarray
 
     def __len__(self) -> int:
         return len(self.grade)
@@ -198,6 +202,7 @@ class Calls:
             empathy=self.empathy[idx],
             warm_share=self.warm_share[idx],
             tone=self.tone[idx],
+            moves=self.moves[idx],
         )
 
 
@@ -256,7 +261,57 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
         tone=np.array(
             [math.nan if (t := tone_score(c["empathy"])) is None else t for _, c, _, _ in records]
         ),
+        moves=np.array([profile(c["empathy"]) for _, c, _, _ in records], dtype=float).reshape(
+            len(records), len(MOVE_LABELS)
+        ),
     )
+
+
+def profile(empathy: dict[str, Any]) -> list[float]:
+    """The agent's move profile of a call record (NaN without one)."""
+    tone = empathy.get("tone") or {}
+    moves = tone.get("moves")
+    if not moves:
+        return [math.nan] * len(MOVE_LABELS)
+    return [float(moves.get(m, 0.0)) for m in MOVE_LABELS]
+
+
+# --------------------------------------------------------------------------- the tone profile
+
+#: ridge penalty of the tone profile's per-move weights (the intercept is not penalised)
+TONE_RIDGE = 1.0
+#: with fewer calls that have a move profile the tone stays the balance (no fit)
+TONE_MIN_CALLS = 50
+
+
+@dataclass(frozen=True)
+class ToneFit:
+    """The tone component's fitted form: grade = intercept + moves @ profile."""
+
+    intercept: float
+    moves: dict[str, float]
+
+
+def fit_tone(calls: Calls) -> ToneFit:
+    """Ridge regression of the grade on the agent's move profile (calls with a profile)."""
+    ok = ~np.isnan(calls.moves).any(axis=1)
+    if ok.sum() < TONE_MIN_CALLS:
+        return ToneFit(3.0, {})  # too few profiles: the tone stays the balance
+    X, y = calls.moves[ok], calls.grade[ok]
+    mx, my = X.mean(axis=0), y.mean()
+    Xc = X - mx
+    coef = np.linalg.solve(Xc.T @ Xc + TONE_RIDGE * np.eye(X.shape[1]), Xc.T @ (y - my))
+    coef = np.round(coef, 3)
+    return ToneFit(round(float(my - mx @ coef), 3), dict(zip(MOVE_LABELS, map(float, coef), strict=True)))
+
+
+def with_tone(calls: Calls, tone: ToneFit) -> Calls:
+    """The calls with the tone component the fitted profile gives (``scoring.tone_score``)."""
+    if not tone.moves:
+        return calls
+    coef = np.array([tone.moves[m] for m in MOVE_LABELS])
+    grade = tone.intercept + calls.moves @ coef
+    return replace(calls, tone=np.clip(25.0 * (grade - 1.0), 0.0, 100.0))
 
 
 def target(grade: np.ndarray) -> np.ndarray:
@@ -455,13 +510,16 @@ def cross_validate(
     prior: float,
     groups: np.ndarray,
     start: dict[str, float | None] | None = None,
+    fitted_tone: bool = True,
 ) -> np.ndarray:
-    """Out-of-fold scores: each group's calls scored with the fit on all other groups."""
+    """Out-of-fold scores: each group's calls scored with the fit on all other groups (the
+    tone profile's weights too, unless ``fitted_tone`` is off: then the tone balance)."""
     oof = np.zeros(len(calls))
     for g in np.unique(groups):
         held = groups == g
-        values = rounded(fit(calls.take(~held), free, prior, start=start))
-        oof[held] = np.round(predict(values, calls.take(held)), 1)
+        fold = with_tone(calls, fit_tone(calls.take(~held))) if fitted_tone else calls
+        values = rounded(fit(fold.take(~held), free, prior, start=start))
+        oof[held] = np.round(predict(values, fold.take(held)), 1)
     return oof
 
 
@@ -482,8 +540,24 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return text if text not in ("-0", "") else "0"
 
 
-def render_weights(values: dict[str, float | None], free: Sequence[str], header: str) -> str:
-    """weights.yaml with ``values``; each line says whether its value is fitted or hand-set."""
+def tone_lines(tone: ToneFit) -> list[str]:
+    """weights.yaml's ``tone`` section (none without fitted per-move weights)."""
+    if not tone.moves:
+        return []
+    return [
+        "tone:  # the component is the grade the agent's move profile stands for (detectors.tone):",
+        f"  # intercept + each move's weight times the profile; fitted (ridge {TONE_RIDGE:g})",
+        f"  intercept: {tone.intercept:g}",
+        "  moves:",
+        *(f"    {m}: {c:g}" for m, c in tone.moves.items()),
+    ]
+
+
+def render_weights(
+    values: dict[str, float | None], free: Sequence[str], header: str, tone: ToneFit
+) -> str:
+    """weights.yaml with ``values`` and the tone profile's weights; each line says whether its
+    value is fitted or hand-set."""
 
     def line(name: str, text: str, comment: str) -> str:
         digits = PARAMS[name].digits if name in PARAMS else 1
@@ -543,6 +617,7 @@ def render_weights(values: dict[str, float | None], free: Sequence[str], header:
         ),
         "warmth:  # share of agent turns that acknowledge, understand or reassure, / full_share",
         line("warmth.full_share", "", "this share of warm agent turns scores 100"),
+        *tone_lines(tone),
         "agents:",
         "  low_n: 5                    # agents with fewer calls are marked low_n",
     ]
@@ -653,6 +728,8 @@ def run(
     t0 = time.perf_counter()
     records = score_sets(sets)
     calls = calls_from_records(records)
+    tone = fit_tone(calls)
+    tuned = with_tone(calls, tone)
     t_score = time.perf_counter() - t0
     n = len(calls)
     report: list[str] = [
@@ -692,8 +769,13 @@ def run(
         f"within {TIE} of the best {best:.3f})"
     )
 
-    values = rounded(fit(calls, free, prior))
-    after = np.round(predict(values, calls), 1)
+    values = rounded(fit(tuned, free, prior))
+    after = np.round(predict(values, tuned), 1)
+    with_profile: dict[str, Any] = {
+        **values,
+        "tone.intercept": tone.intercept,
+        "tone.moves": tone.moves,
+    }
     oof_set = oofs[(vname, prior)]
 
     def call_ci(scores: np.ndarray) -> tuple[float, float]:
@@ -737,7 +819,7 @@ def run(
 
     # per set, as `toneprobe evaluate` reports it (the real scoring path, rounded values)
     per_before = set_figures(records, rescored(records, hand))
-    per_after = set_figures(records, rescored(records, values))
+    per_after = set_figures(records, rescored(records, with_profile))
     cv_calls = [
         {**c, "empathy_score": float(s)} for (_, c, _, _), s in zip(records, oof_set, strict=True)
     ]
@@ -755,6 +837,15 @@ def run(
         f"\nrespect.max_per_rule {MAX_PER_RULE:g} (hand-set) vs no cap: CV {cv_name} "
         f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_no_cap, calls.grade))}"
     )
+    oof_balance = cross_validate(calls, free, prior, cv_groups, fitted_tone=False)
+    report.append(
+        f"tone as the fitted move profile vs as the balance: CV {cv_name} "
+        f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_balance, calls.grade))}"
+    )
+    report.append(
+        f"tone profile (grade = {tone.intercept:g} + ...): "
+        + ", ".join(f"{m} {c:+g}" for m, c in tone.moves.items())
+    )
     report.append("\nfitted values (hand-set in brackets):")
     shown = [*free, *(["respect.courtesy"] if "respect.base" in free else [])]
     for name in shown:
@@ -768,7 +859,7 @@ def run(
         f"({cv_name}): {spearman(oof_set, calls.grade):.3f} (in-sample "
         f"{spearman(after, calls.grade):.3f}; hand-set weights {spearman(before, calls.grade):.3f})."
     )
-    text = render_weights(values, free, header)
+    text = render_weights(values, free, header, tone)
     check_weights_file(text)
     report.append(f"\ndone in {time.perf_counter() - t0:.1f} s")
     return text, "\n".join(report)

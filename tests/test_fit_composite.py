@@ -183,14 +183,16 @@ def test_fit_composite_shipped_file_is_rendered_by_the_script():
     values = {
         f"{section}.{key}": value
         for section, items in data.items()
-        if isinstance(items, dict) and section != "agents"
+        if isinstance(items, dict) and section not in ("agents", "tone")
         for key, value in items.items()
     }
+    tone = data.get("tone") or {}
+    fitted_tone = fc.ToneFit(tone.get("intercept", 3.0), tone.get("moves") or {})
     free_line = text.splitlines()[2]
     variant = free_line.split("Free: ", 1)[1].split(",", 1)[0]
     if variant.startswith("none"):
         variant = "hand-set"
-    assert fc.render_weights(values, fc.VARIANTS[variant], header) == text
+    assert fc.render_weights(values, fc.VARIANTS[variant], header, fitted_tone) == text
 
 
 @pytest.mark.parametrize(
@@ -213,3 +215,26 @@ def test_fit_composite_shipped_file_is_rendered_by_the_script():
 )
 def test_fit_composite_chooses_fewest_parameters_within_the_tie(table, expected):
     assert fc.choose(table) == expected
+
+
+def test_fit_composite_tone_profile_recovers_known_move_weights():
+    """fit_tone: the ridge regression of the grade on the agent's move profile finds the
+    weights that made the grades (and no weight where a move does not matter)."""
+    rng = np.random.default_rng(3)
+    records = synthetic_records(300)
+    moves = rng.random((300, len(fc.MOVE_LABELS)))
+    j_re, j_di = fc.MOVE_LABELS.index("reassurance"), fc.MOVE_LABELS.index("dismissal")
+    grades = 2.0 + 3.0 * moves[:, j_re] - 2.0 * moves[:, j_di]
+    for (_, call, _, _), row in zip(records, moves, strict=True):
+        profile = dict(zip(fc.MOVE_LABELS, row, strict=True))
+        call["empathy"]["tone"] = {"balance": 0.0, "moves": profile}
+    calls = fc.calls_from_records(records)
+    calls = fc.replace(calls, grade=grades)
+    tone = fc.fit_tone(calls)
+    assert tone.moves["reassurance"] == pytest.approx(3.0, abs=0.15)
+    assert tone.moves["dismissal"] == pytest.approx(-2.0, abs=0.15)
+    assert abs(tone.moves["insult"]) < 0.15
+    tuned = fc.with_tone(calls, tone)
+    assert np.corrcoef(tuned.tone, grades)[0, 1] > 0.99
+    # too few profiles: no fit, the tone stays the balance
+    assert fc.fit_tone(fc.calls_from_records(synthetic_records(10))).moves == {}

@@ -61,6 +61,15 @@ class HangupWeights(_Strict):
     agent_boundary: float | None = None
 
 
+class ToneWeights(_Strict):
+    """The tone component as a grade: ``intercept`` plus each move's weight times the agent's
+    profile for it (``detectors.tone``: ``moves``), on the score's 0-100 scale (grade 1 -> 0,
+    5 -> 100). Without ``moves`` the component is the balance of serving and slighting moves."""
+
+    intercept: float = 3.0
+    moves: dict[str, float] = Field(default_factory=dict)
+
+
 class WarmthWeights(_Strict):
     #: the share of the agent's turns that must be warm (acknowledge, understand, reassure)
     #: for a warmth component of 100; fewer count in proportion
@@ -78,6 +87,7 @@ class Weights(_Strict):
     deescalation: DeescalationWeights
     hangup: HangupWeights
     warmth: WarmthWeights = WarmthWeights()
+    tone: ToneWeights = ToneWeights()
     agents: AgentOptions
 
 
@@ -163,7 +173,7 @@ def component_scores(summaries: dict[str, dict[str, Any]], w: Weights) -> dict[s
         "respect": _clamp(respect),
         "empathy": None if emp is None else _clamp(emp),
         "warmth": warmth_score(summaries["empathy"], w),
-        "tone": tone_score(summaries["empathy"]),
+        "tone": tone_score(summaries["empathy"], w.tone),
     }
 
 
@@ -191,13 +201,19 @@ def warmth_score(empathy: dict[str, Any], w: Weights) -> float | None:
     return _clamp(100.0 * min(1.0, share / w.warmth.full_share))
 
 
-def tone_score(empathy: dict[str, Any]) -> float | None:
-    """0-100: the agent-move model's tone balance over the agent's sentences (-1..1,
-    ``detectors.tone``) on the score's scale, 50 for a call whose serving and slighting moves
-    weigh the same; None without the move model or an agent sentence."""
+def tone_score(empathy: dict[str, Any], w: ToneWeights | None = None) -> float | None:
+    """0-100: with fitted per-move weights (``w.moves``) the grade the agent's move profile
+    stands for (``intercept + sum(weight * profile)``, grade 1 -> 0, 5 -> 100); without them
+    the agent-move model's tone balance over the agent's sentences (-1..1) on the score's
+    scale, 50 for a call whose serving and slighting moves weigh the same. None without the
+    move model or an agent sentence."""
     tone = empathy.get("tone")
     if not tone:
         return None
+    if w is not None and w.moves and "moves" in tone:
+        profile = tone["moves"]
+        grade = w.intercept + sum(c * float(profile.get(m, 0.0)) for m, c in w.moves.items())
+        return _clamp(25.0 * (grade - 1.0))
     return _clamp(50.0 * (1.0 + float(tone["balance"])))
 
 

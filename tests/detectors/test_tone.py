@@ -8,7 +8,7 @@ import pytest
 
 from tests.detectors.conftest import dialogue
 from toneprobe.pipeline import Scorer
-from toneprobe.scoring import tone_score
+from toneprobe.scoring import ToneWeights, tone_score
 
 CUSTOMER = (
     "K: Guten Tag, meine Waschmaschine ist jetzt zum zweiten Mal kaputt, und der Techniker kam "
@@ -64,3 +64,26 @@ def test_tone_does_not_apply_without_the_move_model():
 def test_tone_score_maps_the_balance_onto_the_score_scale(balance, score):
     assert tone_score({"tone": {"balance": balance}}) == score
     assert tone_score({"tone": None}) is None
+
+
+def test_tone_profiles_each_move_per_agent_turn(scorer):
+    """``moves``: per move, the mean over the agent's turns of the turn's likeliest sentence;
+    the warm agent's profile leans to acknowledging and committing, the cold one's to blame."""
+    warm = scorer.score(dialogue(*call(WARM)))["empathy"]["tone"]["moves"]
+    cold = scorer.score(dialogue(*call(COLD)))["empathy"]["tone"]["moves"]
+    assert set(warm) == set(cold) and all(0.0 <= v <= 1.0 for v in warm.values())
+    assert warm["acknowledge_feeling"] > cold["acknowledge_feeling"]
+    assert warm["commitment_next_step"] > cold["commitment_next_step"]
+    assert cold["blame"] > warm["blame"]
+
+
+def test_tone_score_weighs_the_move_profile_as_fitted():
+    """With per-move weights (weights.yaml ``tone``) the component is the grade the profile
+    stands for, on the score's scale; without them it is the balance."""
+    fitted = ToneWeights(intercept=2.5, moves={"reassurance": 3.0, "dismissal": -2.0})
+    calm = {"tone": {"balance": 0.0, "moves": {"reassurance": 0.5, "dismissal": 0.0}}}
+    curt = {"tone": {"balance": 0.0, "moves": {"reassurance": 0.0, "dismissal": 0.5}}}
+    assert tone_score(calm, fitted) == pytest.approx(25.0 * (2.5 + 1.5 - 1.0))  # grade 4 -> 75
+    assert tone_score(curt, fitted) == pytest.approx(25.0 * (2.5 - 1.0 - 1.0))  # grade 1.5
+    assert tone_score(calm, ToneWeights()) == 50.0  # no fitted weights: the balance
+    assert tone_score({"tone": {"balance": 0.0}}, fitted) == 50.0  # a record without a profile
