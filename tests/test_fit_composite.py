@@ -116,7 +116,11 @@ def test_fit_composite_fast_score_equals_the_scoring_path():
     # the records were scored by the pipeline with the shipped weights; the pipeline rounds
     # the components and the score to 0.1, the fast score does not
     by_pipeline = np.array([call["empathy_score"] for _, call, _, _ in records])
-    assert np.abs(fc.predict(shipped, calls) - by_pipeline).max() <= 0.1
+    tone = default_weights().tone  # the shipped tone is the fitted move profile
+    assert tone.moves
+    tuned = fc.with_tone(calls, fc.ToneFit(tone.intercept, tone.moves))
+    assert np.abs(fc.predict(shipped, tuned) - by_pipeline).max() <= 0.1
+    assert np.abs(fc.predict(shipped, calls) - by_pipeline).max() > 1  # the balance differs
     # and scoring.score_summaries with other values agrees with the fast score as well
     other = {**fc.HAND_SET, "respect.repeat_decay": 0.3, "components.empathy": 0.6}
     again = np.array([c["empathy_score"] for c in fc.rescored(records, other)])
