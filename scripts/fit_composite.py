@@ -302,7 +302,9 @@ def fit_tone(calls: Calls) -> ToneFit:
     Xc = X - mx
     coef = np.linalg.solve(Xc.T @ Xc + TONE_RIDGE * np.eye(X.shape[1]), Xc.T @ (y - my))
     coef = np.round(coef, 3)
-    return ToneFit(round(float(my - mx @ coef), 3), dict(zip(MOVE_LABELS, map(float, coef), strict=True)))
+    return ToneFit(
+        round(float(my - mx @ coef), 3), dict(zip(MOVE_LABELS, map(float, coef), strict=True))
+    )
 
 
 def with_tone(calls: Calls, tone: ToneFit) -> Calls:
@@ -613,7 +615,7 @@ def render_weights(
         line(
             "hangup.agent_boundary",
             "",
-            "the agent ended it after warning an insulting customer: a boundary, does not apply",
+            "the agent ended it on a customer's insults: a boundary, does not apply",
         ),
         "warmth:  # share of agent turns that acknowledge, understand or reassure, / full_share",
         line("warmth.full_share", "", "this share of warm agent turns scores 100"),

@@ -227,8 +227,9 @@ DISRESPECT_MIN_TOTAL = 0.7
 #: the hang-up detector's findings say who ended the call ("Ich beende jetzt das Gespräch"), not
 #: how: after a customer's insults it is a boundary. They count towards disrespect as a mild move,
 #: so the agent's words (a respect finding, the move model, the context reader) must confirm it.
-#: On the 33 tuning sets the hang-up findings were the only clear evidence in 5 of 22 respectful
-#: calls they made disrespectful and in 1 of 17 disrespectful ones.
+#: Of the 22 calls of the 33 tuning sets that a hang-up finding made disrespectful, 5 were
+#: labelled respectful (no other clear finding in any of them) and 17 disrespectful (only one
+#: of them without another clear finding).
 HANGUP_DISRESPECT_WEIGHT = 0.3
 
 

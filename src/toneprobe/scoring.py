@@ -12,9 +12,10 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toneprobe.errors import ConfigError
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 COMPONENTS = ("deescalation", "hangup", "respect", "empathy", "warmth", "tone")
 
@@ -57,7 +58,8 @@ class HangupWeights(_Strict):
     customer: float | None
     agent: float | None
     dropped: float | None
-    #: the agent ended the call after warning the customer about insults (a boundary)
+    #: the agent ended the call on a customer who insults them, or after warning them about it
+    #: (a boundary: the hang-up summary's ``boundary``)
     agent_boundary: float | None = None
 
 
@@ -68,6 +70,14 @@ class ToneWeights(_Strict):
 
     intercept: float = 3.0
     moves: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("moves")
+    @classmethod
+    def _known_moves(cls, moves: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(moves) - set(MOVE_LABELS))
+        if unknown:
+            raise ValueError(f"unknown moves {unknown} (known: {', '.join(MOVE_LABELS)})")
+        return moves
 
 
 class WarmthWeights(_Strict):
@@ -188,7 +198,7 @@ def warm_share(empathy: dict[str, Any]) -> float | None:
 
 def hangup_outcome(hangup: dict[str, Any]) -> str:
     """The hang-up outcome the component reads: ``agent_boundary`` for an agent who ended the
-    call after warning an insulting customer, else the detector's outcome."""
+    call on a customer who insults them (the summary's ``boundary``), else the outcome."""
     outcome = str(hangup["outcome"])
     return "agent_boundary" if outcome == "agent" and hangup.get("boundary") else outcome
 

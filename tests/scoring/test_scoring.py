@@ -14,6 +14,7 @@ from toneprobe.scoring import (
     saturated_weight,
     score_summaries,
 )
+from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 W = default_weights()
 
@@ -113,6 +114,16 @@ def test_scoring_repeat_decay_is_read_and_checked_from_weights_yaml():
     data = W.model_dump()
     data["respect"]["repeat_decay"] = 1.5
     with pytest.raises(ConfigError, match=r"weights.yaml: respect.repeat_decay"):
+        parse_weights(data, "weights.yaml")
+
+
+def test_scoring_tone_weights_name_known_moves_only():
+    """A misspelt move in weights.yaml's tone section is an error, not a move silently left
+    out of the component."""
+    assert set(W.tone.moves) == set(MOVE_LABELS)  # the shipped file weighs every move
+    data = W.model_dump()
+    data["tone"]["moves"] = {**data["tone"]["moves"], "reasurance": 1.0}
+    with pytest.raises(ConfigError, match=r"weights.yaml: tone.moves: .*reasurance"):
         parse_weights(data, "weights.yaml")
 
 
