@@ -129,8 +129,7 @@ class CallContext:
             words = [t.lower_ for t in doc]
             bag = set(words)
             if turn.role == "agent" and announced is None:
-                pairs = set(itertools.pairwise(words))
-                triples = set(zip(words, words[1:], words[2:], strict=False))
+                pairs, triples = _word_pairs_and_triples(words)
                 per_du = bool(pairs & HOUSE_DU_PAIRS or triples & HOUSE_DU_TRIPLES)
                 house = bag & HOUSE_WE or ("alle" in bag and "ich" not in bag)
                 if (per_du or any(w.startswith("duz") for w in bag)) and house:
@@ -140,8 +139,7 @@ class CallContext:
                     while announced > 0 and self.transcript.turns[announced - 1].role == "agent":
                         announced -= 1
             elif turn.role == "customer" and announced is not None:
-                pairs = set(itertools.pairwise(words))
-                triples = set(zip(words, words[1:], words[2:], strict=False))
+                pairs, triples = _word_pairs_and_triples(words)
                 if (
                     any(w.startswith("siez") for w in bag)
                     or (any(w.startswith("duz") for w in bag) and bag & DU_OBJECTION)
@@ -150,6 +148,13 @@ class CallContext:
                 ):
                     return announced, turn.index
         return None if announced is None else (announced, None)
+
+
+def _word_pairs_and_triples(
+    words: list[str],
+) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+    """The turn's consecutive word pairs and triples (the house-du phrases are read as these)."""
+    return set(itertools.pairwise(words)), set(zip(words, words[1:], words[2:], strict=False))
 
 
 #: an agent who says "duzen" or "per du" with "wir" or "uns", or with "alle" and no "ich", states

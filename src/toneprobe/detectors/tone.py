@@ -27,7 +27,6 @@ from toneprobe.sentiment.move_labels import MOVE_LABELS, NEGATIVE_MOVES, POSITIV
 if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.detectors.base import CallContext
 
-MOVES = MOVE_LABELS
 #: the first characters of the warmest and coldest sentence the summary quotes
 QUOTE_CHARS = 160
 
@@ -61,7 +60,7 @@ def tone_summary(ctx: CallContext) -> dict[str, Any] | None:
     per_turn: dict[int, dict[str, float]] = {}
     for turn, s in read:
         best = per_turn.setdefault(turn, {})
-        for m in MOVES:
+        for m in MOVE_LABELS:
             best[m] = max(best.get(m, 0.0), s.probs.get(m, 0.0))
     return {
         "sentences": n,
@@ -70,5 +69,7 @@ def tone_summary(ctx: CallContext) -> dict[str, Any] | None:
         "balance": round(max(-1.0, min(1.0, sum(balances) / n)), 3),
         "warmest": quote(warm),
         "coldest": quote(cold),
-        "moves": {m: round(sum(b[m] for b in per_turn.values()) / len(per_turn), 3) for m in MOVES},
+        "moves": {
+            m: round(sum(b[m] for b in per_turn.values()) / len(per_turn), 3) for m in MOVE_LABELS
+        },
     }
