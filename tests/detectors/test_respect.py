@@ -445,6 +445,12 @@ def test_respect_mirror_house_du_announced_in_a_chat_postscript_covers_the_messa
             "K: Guten Tag. Wann kommt denn Ihre Lieferung?",
             set(),
         ),
+        (
+            "A: Servus, hier ist der Lukas vom Sportverleih. Bei uns sagen eigentlich alle du, "
+            "des is so a Hausbrauch, aber wenn's Ihnen lieber is, bleib ma beim Sie.",
+            "K: Ach, das ist nett. Wann kommt denn Ihre Lieferung?",
+            set(),
+        ),
         # near misses: the customer declines it, so the "du" after that counts ...
         (
             "A: Hallo, hier ist Jule von Beerenkorb! Bei uns duzen sich alle, ist das okay für "

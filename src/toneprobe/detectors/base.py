@@ -161,8 +161,9 @@ def _word_pairs_and_triples(
 #: the brand's habit ("bei uns duzen sich alle", "hier sind alle per du"), not their own whim
 #: ("ich duz dich hier einfach mal")
 HOUSE_WE = frozenset({"wir", "uns"})
-#: the "du" named as a form of address: "per du", "beim Du bleiben", "bei uns gilt das Du für alle"
-HOUSE_DU_PAIRS = frozenset({("per", "du"), ("beim", "du")})
+#: the "du" named as a form of address: "per du", "beim Du bleiben", "bei uns gilt das Du für alle",
+#: "bei uns sagen alle du"
+HOUSE_DU_PAIRS = frozenset({("per", "du"), ("beim", "du"), ("alle", "du")})
 HOUSE_DU_TRIPLES = frozenset({("gilt", "das", "du"), ("das", "du", "für")})
 #: a customer who answers an announced "du" with "siezen", a "duzen" with an objection or one
 #: of these declines it ("lieber Sie", "bleiben wir beim Sie", "mir ist Sie lieber"); "können
