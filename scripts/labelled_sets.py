@@ -32,6 +32,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev26", "dev27", "dev28", "dev29", "dev30",
     # fresh in the seventeenth session (measured twice), tuning since the eighteenth
     "dev31", "dev32", "dev33",
+    # fresh in the eighteenth session (measured three times), tuning since the nineteenth
+    "dev34", "dev35", "dev36",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

@@ -436,6 +436,39 @@ SETS = (
                     ),
                 },
             ),
+            # nineteenth session (fresh): phone calls as raw speech-recognition transcripts;
+            # carefully transcribed phone calls in hard trades; social-media and messenger care
+            (
+                "dev37",
+                "d37-",
+                14,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d37-{n:02d}" for n in (3, 6, 9, 11, 14, 18, 19, 21, 24)
+                    ),
+                },
+            ),
+            (
+                "dev38",
+                "d38-",
+                12,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(f"d38-{n:02d}" for n in (3, 4, 6, 14, 20, 21)),
+                },
+            ),
+            (
+                "dev39",
+                "d39-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d39-{n:02d}" for n in (1, 2, 3, 4, 5, 6, 9, 15, 17, 20, 22, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -856,7 +889,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev34", "dev35", "dev36"}
+    fresh = {"dev37", "dev38", "dev39"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
