@@ -16,9 +16,14 @@ REPO = Path(__file__).resolve().parents[1]
 OPENING = "Guten Tag, Sie sprechen mit Frau Lindner vom Kundenservice, was kann ich für Sie tun?"
 PROBLEM = "Ich habe eine Frage zu meiner letzten Rechnung, da stimmt etwas nicht."
 
-# Per negative move: sentences the phrase rules do not catch and the model must. (`blame` is
-# off: no threshold kept the labelled calls free of new false alarms, see data/moves.yaml.)
+# Per negative move: sentences the phrase rules do not catch and the model must. (`command` is
+# off since the nineteenth session: no threshold kept the labelled calls free of new false
+# alarms, see data/moves.yaml; its phrase rules stay.)
 NEGATIVE = {
+    "blame": [
+        "Hätten Sie die Rechnung rechtzeitig bezahlt, gäbe es jetzt auch keine Mahnung.",
+        "Wer seinen Zählerstand nie meldet, bekommt eben eine Schätzung.",
+    ],
     "dismissal": [
         "Na ja, ein bisschen Warten hat noch niemandem geschadet.",
         "Die paar Tage Verzögerung sind jetzt wirklich kein Weltuntergang.",
@@ -27,10 +32,6 @@ NEGATIVE = {
         "Haben Sie das Gerät vielleicht auch schon mal eingeschaltet, bevor Sie hier anrufen?",
         # (the ironic "noch ein drittes Mal, ganz langsam" is respect.talking_down.v1's now)
         "Vielleicht lassen Sie das nächste Mal jemanden ran, der sich mit Technik auskennt.",
-    ],
-    "command": [
-        "Schicken Sie das Formular sofort zurück, und zwar heute noch!",
-        "Sie bleiben jetzt dran und hören zu!",
     ],
     "insult": [
         "Sie sind wirklich der unfähigste Kunde, den ich diese Woche am Telefon hatte.",
