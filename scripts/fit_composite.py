@@ -7,8 +7,8 @@
 Every labelled call is scored ONCE through the real pipeline (the code behind
 ``toneprobe evaluate``); the fit then only recombines the kept detector summaries and
 findings. The model is the score's own form (``scoring.score_summaries``): a weighted mean of
-the four components, whose weights (non-negative, sum 1) and a few component parameters are
-fitted by least squares of the 0-100 score against the grade's point 25 * (grade - 1), with a
+the six components (de-escalation, hang-up, respect, empathy, warmth, tone), whose weights
+(non-negative, sum 1) and a few component parameters are fitted by least squares of the 0-100 score against the grade's point 25 * (grade - 1), with a
 Gaussian prior that pulls every parameter towards its hand-set value (bounded Nelder-Mead,
 deterministic). Which parameters are free (three nested variants) and how strong the prior is
 are chosen by leave-one-set-out cross-validation (Spearman of score and grade on the held-out
