@@ -5,15 +5,17 @@
     python scripts/fit_composite.py --check          # exit 1 if weights.yaml is not what it would write
 
 Every labelled call is scored ONCE through the real pipeline (the code behind
-``toneprobe evaluate``); the fit then only recombines the kept detector summaries and
-findings. The model is the score's own form (``scoring.score_summaries``): a weighted mean of
-the six components (de-escalation, hang-up, respect, empathy, warmth, tone), whose weights
-(non-negative, sum 1) and a few component parameters are fitted by least squares of the 0-100 score against the grade's point 25 * (grade - 1), with a
-Gaussian prior that pulls every parameter towards its hand-set value (bounded Nelder-Mead,
-deterministic). Which parameters are free (three nested variants) and how strong the prior is
-are chosen by leave-one-set-out cross-validation (Spearman of score and grade on the held-out
-set; the hand-set values stay unless a fit beats them there by more than ``TIE``); the choice is
-then checked with agent-grouped cross-validation and 95% bootstrap intervals. ``make fit-composite`` runs it; ``make evaluate`` checks the bars with the result.
+``toneprobe evaluate``); the fit then only recombines the kept detector summaries and findings.
+The model is the score's own form (``scoring.score_summaries``): a weighted mean of the six
+components (de-escalation, hang-up, respect, empathy, warmth, tone), whose weights
+(non-negative, sum 1) and a few component parameters are fitted by least squares of the 0-100
+score against the grade's point 25 * (grade - 1), with a Gaussian prior that pulls every
+parameter towards its hand-set value (bounded Nelder-Mead, deterministic). Which parameters are
+free (three nested variants) and how strong the prior is are chosen by leave-one-set-out
+cross-validation (Spearman of score and grade on the held-out set; the hand-set values stay
+unless a fit beats them there by more than ``TIE``); the choice is then checked with
+agent-grouped cross-validation and 95% bootstrap intervals. ``make fit-composite`` runs it;
+``make evaluate`` checks the bars with the result.
 """
 
 from __future__ import annotations
