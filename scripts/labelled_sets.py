@@ -34,6 +34,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev31", "dev32", "dev33",
     # fresh in the eighteenth session (measured three times), tuning since the nineteenth
     "dev34", "dev35", "dev36",
+    # fresh in the nineteenth session (measured twice), tuning since the twentieth
+    "dev37", "dev38", "dev39",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

@@ -469,6 +469,43 @@ SETS = (
                     ),
                 },
             ),
+            # twentieth session (fresh): phone calls from Austria, Switzerland and the south;
+            # e-mail and ticket threads with quoted lines and templates; website live chats
+            (
+                "dev40",
+                "d40-",
+                12,
+                {
+                    "hangup_min": 2,
+                    "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (strict bound)
+                    "other_side_opens": frozenset(
+                        f"d40-{n:02d}" for n in (2, 7, 9, 12, 18, 19, 22)
+                    ),
+                },
+            ),
+            (
+                "dev41",
+                "d41-",
+                10,
+                {
+                    "hangup_min": 4,
+                    "other_side_opens": frozenset(
+                        f"d41-{n:02d}"
+                        for n in (1, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 16, 17, 18, 19, 20, 23, 24)
+                    ),
+                },
+            ),
+            (
+                "dev42",
+                "d42-",
+                12,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d42-{n:02d}" for n in (1, 3, 4, 8, 10, 12, 13, 14, 17, 18, 21, 23)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -889,7 +926,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev37", "dev38", "dev39"}
+    fresh = {"dev40", "dev41", "dev42"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
