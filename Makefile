@@ -3,7 +3,7 @@ PY    := .venv/bin/python
 STAMP := .venv/.installed-stamp
 SAMPLES := sample_transcripts
 
-.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite fit-deesc fit-hangup fit-context report-check clean
+.PHONY: help demo test lint bench model evaluate-models evaluate model-moves fit-composite fit-deesc fit-hangup fit-context fit-call report-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,11 +61,14 @@ FIT_SETS ?= $(shell python3 scripts/labelled_sets.py)  # the tuning sets, named 
 fit-composite: $(STAMP)  ## fit the score's weights to the grades of all labelled calls (CV figures), write src/toneprobe/data/weights.yaml; SETS="..." adds sets
 	$(PY) scripts/fit_composite.py $(FIT_SETS) $(SETS)
 
-fit-context: $(STAMP)  ## fit the learned context reader (an agent turn read with the customer's turns around it) on data/exchanges and the respectful labelled calls, write src/toneprobe/data/context_reader.json; fit it first, then fit-hangup, fit-deesc, fit-composite
+fit-context: $(STAMP)  ## fit the learned context reader (an agent turn read with the customer's turns around it) on data/exchanges and the respectful labelled calls, write src/toneprobe/data/context_reader.json; fit it first, then fit-hangup, fit-call, fit-deesc, fit-composite
 	$(PY) scripts/fit_context_reader.py --write $(SETS)
 
 fit-hangup: $(STAMP)  ## fit the learned hang-up reader on data/endings and the labelled calls (CV figures), write src/toneprobe/data/hangup_reader.json; fit it before fit-deesc and fit-composite
 	$(PY) scripts/fit_hangup_reader.py --write $(SETS)
+
+fit-call: $(STAMP)  ## fit the learned call reader (is the whole call disrespectful?) on the labelled calls (leave-one-set-out CV), write src/toneprobe/data/call_reader.json; fit it after fit-context and fit-hangup
+	$(PY) scripts/fit_call_reader.py --write $(SETS)
 
 fit-deesc: $(STAMP)  ## fit the learned de-escalation outcome on the labelled calls (CV figures), write src/toneprobe/data/deesc_outcome.json
 	$(PY) scripts/fit_deesc_outcome.py $(FIT_SETS) $(SETS)

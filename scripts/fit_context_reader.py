@@ -41,7 +41,7 @@ import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
 from labelled_sets import TUNING, labelled_calls  # noqa: E402
 
-from toneprobe.detectors import context_reader  # noqa: E402
+from toneprobe.detectors import call_reader, context_reader  # noqa: E402
 
 MODEL_FILE = ROOT / "src" / "toneprobe" / "data" / context_reader.MODEL_FILE
 EXCHANGES = ROOT / "data" / "exchanges"
@@ -99,6 +99,9 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> tuple[list[dict[str, Any]],
     from toneprobe.pipeline import Scorer, build_record
 
     context_reader.reader_model = lambda: None  # type: ignore[assignment]  # reader off
+    # the call verdict without the call reader (fitted on this reader's findings): mild
+    # findings adding up by their weights
+    call_reader.reader_model = lambda: None  # type: ignore[assignment]
     scorer = Scorer()
     rows: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []

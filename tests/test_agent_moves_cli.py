@@ -100,13 +100,13 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def _model_findings(call: dict, polarity: str | None = None) -> list[dict]:
-    """The agent-move model's findings (not the context reader's, which weighs them in context:
-    tests/detectors/test_context_reader.py)."""
+    """The agent-move model's findings (not the context or call reader's, which weigh them in
+    context: tests/detectors/test_context_reader.py, test_call_reader.py)."""
     return [
         f
         for f in call["findings"]
         if ".model." in f["rule_id"]
-        and f["rule_id"] != "respect.model.context.v1"
+        and f["rule_id"] not in ("respect.model.context.v1", "respect.model.call.v1")
         and (polarity is None or f["polarity"] == polarity)
     ]
 

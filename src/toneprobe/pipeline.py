@@ -245,6 +245,29 @@ def is_disrespectful(f: Finding) -> bool:
     return disrespect_weight(f) >= DISRESPECT_MIN_WEIGHT
 
 
+def disrespect_verdict(
+    ctx: CallContext, findings: Sequence[Finding]
+) -> tuple[list[int], Any, Finding | None]:
+    """The turns that make the call disrespectful (none: a respectful call), the call reader's
+    reading (None without the reader) and its finding where the reader decided. A clearly
+    negative rule finding decides alone; else the call reader (``detectors/call_reader.py``)
+    reads the whole call; without it, mild findings add up to ``DISRESPECT_MIN_TOTAL``."""
+    from toneprobe.detectors.call_reader import is_model_finding, read_call
+
+    rude = sorted({f.turn for f in findings if is_disrespectful(f)})
+    mild = [f for f in findings if disrespect_weight(f) > 0]
+    reading = read_call(ctx, findings)
+    if reading is None:
+        if not rude and sum(map(disrespect_weight, mild)) >= DISRESPECT_MIN_TOTAL - 1e-9:
+            rude = sorted({f.turn for f in mild})  # several curt moves add up
+        return rude, None, None
+    clear = sorted({f.turn for f in findings if is_disrespectful(f) and not is_model_finding(f)})
+    if clear or reading.finding is None:
+        return clear, reading, None
+    # the reader's verdict: its sentence, and the turns of the negative findings it weighed
+    return sorted({reading.finding.turn} | {f.turn for f in mild}), reading, reading.finding
+
+
 def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> dict[str, Any]:
     """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
     # repeats of one rule saturate: a habit on every turn does not zero the respect component
@@ -252,14 +275,15 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     summaries, components, score = score_summaries(
         {name: res.summary for name, res in ctx.results.items()}, negative, weights
     )
-    findings = sorted(ctx.findings(), key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
+    findings = ctx.findings()
     respect = dict(summaries["respect"])
     respect["score"] = components["respect"]
-    # disrespect: any clearly negative agent move, whichever detector found it
-    rude = sorted({f.turn for f in findings if is_disrespectful(f)})
-    mild = [f for f in findings if disrespect_weight(f) > 0]
-    if not rude and sum(map(disrespect_weight, mild)) >= DISRESPECT_MIN_TOTAL - 1e-9:
-        rude = sorted({f.turn for f in mild})  # several curt moves add up
+    rude, reading, decided = disrespect_verdict(ctx, findings)
+    if reading is not None:
+        respect["disrespect_p"] = round(reading.p_rude, 3)
+    if decided is not None:
+        findings.append(decided)
+    findings.sort(key=lambda f: (f.turn, f.start, f.detector, f.rule_id))
     respect["disrespect"] = bool(rude)
     respect["disrespect_turns"] = rude
     empathy = dict(summaries["empathy"])

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.detectors.conftest import dialogue
-from toneprobe.detectors import context_reader
+from toneprobe.detectors import call_reader, context_reader
 from toneprobe.pipeline import Scorer
 
 
@@ -528,9 +528,11 @@ def test_issue_13_reassurance_that_looks_like_a_slight_is_no_finding(scorer, tex
 def test_a_clear_model_finding_makes_a_call_disrespectful_on_its_own(monkeypatch):
     """One negative model finding weighs little (a hint), unless its probability lies far over
     the move's threshold (the clear margin of data/moves.yaml): then it is a finding of its
-    own, and the explanation says at which probability it became clear. (The context reader,
-    which would weigh the hint in its context, is off here: test_context_reader.py.)"""
+    own, and the explanation says at which probability it became clear. (The context and call
+    readers, which would weigh the hint in its context, are off here: test_context_reader.py,
+    test_call_reader.py.)"""
     monkeypatch.setattr(context_reader, "reader_model", lambda: None)
+    monkeypatch.setattr(call_reader, "reader_model", lambda: None)
     scorer = Scorer(model="fake", use_offense_model=False)
     respect = next(d for d in scorer.detectors if d.name == "respect")
     call = dialogue(
