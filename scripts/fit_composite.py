@@ -210,11 +210,14 @@ class Calls:
 
 def negatives(call: dict[str, Any]) -> list[tuple[str, float]]:
     """``(rule_id, weight)`` of a call record's negative respect findings, as the pipeline
-    saturates them (``pipeline.build_record``)."""
+    saturates them (``pipeline.build_record``): the call reader's finding is the disrespect
+    verdict's explanation, added after the components, so it is left out here too."""
+    from toneprobe.detectors.call_reader import RULE_ID as CALL_READER
+
     return [
         (f["rule_id"], float(f["weight"]))
         for f in call["findings"]
-        if f["detector"] == "respect" and f["polarity"] == "negative"
+        if f["detector"] == "respect" and f["polarity"] == "negative" and f["rule_id"] != CALL_READER
     ]
 
 
