@@ -79,7 +79,9 @@ def render_explanation(
     console.print(
         f"respect: {r['score']} (courtesy {r['courtesy']:.2f}: {', '.join(r['courtesy_elements']) or 'none'}; "
         f"{r['negative']} negative findings weighing {r['negative_weight']:.2f} with repeats "
-        f"of a rule saturating, disrespect: {'yes' if r['disrespect'] else 'no'})"
+        f"of a rule saturating, disrespect: {'yes' if r['disrespect'] else 'no'}"
+        + (f", call reader p {r['disrespect_p']:.2f}" if r.get("disrespect_p") is not None else "")
+        + ")"
     )
     if e["score"] is None:
         console.print("empathy: no opportunity (the customer voiced no feeling or problem)")

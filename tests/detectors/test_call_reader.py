@@ -5,6 +5,9 @@ how the file is read and that it is what the fit script writes."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +191,28 @@ def test_shipped_reader_is_what_the_fit_script_writes_on_the_sets_in_the_reposit
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "is in sync" in proc.stdout
+
+
+def test_explain_shows_the_call_readers_finding_and_probability(tmp_path):
+    """A user who asks why a call counts as disrespectful sees the reader's finding on its
+    sentence, its reasons and its probability, as for any rule."""
+    turns = [
+        {"role": "agent" if line[0] == "A" else "customer", "text": line[3:]}
+        for line in _call(STONEWALL)
+    ]
+    path = tmp_path / "stonewall.json"
+    path.write_text(
+        json.dumps({"call_id": "stonewall-1", "agent": "Frau Brandt", "turns": turns}), "utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "toneprobe", "explain", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "respect.model.call.v1" in proc.stdout
+    assert re.search(r"disrespectful p \d\.\d\d >= 0\.\d+ \(", proc.stdout)
+    assert "disrespect: yes, call reader p " in proc.stdout
