@@ -506,6 +506,30 @@ SETS = (
                     ),
                 },
             ),
+            # twentieth session's end (fresh): phone calls to public services; B2B and
+            # technical support ticket chats
+            (
+                "dev43",
+                "d43-",
+                11,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d43-{n:02d}" for n in (4, 6, 8, 15, 21, 22, 23)
+                    ),
+                },
+            ),
+            (
+                "dev44",
+                "d44-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d44-{n:02d}" for n in (1, 3, 5, 6, 9, 10, 13, 14, 17, 20, 21, 22, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -926,7 +950,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev40", "dev41", "dev42"}
+    fresh = {"dev40", "dev41", "dev42", "dev43", "dev44"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
