@@ -59,7 +59,7 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
         res = ctx.results["deescalation"]
         cues = [f for f in res.findings if f.role == "customer"]
         how = ctx.results["hangup"].summary["outcome"]
-        feats = outcome.outcome_features(res.summary, cues, how)
+        feats = outcome.outcome_features(res.summary, cues, how, ctx.moves)
         rows.append(
             {
                 "set": name,

@@ -134,6 +134,34 @@ def test_counts_and_flags_are_shown_as_a_user_reads_them():
     assert outcome.shown("peak", 0.876) == "0.88"
 
 
+def test_the_agents_answers_to_upset_are_counted_sentence_by_sentence():
+    """An agent answers upset with acknowledgement, apology, a next step: the model counts the
+    agent sentences the move model reads so (p >= 0.5), shown as counts; without the move
+    model's reading the counts are 0."""
+    from tests.detectors.conftest import dialogue
+    from toneprobe.pipeline import Scorer
+
+    lines = [
+        ("A: " if line.startswith("Agent:") else "K: ") + line.split(": ", 1)[1]
+        for line in CALMED.splitlines()
+    ]
+    ctx = Scorer().analyse(dialogue(*lines))
+    res = ctx.results["deescalation"]
+    cues = [f for f in res.findings if f.role == "customer"]
+    x = outcome.outcome_features(res.summary, cues, "none", ctx.moves)
+    # "Das verstehe ich gut, das ist wirklich ärgerlich." / "Das tut mir leid, ..." /
+    # "Ich habe die doppelte Abbuchung gerade storniert, das Geld ist ... wieder auf Ihrem Konto."
+    assert x["agent_acknowledge_feeling"] >= 0.33 and x["agent_apology_ownership"] >= 0.33
+    assert x["agent_alternative_offered"] == 0.0
+    without = outcome.outcome_features(res.summary, cues, "none")
+    assert all(without[f"agent_{m}"] == 0.0 for m in outcome.AGENT_MOVES)
+    assert {k: v for k, v in without.items() if not k.startswith("agent_")} == {
+        k: v for k, v in x.items() if not k.startswith("agent_")
+    }
+    assert outcome.shown("agent_apology_ownership", 1 / 3) == "1"
+    assert outcome.FEATURES["agent_apology_ownership"] == "agent sentences: apologising (move model)"
+
+
 def test_a_model_file_with_an_unknown_feature_is_a_config_error():
     good = json.loads((ROOT / "src/toneprobe/data/deesc_outcome.json").read_text(encoding="utf-8"))
     outcome.parse_model(good, "deesc_outcome.json")  # the shipped file reads

@@ -195,7 +195,7 @@ class DeEscalation(Detector):
         as the rules would."""
         summary = dict(result.summary)
         cues = [f for f in result.findings if f.role == "customer"]
-        verdict = model.decide(outcome.outcome_features(summary, cues, how))
+        verdict = model.decide(outcome.outcome_features(summary, cues, how, ctx.moves))
         decided = verdict.outcome
         summary.update(
             rule_outcome=summary["outcome"],

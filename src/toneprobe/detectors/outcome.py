@@ -4,8 +4,12 @@ The rules of ``deescalation.py`` read an upset level per customer turn and decid
 thresholds. Two small logistic regressions, fitted on the project's labelled calls by
 ``scripts/fit_deesc_outcome.py`` (``data/deesc_outcome.json``), read the same evidence as
 numbers (the upset trajectory, the customer-state model's anger, worry, relief and
-problem-report probabilities, the rule cues, the credited and escalating agent turns, how the
-call ended) and answer two questions in turn: *upset?* (else ``not_needed``) and, for an upset
+problem-report probabilities, the rule cues, the credited and escalating agent turns, how
+many of the agent's sentences the agent-move model reads as acknowledging a feeling,
+apologising, reassuring, promising a next step or offering an alternative (an agent answers
+upset with these: they tell an upset customer the state model missed, in polite or written
+words, from a calm report; and a calmed one from a failed call), how the call ended) and
+answer two questions in turn: *upset?* (else ``not_needed``) and, for an upset
 customer, *calmed?* (``achieved``, else ``failed``). Each answer names the evidence that
 weighed most, as a rule names its words: a feature's weight times how far the call's value
 lies from the labelled calls' mean.
@@ -35,6 +39,15 @@ STATE_WORDS = {
     "problem_report": "a plain problem report",
 }
 UPSET_LEVEL = 0.5  # a customer turn at this level counts in ``upset_turns``
+#: the agent-move model's moves whose sentences (p >= ``MOVE_LEVEL``) the model counts
+AGENT_MOVES = {
+    "acknowledge_feeling": "acknowledging a feeling",
+    "apology_ownership": "apologising",
+    "reassurance": "reassuring",
+    "commitment_next_step": "promising a next step",
+    "alternative_offered": "offering an alternative",
+}
+MOVE_LEVEL = 0.5
 
 #: every feature the model reads, with the words an explanation uses for it
 FEATURES: dict[str, str] = {
@@ -56,9 +69,16 @@ FEATURES: dict[str, str] = {
     "hangup_agent": "the agent hung up",
     "hangup_customer": "the customer broke off",
     "hangup_dropped": "the line dropped",
+    **{f"agent_{m}": f"agent sentences: {w} (move model)" for m, w in AGENT_MOVES.items()},
 }
 #: features that count something, stored as count / cap (shown to users as the count)
-COUNT_CAPS = {"upset_turns": 3, "upset_cues": 3, "credited_turns": 3, "escalating_turns": 2}
+COUNT_CAPS = {
+    "upset_turns": 3,
+    "upset_cues": 3,
+    "credited_turns": 3,
+    "escalating_turns": 2,
+    **{f"agent_{m}": 3 for m in AGENT_MOVES},
+}
 FLAGS = frozenset({"calm_end", "resigned_end", "hangup_agent", "hangup_customer", "hangup_dropped"})
 
 
@@ -73,11 +93,16 @@ def shown(feature: str, value: float) -> str:
 
 
 def outcome_features(
-    summary: Mapping[str, Any], cues: Iterable[Finding], hangup: str
+    summary: Mapping[str, Any],
+    cues: Iterable[Finding],
+    hangup: str,
+    moves: Iterable[Any] = (),
 ) -> dict[str, float]:
     """The model's inputs for one call, from the rule summary of ``DeEscalation`` (its
-    trajectory, end level, credited and escalating turns), the customer's cue findings and
-    the hang-up outcome. Needs the customer-state model's probabilities in the trajectory."""
+    trajectory, end level, credited and escalating turns), the customer's cue findings, the
+    hang-up outcome and the agent-move model's reading of the agent turns (``moves``:
+    ``CallContext.moves``; without it the agent counts are 0). Needs the customer-state
+    model's probabilities in the trajectory."""
     points = summary["trajectory"]
     levels = [float(p["upset"]) for p in points]
     states = [p["states"] for p in points if p.get("states")]
@@ -103,6 +128,10 @@ def outcome_features(
     f["escalating_turns"] = min(2, len(summary["escalating_turns"])) / 2
     for how in ("agent", "customer", "dropped"):
         f[f"hangup_{how}"] = float(hangup == how)
+    sentences = [s.probs for m in moves if m is not None for s in m.sentences]
+    for m in AGENT_MOVES:
+        n = sum(p.get(m, 0.0) >= MOVE_LEVEL for p in sentences)
+        f[f"agent_{m}"] = min(COUNT_CAPS[f"agent_{m}"], n) / COUNT_CAPS[f"agent_{m}"]
     return {name: round(f[name], 4) for name in FEATURES}
 
 
