@@ -41,6 +41,7 @@ MODEL_FILE = "call_reader.json"
 RULE_ID = "respect.model.call.v1"
 CLASSES = ("ok", "rude")
 MANY = 4  # sentences of one move counted up to this many
+PRIOR = 3  # neutral sentences added to the agent's before a share is taken
 #: the reader speaks only where the move model reads some agent sentence as a negative move
 #: at least this likely, or a rule found something negative: it weighs what the call holds and
 #: never invents a put-down in a call where nothing reads as one
@@ -60,6 +61,9 @@ FEATURES: dict[str, str] = {
     **{f"some_{m}": f"agent sentences read as {_name(m)} (p >= 0.5)" for m in NEGATIVE_MOVES},
     **{f"sure_{m}": f"agent sentences read as {_name(m)} (p >= 0.9)" for m in NEGATIVE_MOVES},
     **{f"share_{m}": f"share of agent sentences with {_name(m)}" for m in POSITIVE_MOVES},
+    "negative_share": "share of agent sentences with a negative move (p >= 0.5)",
+    "negative_mean": "the agent's sentences' mean strongest negative move",
+    "serving_share": "share of agent sentences with a serving move (p >= 0.5)",
     "rule_sum": "the rules' negative findings (weight)",
     "rule_max": "the heaviest negative rule finding",
     "model_sum": "the move model's negative findings (weight)",
@@ -89,6 +93,13 @@ def call_features(ctx: CallContext, findings: Sequence[Finding]) -> dict[str, fl
         f[f"sure_{m}"] = min(MANY, sum(p >= 0.9 for p in ps)) / MANY
     for m in POSITIVE_MOVES:
         f[f"share_{m}"] = sum(s.probs.get(m, 0.0) >= 0.5 for s in sents) / max(1, len(sents))
+    # the call's balance as rates over the agent's sentences plus ``PRIOR`` neutral ones, so a
+    # call of one or two sentences is not all-negative or all-serving on its own
+    worst = [max(s.probs.get(m, 0.0) for m in NEGATIVE_MOVES) for s in sents]
+    best = [max(s.probs.get(m, 0.0) for m in POSITIVE_MOVES) for s in sents]
+    f["negative_share"] = sum(p >= 0.5 for p in worst) / (len(sents) + PRIOR)
+    f["negative_mean"] = sum(worst) / (len(sents) + PRIOR)
+    f["serving_share"] = sum(p >= 0.5 for p in best) / (len(sents) + PRIOR)
     negative = [x for x in findings if disrespect_weight(x) > 0]
     rules = [disrespect_weight(x) for x in negative if not is_model_finding(x)]
     f["rule_sum"] = min(2.0, sum(rules)) / 2  # weights summed up to 2
