@@ -217,7 +217,9 @@ def negatives(call: dict[str, Any]) -> list[tuple[str, float]]:
     return [
         (f["rule_id"], float(f["weight"]))
         for f in call["findings"]
-        if f["detector"] == "respect" and f["polarity"] == "negative" and f["rule_id"] != CALL_READER
+        if f["detector"] == "respect"
+        and f["polarity"] == "negative"
+        and f["rule_id"] != CALL_READER
     ]
 
 

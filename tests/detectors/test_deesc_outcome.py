@@ -159,7 +159,9 @@ def test_the_agents_answers_to_upset_are_counted_sentence_by_sentence():
         k: v for k, v in x.items() if not k.startswith("agent_")
     }
     assert outcome.shown("agent_apology_ownership", 1 / 3) == "1"
-    assert outcome.FEATURES["agent_apology_ownership"] == "agent sentences: apologising (move model)"
+    assert (
+        outcome.FEATURES["agent_apology_ownership"] == "agent sentences: apologising (move model)"
+    )
 
 
 def test_a_model_file_with_an_unknown_feature_is_a_config_error():
