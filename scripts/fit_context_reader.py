@@ -163,11 +163,7 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> tuple[list[dict[str, Any]],
     return rows, calls
 
 
-def f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
-    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
-    fp = sum(p and not g for g, p in zip(gold, pred, strict=True))
-    fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+f1 = reader_fit.binary_f1
 
 
 def judged(rows: Sequence[dict[str, Any]], p_rude: Sequence[float], t: float) -> dict[str, float]:

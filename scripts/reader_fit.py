@@ -29,6 +29,14 @@ def macro_f1(classes: Sequence[str], gold: Sequence[str], pred: Sequence[str]) -
     return sum(f1s) / len(f1s) if f1s else 0.0
 
 
+def binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
+    """F1 of the positive answer (a disrespectful call or turn)."""
+    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
+    fp = sum(p and not g for g, p in zip(gold, pred, strict=True))
+    fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def vocabulary(rows: Sequence[dict[str, Any]], dense: Sequence[str]) -> list[str]:
     """The dense features, then every word feature in at least ``MIN_DF`` examples."""
     df: dict[str, int] = {}

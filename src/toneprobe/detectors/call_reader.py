@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from toneprobe.detectors.linear_reader import LinearReader, packaged_json, parse_reader
+from toneprobe.detectors.linear_reader import LinearReader, parse_reader, shipped_reader
 from toneprobe.findings import Finding
 from toneprobe.sentiment.move_labels import NEGATIVE_MOVES, POSITIVE_MOVES
 
@@ -130,11 +130,7 @@ def describe(feature: str, value: float) -> str:
 def reader_model() -> LinearReader | None:
     """The shipped reader (``toneprobe/data/call_reader.json``); None if the file is absent or
     its weight is 0 (mild findings then add up by their weights, as before the reader)."""
-    raw, where = packaged_json(MODEL_FILE)
-    if raw is None:
-        return None
-    model = parse_model(raw, where)
-    return model if model.weight > 0 else None
+    return shipped_reader(MODEL_FILE, CLASSES, FEATURES.__contains__)
 
 
 def parse_model(raw: Mapping[str, Any], where: str) -> LinearReader:

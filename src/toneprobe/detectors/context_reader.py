@@ -27,8 +27,8 @@ from toneprobe.detectors.base import turn_finding
 from toneprobe.detectors.linear_reader import (
     WORD_FEATURE,
     LinearReader,
-    packaged_json,
     parse_reader,
+    shipped_reader,
     word_features,
 )
 from toneprobe.findings import Finding
@@ -135,11 +135,7 @@ def describe(feature: str, value: float) -> str:
 def reader_model() -> LinearReader | None:
     """The shipped reader (``toneprobe/data/context_reader.json``); None if the file is absent
     or its weight is 0 (the rules and the move model then decide alone)."""
-    raw, where = packaged_json(MODEL_FILE)
-    if raw is None:
-        return None
-    model = parse_model(raw, where)
-    return model if model.weight > 0 else None
+    return shipped_reader(MODEL_FILE, CLASSES, FEATURES.__contains__)
 
 
 def parse_model(raw: Mapping[str, Any], where: str) -> LinearReader:

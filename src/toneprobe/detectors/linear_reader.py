@@ -115,3 +115,15 @@ def packaged_json(name: str) -> tuple[dict[str, Any] | None, str]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: not a JSON object")
     return raw, where
+
+
+def shipped_reader(
+    name: str, classes: Sequence[str], known: Callable[[str], bool]
+) -> LinearReader | None:
+    """The reader file ``toneprobe/data/<name>`` parsed (``parse_reader``); None if the file is
+    absent or its weight is 0 (the reader is off)."""
+    raw, where = packaged_json(name)
+    if raw is None:
+        return None
+    model = parse_reader(raw, where, classes, known)
+    return model if model.weight > 0 else None
