@@ -50,8 +50,7 @@ MIN_PROB_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """One row per labelled call: its set, label, features, the rules' clear verdict and the
     verdict without the reader."""
-    from toneprobe.detectors.call_reader import is_model_finding
-    from toneprobe.pipeline import Scorer, build_record, is_disrespectful
+    from toneprobe.pipeline import Scorer, build_record, clear_rule_turns
 
     call_reader.reader_model = lambda: None  # type: ignore[assignment]  # reader off
     scorer = Scorer()
@@ -66,7 +65,7 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
                 "group": name,
                 "id": t.call_id,
                 "label": "rude" if label.disrespect else "ok",
-                "clear": any(is_disrespectful(f) and not is_model_finding(f) for f in findings),
+                "clear": bool(clear_rule_turns(findings)),
                 "without": bool(build_record(t, ctx, scorer.weights)["respect"]["disrespect"]),
                 "x": call_reader.call_features(ctx, findings),
             }
@@ -77,17 +76,13 @@ def collect(sets: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
 f1 = reader_fit.binary_f1
 
 
-def evidence(x: dict[str, float]) -> bool:
-    """Something in the call reads as negative (``call_reader.EVIDENCE``)."""
-    return x["rule_sum"] > 0 or any(
-        x[f"max_{m}"] >= call_reader.EVIDENCE for m in call_reader.NEGATIVE_MOVES
-    )
-
-
 def verdicts(rows: Sequence[dict[str, Any]], p_rude: Sequence[float], t: float) -> list[bool]:
     """The pipeline's call verdict: a clear rule finding, or the reader at ``t`` where
     something in the call reads as negative."""
-    return [r["clear"] or (p >= t and evidence(r["x"])) for r, p in zip(rows, p_rude, strict=True)]
+    return [
+        r["clear"] or (p >= t and call_reader.has_evidence(r["x"]))
+        for r, p in zip(rows, p_rude, strict=True)
+    ]
 
 
 def scores(rows: Sequence[dict[str, Any]], pred: Sequence[bool]) -> tuple[float, dict[str, float]]:

@@ -245,6 +245,14 @@ def is_disrespectful(f: Finding) -> bool:
     return disrespect_weight(f) >= DISRESPECT_MIN_WEIGHT
 
 
+def clear_rule_turns(findings: Sequence[Finding]) -> list[int]:
+    """The turns with a clearly negative finding of a rule (not of a model or reader): these
+    decide the call whatever the call reader says."""
+    from toneprobe.detectors.call_reader import is_model_finding
+
+    return sorted({f.turn for f in findings if is_disrespectful(f) and not is_model_finding(f)})
+
+
 def disrespect_verdict(
     ctx: CallContext, findings: Sequence[Finding]
 ) -> tuple[list[int], Any, Finding | None]:
@@ -252,16 +260,16 @@ def disrespect_verdict(
     reading (None without the reader) and its finding where the reader decided. A clearly
     negative rule finding decides alone; else the call reader (``detectors/call_reader.py``)
     reads the whole call; without it, mild findings add up to ``DISRESPECT_MIN_TOTAL``."""
-    from toneprobe.detectors.call_reader import is_model_finding, read_call
+    from toneprobe.detectors.call_reader import read_call
 
-    rude = sorted({f.turn for f in findings if is_disrespectful(f)})
     mild = [f for f in findings if disrespect_weight(f) > 0]
     reading = read_call(ctx, findings)
     if reading is None:
+        rude = sorted({f.turn for f in findings if is_disrespectful(f)})
         if not rude and sum(map(disrespect_weight, mild)) >= DISRESPECT_MIN_TOTAL - 1e-9:
             rude = sorted({f.turn for f in mild})  # several curt moves add up
         return rude, None, None
-    clear = sorted({f.turn for f in findings if is_disrespectful(f) and not is_model_finding(f)})
+    clear = clear_rule_turns(findings)
     if clear or reading.finding is None:
         return clear, reading, None
     # the reader's verdict: its sentence, and the turns of the negative findings it weighed

@@ -5,7 +5,7 @@ turn; adding up their mild findings with hand-set weights (a curt phrase 0.4, a 
 0.3, a context finding 0.5) held on the calls those weights were tuned on and not on new ones:
 respectful agents of a new genre collect a mild finding or two, and an agent who stonewalls a
 customer turn after turn in polite words collects none. This reader weighs the whole call at
-once: a logistic regression (``scripts/fit_disrespect_reader.py``, ``data/call_reader.json``)
+once: a logistic regression (``scripts/fit_call_reader.py``, ``data/call_reader.json``)
 fitted on the project's labelled calls and chosen by leave-one-set-out cross-validation, over
 what the call holds: how strongly and how often the move model reads each negative move in the
 agent's sentences, how much of the agent's talk serves the customer (apologies, next steps,
@@ -144,12 +144,12 @@ class CallReading:
     not)."""
 
     p_rude: float
-    min_prob: float
     finding: Finding | None
 
-    @property
-    def rude(self) -> bool:
-        return self.finding is not None
+
+def has_evidence(x: Mapping[str, float]) -> bool:
+    """Something in the call reads as negative (``EVIDENCE``): the reader may speak."""
+    return x["rule_sum"] > 0 or any(x[f"max_{m}"] >= EVIDENCE for m in NEGATIVE_MOVES)
 
 
 def _worst_sentence(ctx: CallContext, model: LinearReader) -> tuple[Any, Any] | None:
@@ -175,12 +175,11 @@ def read_call(ctx: CallContext, findings: Sequence[Finding]) -> CallReading | No
         return None
     x = call_features(ctx, findings)
     p = model.probabilities(x)["rude"]
-    evidence = x["rule_sum"] > 0 or any(x[f"max_{m}"] >= EVIDENCE for m in NEGATIVE_MOVES)
-    if p < model.min_prob or not evidence:
-        return CallReading(p, model.min_prob, None)
+    if p < model.min_prob or not has_evidence(x):
+        return CallReading(p, None)
     where = _worst_sentence(ctx, model)
     if where is None:
-        return CallReading(p, model.min_prob, None)
+        return CallReading(p, None)
     turn, sent = where
     why = "; ".join(describe(k, x.get(k, 0.0)) for k in model.pushes(x, "rude"))
     finding = Finding(
@@ -202,4 +201,4 @@ def read_call(ctx: CallContext, findings: Sequence[Finding]) -> CallReading | No
             f"({RULE_ID}, src/toneprobe/data/{MODEL_FILE})"
         ),
     )
-    return CallReading(p, model.min_prob, finding)
+    return CallReading(p, finding)
