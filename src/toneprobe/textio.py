@@ -139,10 +139,25 @@ def decode_bytes(data: bytes, path: str | None = None) -> str:
 
 
 _WS = re.compile(r"\s+")
+# the lines an e-mail or ticket reply quotes from the message it answers: "> ...", "> > ...",
+# ">> ..." (a run of them is one quotation; "-> 5" or "> 50 Euro" is no quote)
+_QUOTED_LINES = re.compile(r"(?:^[ \t]*>(?:[ \t]*>)*[ \t]*(?=[^\W\d_])[^\n]*(?:\n|$))+", re.M)
+_QUOTE_MARK = re.compile(r"^[ \t]*>(?:[ \t]*>)*[ \t]*", re.M)
+
+
+def _quote_lines(m: re.Match[str]) -> str:
+    body = " ".join(_QUOTE_MARK.sub("", m.group()).split())
+    return f"\u201e{body}\u201c\n"
 
 
 def clean_text(text: str) -> str:
-    """One turn's text on one line: NBSP folded, runs of whitespace collapsed, ends stripped."""
+    """One turn's text on one line: NBSP folded, runs of whitespace collapsed, ends stripped.
+    Lines an e-mail reply quotes ("> Sie sind doch zu blöd") become one quotation in German
+    marks („Sie sind doch zu blöd“), so the line structure that told they are someone else's
+    words survives the collapse (:mod:`toneprobe.quotes` reads quotation marks)."""
     if not text:
         return ""
-    return _WS.sub(" ", normalize_text(text)).strip()
+    text = normalize_text(text)
+    if ">" in text and "\n" in text or text.lstrip().startswith(">"):
+        text = _QUOTED_LINES.sub(_quote_lines, text)
+    return _WS.sub(" ", text).strip()
