@@ -36,6 +36,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev34", "dev35", "dev36",
     # fresh in the nineteenth session (measured twice), tuning since the twentieth
     "dev37", "dev38", "dev39",
+    # fresh in the twentieth session (measured two or three times), tuning since the twenty-first
+    "dev40", "dev41", "dev42", "dev43", "dev44",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

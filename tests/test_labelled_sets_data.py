@@ -530,6 +530,65 @@ SETS = (
                     ),
                 },
             ),
+            # twenty-first session (fresh): phone calls as ASR writes them (insurers, utilities);
+            # messenger and social-media DMs; health and care services; travel with customers
+            # who are learning German; money and debt, some calls outbound
+            (
+                "dev45",
+                "d45-",
+                14,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d45-{n:02d}" for n in (6, 7, 10, 13, 15, 17, 20)
+                    ),
+                },
+            ),
+            (
+                "dev46",
+                "d46-",
+                11,
+                {
+                    "hangup_min": 2,
+                    "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (strict bound)
+                    "other_side_opens": frozenset(
+                        f"d46-{n:02d}"
+                        for n in (1, 2, 3, 4, 6, 7, 10, 11, 13, 14, 17, 18, 19, 20, 22, 24)
+                    ),
+                },
+            ),
+            (
+                "dev47",
+                "d47-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (strict bound)
+                    "other_side_opens": frozenset(f"d47-{n:02d}" for n in (3, 5, 10, 14, 18, 23)),
+                },
+            ),
+            (
+                "dev48",
+                "d48-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d48-{n:02d}" for n in (4, 5, 7, 12, 17, 19, 21, 22)
+                    ),
+                },
+            ),
+            (
+                "dev49",
+                "d49-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d49-{n:02d}" for n in (2, 3, 7, 10, 12, 13, 15, 17, 20)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -950,7 +1009,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev40", "dev41", "dev42", "dev43", "dev44"}
+    fresh = {"dev45", "dev46", "dev47", "dev48", "dev49"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
