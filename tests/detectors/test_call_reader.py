@@ -156,6 +156,39 @@ def test_call_features_read_the_moves_and_findings_and_say_what_they_mean(real):
     assert call_reader.describe("share_apology_ownership", 0.25).endswith(": 0.25")
 
 
+def test_agent_ends_is_the_agent_ending_the_call_not_a_cue_or_a_boundary(real):
+    """``agent_ends`` is the hang-up verdict "agent": a line that drops on the agent's question
+    is none, and an agent who ends the call after warning an insulting customer sets a
+    boundary (``hangup.agent.after_warnings.v1``), which is no sign against them."""
+
+    def agent_ends(*lines: str) -> tuple[float, dict]:
+        ctx = real.analyse(dialogue(*lines))
+        return call_reader.call_features(ctx, ctx.findings())["agent_ends"], ctx.results[
+            "hangup"
+        ].summary
+
+    dropped, summary = agent_ends(
+        "A: Guten Tag, Stadtwerke Lindenau, was kann ich für Sie tun?",
+        "K: Ich habe eine Frage zu meiner letzten Rechnung.",
+        "A: Gern, worum geht es denn bei der Rechnung?",
+    )
+    assert summary["outcome"] != "agent" and dropped == 0.0
+    ended, summary = agent_ends(
+        "K: Das ist doch eine Frechheit, ich warte seit Wochen auf mein Geld!",
+        "A: Wenn Sie so mit mir reden, beende ich das Gespräch jetzt. Auf Wiederhören.",
+    )
+    assert summary["outcome"] == "agent" and ended == 1.0
+    boundary, summary = agent_ends(
+        "A: Guten Tag, Stadtwerke Lindenau, was kann ich für Sie tun?",
+        "K: Ihr seid doch alle unfähig, ihr Trottel!",
+        "A: Bitte beleidigen Sie mich nicht, ich möchte Ihnen helfen.",
+        "K: Halt die Klappe, du Idiot!",
+        "A: Ich habe Sie jetzt zweimal gebeten, mich nicht zu beleidigen. Ich beende das "
+        "Gespräch. Auf Wiederhören.",
+    )
+    assert summary["outcome"] == "agent" and summary["boundary"] and boundary == 0.0
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

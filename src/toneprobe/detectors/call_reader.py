@@ -68,7 +68,7 @@ FEATURES: dict[str, str] = {
     "rule_max": "the heaviest negative rule finding",
     "model_sum": "the move model's negative findings (weight)",
     "context": "the context reader's findings",
-    "agent_ends": "the agent ends the call (hang-up finding)",
+    "agent_ends": "the agent ends the call (hang-up verdict, not to set a boundary)",
 }
 COUNTS = {f"some_{m}" for m in NEGATIVE_MOVES} | {f"sure_{m}" for m in NEGATIVE_MOVES}
 
@@ -107,7 +107,12 @@ def call_features(ctx: CallContext, findings: Sequence[Finding]) -> dict[str, fl
     model = [x for x in negative if is_model_finding(x) and x.kind != "context"]
     f["model_sum"] = min(2.0, sum(map(disrespect_weight, model))) / 2
     f["context"] = min(3, sum(x.kind == "context" for x in negative)) / 3
-    f["agent_ends"] = float(any(x.detector == "hangup" and x.role == "agent" for x in findings))
+    # the hang-up detector's verdict: the agent ended the call, and not to set a boundary after
+    # the customer's insults or warnings; not any hang-up cue that sits on an agent turn (a
+    # farewell, the reader's "dropped" on a last question)
+    hangup = ctx.results.get("hangup")
+    ended = hangup.summary if hangup is not None else {}
+    f["agent_ends"] = float(ended.get("outcome") == "agent" and not ended.get("boundary"))
     return {k: round(v, 4) for k, v in f.items()}
 
 

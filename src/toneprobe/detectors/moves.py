@@ -116,9 +116,23 @@ def clear_probability(rule: MoveRule, margin: float | None) -> float | None:
     return odds / (1.0 + odds)
 
 
-def made_moves(sent: SentenceMoves) -> set[str]:
-    """The moves whose probability in this sentence reaches their threshold in ``moves.yaml``."""
-    return {m.move for m in load_move_rules().moves if sent.probs.get(m.move, 0.0) >= m.threshold}
+def made_levels() -> dict[str, float]:
+    """Per move, the probability at which a sentence makes it: the lower of the move's finding
+    threshold in ``moves.yaml`` and the model's own decision threshold (``model.json``). A
+    move whose finding is switched off for the score (threshold 1.0) still outweighs: "Ich rufe
+    Sie morgen zurück" is a way forward whether or not it is reported as a finding."""
+    from toneprobe.sentiment.moves import load_move_classifier
+
+    clf = load_move_classifier()
+    clf.load()
+    return {
+        m.move: min(m.threshold, clf.thresholds.get(m.move, 1.0)) for m in load_move_rules().moves
+    }
+
+
+def made_moves(sent: SentenceMoves, levels: Mapping[str, float]) -> set[str]:
+    """The moves of ``levels`` (:func:`made_levels`) this sentence makes."""
+    return {move for move, level in levels.items() if sent.probs.get(move, 0.0) >= level}
 
 
 QUOTED_SHARE = 0.3  # a sentence this much in quoted or reported words is not the agent's own
@@ -179,12 +193,13 @@ def model_findings(
     move's ``clear_probability`` weighs ``clear_weight`` of ``data/moves.yaml``."""
     rules = tuple(rules)
     clear_weight = load_move_rules().clear_weight
+    levels = made_levels() if ctx.moves else {}
     out: list[Finding] = []
     for turn, moves in zip(ctx.transcript.turns, ctx.moves or (), strict=False):
         if moves is None or turn.role != "agent":
             continue
         taken = [f for f in found if f.turn == turn.index]
-        made = [made_moves(sent) for sent in moves.sentences]
+        made = [made_moves(sent, levels) for sent in moves.sentences]
         in_turn = set().union(*made)
         for sent, in_sentence in zip(moves.sentences, made, strict=True):
             n_words = content_words(sent.text)
