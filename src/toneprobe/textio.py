@@ -158,6 +158,6 @@ def clean_text(text: str) -> str:
     if not text:
         return ""
     text = normalize_text(text)
-    if ">" in text and "\n" in text or text.lstrip().startswith(">"):
+    if (">" in text and "\n" in text) or text.lstrip().startswith(">"):
         text = _QUOTED_LINES.sub(_quote_lines, text)
     return _WS.sub(" ", text).strip()
