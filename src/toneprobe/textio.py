@@ -141,8 +141,9 @@ def decode_bytes(data: bytes, path: str | None = None) -> str:
 _WS = re.compile(r"\s+")
 # the lines an e-mail or ticket reply quotes from the message it answers: "> ...", "> > ...",
 # ">> ..." (a run of them is one quotation; "-> 5" or "> 50 Euro" is no quote)
-_QUOTED_LINES = re.compile(r"(?:^[ \t]*>(?:[ \t]*>)*[ \t]*(?=[^\W\d_])[^\n]*(?:\n|$))+", re.M)
-_QUOTE_MARK = re.compile(r"^[ \t]*>(?:[ \t]*>)*[ \t]*", re.M)
+_QUOTE_PREFIX = r"^[ \t]*>(?:[ \t]*>)*[ \t]*"
+_QUOTED_LINES = re.compile(rf"(?:{_QUOTE_PREFIX}(?=[^\W\d_])[^\n]*(?:\n|$))+", re.M)
+_QUOTE_MARK = re.compile(_QUOTE_PREFIX, re.M)
 
 
 def _quote_lines(m: re.Match[str]) -> str:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from toneprobe.detectors.linear_reader import LinearReader, parse_reader, shipped_reader
 from toneprobe.findings import Finding
+from toneprobe.scoring import hangup_outcome
 from toneprobe.sentiment.move_labels import NEGATIVE_MOVES, POSITIVE_MOVES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,12 +108,11 @@ def call_features(ctx: CallContext, findings: Sequence[Finding]) -> dict[str, fl
     model = [x for x in negative if is_model_finding(x) and x.kind != "context"]
     f["model_sum"] = min(2.0, sum(map(disrespect_weight, model))) / 2
     f["context"] = min(3, sum(x.kind == "context" for x in negative)) / 3
-    # the hang-up detector's verdict: the agent ended the call, and not to set a boundary after
-    # the customer's insults or warnings; not any hang-up cue that sits on an agent turn (a
-    # farewell, the reader's "dropped" on a last question)
+    # the hang-up detector's verdict as the score reads it: "agent", not "agent_boundary" (ended
+    # after the customer's insults or warnings); not any hang-up cue that sits on an agent turn
+    # (a farewell, the reader's "dropped" on a last question)
     hangup = ctx.results.get("hangup")
-    ended = hangup.summary if hangup is not None else {}
-    f["agent_ends"] = float(ended.get("outcome") == "agent" and not ended.get("boundary"))
+    f["agent_ends"] = float(hangup is not None and hangup_outcome(hangup.summary) == "agent")
     return {k: round(v, 4) for k, v in f.items()}
 
 
