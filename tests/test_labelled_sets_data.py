@@ -530,7 +530,7 @@ SETS = (
                     ),
                 },
             ),
-            # twenty-first session (fresh): phone calls as ASR writes them (insurers, utilities);
+            # twenty-first session (fresh, tuning since the twenty-second): phone calls as ASR writes them (insurers, utilities);
             # messenger and social-media DMs; health and care services; travel with customers
             # who are learning German; money and debt, some calls outbound
             (
@@ -586,6 +586,60 @@ SETS = (
                     "hangup_min": 3,
                     "other_side_opens": frozenset(
                         f"d49-{n:02d}" for n in (2, 3, 7, 10, 12, 13, 15, 17, 20)
+                    ),
+                },
+            ),
+            # twenty-second session (fresh): cars and mobility by phone; web and app chats with
+            # house-du brands; housing and the trades, half as ASR writes it; public offices and
+            # education; deliveries and returns as e-mail threads and phone calls
+            (
+                "dev50",
+                "d50-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(f"d50-{n:02d}" for n in (2, 7, 10, 11, 13, 20)),
+                },
+            ),
+            (
+                "dev51",
+                "d51-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d51-{n:02d}"
+                        for n in (1, 3, 5, 6, 7, 9, 11, 12, 13, 15, 16, 17, 18, 19, 21, 22, 23, 24)
+                    ),
+                },
+            ),
+            (
+                "dev52",
+                "d52-",
+                11,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(f"d52-{n:02d}" for n in (8, 11, 13, 14, 18, 21)),
+                },
+            ),
+            (
+                "dev53",
+                "d53-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(f"d53-{n:02d}" for n in (3, 7, 10, 12, 17, 18)),
+                },
+            ),
+            (
+                "dev54",
+                "d54-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d54-{n:02d}"
+                        for n in (1, 2, 3, 6, 7, 9, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24)
                     ),
                 },
             ),
@@ -1009,7 +1063,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev45", "dev46", "dev47", "dev48", "dev49"}
+    fresh = {"dev50", "dev51", "dev52", "dev53", "dev54"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
