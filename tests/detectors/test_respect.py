@@ -558,3 +558,56 @@ def test_a_clear_model_finding_makes_a_call_disrespectful_on_its_own(monkeypatch
     assert record["respect"]["disrespect"] and record["respect"]["disrespect_turns"] == [2]
     record, finding = blame(40.0)  # a margin no probability reaches
     assert finding["weight"] == 0.3 and not record["respect"]["disrespect"]
+
+
+@pytest.mark.parametrize(
+    ("customer_line", "counts"),
+    [
+        # the agent echoes the customer's own words: agreement, no shrug
+        ("Der alte Chef hat nie pünktlich gezahlt, aber das ist ja nicht Ihr Problem.", False),
+        ("Mein alter Arbeitgeber hat wohl geschlampt, ist ja nicht Ihre Schuld.", False),
+        # near miss: the same words with nothing to echo are the shrug
+        ("Der alte Chef hat nie pünktlich gezahlt, und jetzt fehlen mir drei Jahre.", True),
+    ],
+)
+def test_issue_13_an_echo_of_the_customers_words_is_no_dismissal(scorer, customer_line, counts):
+    call = scorer.score(
+        dialogue(
+            "A: Rentenservice, Sie sprechen mit Frau Brandt.",
+            f"K: {customer_line}",
+            "A: Das ist tatsächlich nicht mein Problem, aber es erklärt die Lücke im Verlauf.",
+            "K: Und was heißt das jetzt für mich?",
+        )
+    )
+    assert ("respect.dismissal.v1" in rule_ids(call)) is counts
+
+
+@pytest.mark.parametrize(
+    ("customer_line", "escalates"),
+    [
+        ("Wie bitte? Sie müssen ein bisschen lauter reden, ich hör nicht so gut.", False),
+        ("Hallo? Ich versteh Sie so schlecht, das Telefon ist so leise.", False),
+        # near miss: capitals with no reason to speak up are shouting
+        ("Hallo? Ich wollte nach meinem Rollator fragen.", True),
+    ],
+)
+def test_issue_13_speaking_up_for_a_caller_who_hears_badly_is_no_shouting(
+    scorer, customer_line, escalates
+):
+    call = scorer.score(
+        dialogue(
+            "A: Sanitätshaus Kröll, guten Tag.",
+            f"K: {customer_line}",
+            "A: JA, HERR SCHÄFER, HIER IST DAS SANITÄTSHAUS KRÖLL. Was kann ich für Sie tun?",
+            "K: Die Bremse am Rollator greift nicht mehr.",
+            "A: Bringen Sie ihn gern vorbei, die Werkstatt schaut ihn sich heute noch an.",
+            "K: Danke, das mache ich.",
+        )
+    )
+    shouting = [
+        f
+        for f in call["findings"]
+        if f["rule_id"] == "deescalation.upset.shouting.v1" and f["role"] == "agent"
+    ]
+    assert bool(shouting) is escalates
+    assert call["respect"]["disrespect"] is escalates

@@ -237,6 +237,15 @@ def _retracted(rule: Rule, turn: Turn, turns: Sequence[Turn]) -> bool:
     return rule.retracts(turn.text) or (nxt is not None and rule.retracts(nxt.text))
 
 
+def _answering(rule: Rule, turn: Turn, turns: Sequence[Turn]) -> bool:
+    """The other side's turn just before holds what the rule's words answer (its
+    ``unless_after``): an echo or an accommodation, not the move the rule looks for."""
+    if not rule.spec.unless_after:
+        return False
+    before = next((t for t in reversed(turns[: turn.index]) if t.role != turn.role), None)
+    return before is not None and rule.answers(before.text)
+
+
 class Detector(ABC):
     """One concern (respect, empathy, ...): rules from ``rules/de/<name>.yaml`` plus logic."""
 
@@ -253,12 +262,18 @@ class Detector(ABC):
 
     def rule_matches(self, ctx: CallContext) -> list[tuple[Turn, Match]]:
         """All rule matches in the turns whose role the rule applies to, less the ones the
-        speaker takes back at once (a rule's ``retracted_by``)."""
+        speaker takes back at once (a rule's ``retracted_by``) and the ones that answer the
+        other side's turn before (a rule's ``unless_after``)."""
         out: list[tuple[Turn, Match]] = []
         for turn, doc in zip(ctx.transcript.turns, ctx.docs, strict=True):
             out.extend((turn, m) for m in self.matchers[turn.role](doc))
-        if any(m.rule.spec.retracted_by for _, m in out):
-            out = [(t, m) for t, m in out if not _retracted(m.rule, t, ctx.transcript.turns)]
+        turns = ctx.transcript.turns
+        if any(m.rule.spec.retracted_by or m.rule.spec.unless_after for _, m in out):
+            out = [
+                (t, m)
+                for t, m in out
+                if not _retracted(m.rule, t, turns) and not _answering(m.rule, t, turns)
+            ]
         return out
 
     @abstractmethod

@@ -49,6 +49,10 @@ class RuleSpec(BaseModel):
     #: of one of these regexes in a turn, or in the same speaker's next turn, drops the rule's
     #: findings in that turn
     retracted_by: tuple[str, ...] = ()
+    #: words that answer the other side: a match of one of these regexes in the other side's
+    #: turn just before drops the rule's findings in this turn ("das ist ja nicht Ihr Problem"
+    #: -> "das ist tatsächlich nicht mein Problem, aber ..." echoes, it does not shrug)
+    unless_after: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
     counterexamples: tuple[str, ...] = ()
 
@@ -59,7 +63,7 @@ class RuleSpec(BaseModel):
             raise ValueError(f"must look like 'detector.name.v1' (got {value!r})")
         return value
 
-    @field_validator("regex", "unless", "retracted_by")
+    @field_validator("regex", "unless", "retracted_by", "unless_after")
     @classmethod
     def _check_regex(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         return check_regexes(values)
@@ -88,6 +92,10 @@ class Rule:
     def retracts(self, text: str) -> bool:
         """The text takes this rule's words back (one of its ``retracted_by`` regexes)."""
         return any(_compiled(p).search(text) for p in self.spec.retracted_by)
+
+    def answers(self, text: str) -> bool:
+        """The other side's turn before says what this rule's words answer (``unless_after``)."""
+        return any(_compiled(p).search(text) for p in self.spec.unless_after)
 
 
 @functools.lru_cache(maxsize=256)
