@@ -611,3 +611,23 @@ def test_issue_13_speaking_up_for_a_caller_who_hears_badly_is_no_shouting(
     ]
     assert bool(shouting) is escalates
     assert call["respect"]["disrespect"] is escalates
+
+
+@pytest.mark.parametrize(
+    ("customer_line", "counts"),
+    [
+        ("Ich habe gestern ein Kratz an die Auto gesehen, ich will melden.", True),
+        # the customer asked what the form is called: naming it is an answer, no correction
+        ("Wie heißt das Formular noch mal, wo ich das melden kann?", False),
+    ],
+)
+def test_issue_13_correcting_a_learners_german_is_talking_down(scorer, customer_line, counts):
+    call = scorer.score(
+        dialogue(
+            "A: Teilflott-Service, Sie schreiben mit Volker Rautenberg.",
+            f"K: {customer_line}",
+            "A: Es heißt „Schadensmeldung“, nicht „Meldung“. Sie finden es in der App.",
+            "K: Okay, danke.",
+        )
+    )
+    assert ("respect.language_correction.v1" in rule_ids(call)) is counts
