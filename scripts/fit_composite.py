@@ -13,7 +13,9 @@ score against the grade's point 25 * (grade - 1), with a Gaussian prior that pul
 parameter towards its hand-set value (bounded Nelder-Mead, deterministic). Which parameters are
 free (three nested variants) and how strong the prior is are chosen by leave-one-set-out
 cross-validation (Spearman of score and grade on the held-out set; the hand-set values stay
-unless a fit beats them there by more than ``TIE``); the choice is then checked with
+unless a fit beats them there by more than ``TIE``). Then the call reader's penalty (points off
+the score times its probability that the whole call is disrespectful) is chosen by the same
+cross-validation on the mean of the calls' and the agents' Spearman. The choice is checked with
 agent-grouped cross-validation and 95% bootstrap intervals. ``make fit-composite`` runs it;
 ``make evaluate`` checks the bars with the result.
 """
@@ -79,6 +81,7 @@ HAND_SET: dict[str, float | None] = {
     "hangup.dropped": None,
     "hangup.agent_boundary": None,
     "warmth.full_share": 0.5,
+    "disrespect.penalty": 0.0,
 }
 
 
@@ -133,6 +136,12 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "weights+respect": WEIGHT_NAMES + RESPECT_NAMES,
     "weights+respect+deescalation+hangup": WEIGHT_NAMES + RESPECT_NAMES + DEESC_HANGUP_NAMES,
 }
+#: the points off the score per unit of the call reader's probability that the call is
+#: disrespectful (``disrespect.penalty``), chosen by cross-validation after the variant and
+#: the prior: the best mean of the calls' and the agents' Spearman (a smaller penalty within
+#: ``PENALTY_TIE`` of it wins)
+PENALTIES = (0.0, 10.0, 20.0, 30.0, 40.0)
+PENALTY_TIE = 0.001
 #: strength of the prior: 1 = a deviation of one prior scale costs as much as one call whose
 #: score is one grade (25 points) off
 PRIOR_STRENGTHS = (0.3, 1.0, 3.0)
@@ -175,6 +184,8 @@ class Calls:
     #: the agent's move profile (detectors.tone "moves"), one column per MOVE_LABELS (NaN rows:
     #: no move model or agent sentence)
     moves: np.ndarray
+    #: the call reader's probability that the call is disrespectful (0 without the reader)
+    p_rude: np.ndarray
 
     def __len__(self) -> int:
         return len(self.grade)
@@ -205,6 +216,7 @@ class Calls:
             warm_share=self.warm_share[idx],
             tone=self.tone[idx],
             moves=self.moves[idx],
+            p_rude=self.p_rude[idx],
         )
 
 
@@ -271,7 +283,14 @@ def calls_from_records(records: Sequence[tuple[str, dict[str, Any], int, str | N
         moves=np.array([profile(c["empathy"]) for _, c, _, _ in records], dtype=float).reshape(
             len(records), len(MOVE_LABELS)
         ),
+        p_rude=np.array([p_rude(c) or 0.0 for _, c, _, _ in records], dtype=float),
     )
+
+
+def p_rude(call: dict[str, Any]) -> float | None:
+    """The call reader's probability that a call record is disrespectful (None: no reader)."""
+    p = call["respect"].get("disrespect_p")
+    return None if p is None else float(p)
 
 
 def profile(empathy: dict[str, Any]) -> list[float]:
@@ -373,7 +392,9 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
     w = np.array([values[name] or 0.0 for name in WEIGHT_NAMES]) * applies
     total = w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(total > 0, (w * comps).sum(axis=1) / total, 0.0)
+        mean = (w * comps).sum(axis=1) / total
+    penalty = np.round(num("disrespect.penalty") * calls.p_rude, 1)
+    score = np.where(total > 0, np.maximum(0.0, mean - penalty), 0.0)
     return np.asarray(score)
 
 
@@ -443,6 +464,11 @@ def tie_courtesy(values: dict[str, float | None], free: Sequence[str]) -> dict[s
     if "respect.base" not in free:
         return values
     return {**values, "respect.courtesy": FULL_COURTESY - float(values["respect.base"] or 0.0)}
+
+
+def with_penalty(penalty: float) -> dict[str, float | None]:
+    """The hand-set start with the call reader's penalty at ``penalty``."""
+    return {**hand_set(), "disrespect.penalty": penalty}
 
 
 def hand_set() -> dict[str, float | None]:
@@ -571,6 +597,8 @@ def render_weights(
     def line(name: str, text: str, comment: str) -> str:
         digits = PARAMS[name].digits if name in PARAMS else 1
         how = "fitted" if name in free else "hand-set"
+        if name == "disrespect.penalty":
+            how = "chosen by CV"
         if name == "respect.courtesy" and "respect.base" in free:
             how = f"fitted as {FULL_COURTESY:g} - base"
         key = name.split(".", 1)[1]
@@ -627,6 +655,12 @@ def render_weights(
         "warmth:  # share of agent turns that acknowledge, understand or reassure, / full_share",
         line("warmth.full_share", "", "this share of warm agent turns scores 100"),
         *tone_lines(tone),
+        "disrespect:  # the call as a whole: the call reader's probability that it is disrespectful",
+        line(
+            "disrespect.penalty",
+            "",
+            "points off the weighted mean, times that probability",
+        ),
         "agents:",
         "  low_n: 5                    # agents with fewer calls are marked low_n",
     ]
@@ -688,7 +722,7 @@ def rescored(
     out = []
     for _, call, _, _ in records:
         summaries = {k: call[k] for k in DETECTOR_SUMMARIES}
-        _, components, score = score_summaries(summaries, negatives(call), w)
+        _, components, score = score_summaries(summaries, negatives(call), w, p_rude(call))
         out.append({**call, "empathy_score": score, "components": components})
     return out
 
@@ -757,7 +791,6 @@ def run(
     # choose the variant and the prior by cross-validation
     report.append(f"\nCV Spearman (calls, {cv_name}), by free parameters and prior:")
     table: list[tuple[float, int, float, str]] = []
-    oofs: dict[tuple[str, float], np.ndarray] = {}
     for vname, free in VARIANTS.items():
         if variant is not None and vname != variant:
             continue
@@ -765,7 +798,6 @@ def run(
         strengths = PRIOR_STRENGTHS if prior is None else (prior,)
         for strength in strengths if free else strengths[-1:]:
             oof = cross_validate(calls, free, strength, cv_groups)
-            oofs[(vname, strength)] = oof
             rho = spearman(oof, calls.grade)
             table.append((rho, len(free), strength, vname))
             row.append(f"prior {strength:g}: {_r(rho)}" if free else f"no fit: {_r(rho)}")
@@ -778,14 +810,31 @@ def run(
         f"within {TIE} of the best {best:.3f})"
     )
 
-    values = rounded(fit(tuned, free, prior))
+    # the call reader's penalty, by cross-validation with the chosen variant and prior: on the
+    # mean of the calls' and the agents' Spearman (the score is read per call and per agent)
+    report.append(
+        f"\nCV ({cv_name}) by disrespect.penalty (points off the score times the call reader's "
+        "probability): Spearman of the calls / of the agents (pooled) / their mean"
+    )
+    by_penalty: list[tuple[float, float, np.ndarray]] = []
+    for pen in PENALTIES:
+        oof = cross_validate(calls, free, prior, cv_groups, start=with_penalty(pen))
+        rho_calls = spearman(oof, calls.grade)
+        rho_agents = spearman(*agent_means(calls, oof))
+        by_penalty.append((pen, (rho_calls + rho_agents) / 2, oof))
+        report.append(f"  {pen:g}: {_r(rho_calls)} / {_r(rho_agents)} / {_r(by_penalty[-1][1])}")
+    best_pen = max(both for _, both, _ in by_penalty)
+    penalty, _, oof_set = next(row for row in by_penalty if row[1] >= best_pen - PENALTY_TIE)
+    report.append(f"chosen: {penalty:g} (the smallest within {PENALTY_TIE} of the best mean)")
+    start = with_penalty(penalty)
+
+    values = rounded(fit(tuned, free, prior, start=start))
     after = np.round(predict(values, tuned), 1)
     with_profile: dict[str, Any] = {
         **values,
         "tone.intercept": tone.intercept,
         "tone.moves": tone.moves,
     }
-    oof_set = oofs[(vname, prior)]
 
     def call_ci(scores: np.ndarray) -> tuple[float, float]:
         return bootstrap(lambda i: spearman(scores[i], calls.grade[i]), n, reps)
@@ -812,7 +861,10 @@ def run(
     ]
     if cv_name != "6 folds of agents":
         rows.append(
-            ("fitted, CV 6 folds of agents", cross_validate(calls, free, prior, agent_folds(calls)))
+            (
+                "fitted, CV 6 folds of agents",
+                cross_validate(calls, free, prior, agent_folds(calls), start=start),
+            )
         )
     for label, scores in rows:
         lo, hi = call_ci(scores)
@@ -840,13 +892,13 @@ def run(
         report.append(
             f"  {name}: {_r(b[0])} / {_r(b[1])} -> {_r(a[0])} / {_r(a[1])}; {_r(c[0])} / {_r(c[1])}"
         )
-    no_cap = {**hand_set(), "respect.max_per_rule": None}
+    no_cap = {**start, "respect.max_per_rule": None}
     oof_no_cap = cross_validate(calls, free, prior, cv_groups, start=no_cap)
     report.append(
         f"\nrespect.max_per_rule {MAX_PER_RULE:g} (hand-set) vs no cap: CV {cv_name} "
         f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_no_cap, calls.grade))}"
     )
-    oof_balance = cross_validate(calls, free, prior, cv_groups, fitted_tone=False)
+    oof_balance = cross_validate(calls, free, prior, cv_groups, start=start, fitted_tone=False)
     report.append(
         f"tone as the fitted move profile vs as the balance: CV {cv_name} "
         f"{_r(spearman(oof_set, calls.grade))} vs {_r(spearman(oof_balance, calls.grade))}"
@@ -864,8 +916,9 @@ def run(
         f"Fitted to the human 1-5 empathy grades of {n} labelled calls "
         f"({', '.join(s for s, _, _ in sets)}).\n"
         + (f"Free: {vname}, prior {prior:g}." if free else "Free: none (no fit did better).")
-        + " Spearman of score and grade, cross-validated\n"
-        f"({cv_name}): {spearman(oof_set, calls.grade):.3f} (in-sample "
+        + f" Call reader's penalty {penalty:g} (by CV).\n"
+        f"Spearman of score and grade, cross-validated ({cv_name}): "
+        f"{spearman(oof_set, calls.grade):.3f} (in-sample "
         f"{spearman(after, calls.grade):.3f}; hand-set weights {spearman(before, calls.grade):.3f})."
     )
     text = render_weights(values, free, header, tone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -43,3 +44,24 @@ def test_score_every_format_has_explained_findings(path):
         text = transcript.turns[f["turn"]].text
         assert text[f["start"] : f["end"]] == f["text"]
         assert f["rule_id"] in f["explanation"]
+
+
+def test_explain_names_the_call_readers_penalty_in_the_score_line():
+    from toneprobe.explain import render_explanation
+    from toneprobe.scoring import default_weights, parse_weights
+
+    path = ONE_PER_FORMAT[0]
+    transcript = read_path(path).transcripts[0]
+    call = Scorer(model="fake", use_offense_model=False).score(transcript)
+    data = default_weights().model_dump()
+    data["disrespect"] = {"penalty": 20.0}
+    weights = parse_weights(data, "weights.yaml")
+    call["respect"] = {**call["respect"], "disrespect_p": 0.8, "disrespect_penalty": 16.0}
+    out = io.StringIO()
+    render_explanation(transcript, call, weights, out)
+    text = " ".join(out.getvalue().split())
+    assert "- 16.0 (the call reads as disrespectful as a whole: penalty 20 × call reader p 0.80)" in text
+    call["respect"]["disrespect_penalty"] = 0.0
+    out = io.StringIO()
+    render_explanation(transcript, call, weights, out)
+    assert "disrespectful as a whole" not in out.getvalue()

@@ -112,7 +112,16 @@ def render_explanation(
         if v is not None and w[k] > 0
     ]
     skipped = [k for k, v in call["components"].items() if v is None]
-    line = f"empathy_score = weighted mean of {', '.join(parts)} = {call['empathy_score']:.1f}"
+    penalty = r.get("disrespect_penalty") or 0.0
+    minus = (
+        f" - {penalty:.1f} (the call reads as disrespectful as a whole: penalty "
+        f"{weights.disrespect.penalty:g} × call reader p {r['disrespect_p']:.2f})"
+        if penalty
+        else ""
+    )
+    line = (
+        f"empathy_score = weighted mean of {', '.join(parts)}{minus} = {call['empathy_score']:.1f}"
+    )
     if skipped:
         line += f"  (not applicable: {', '.join(skipped)})"
     console.print(Text(line, style="bold"))

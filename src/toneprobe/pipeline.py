@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from toneprobe.detectors import DETECTORS, CallContext, Detector
 from toneprobe.findings import Finding
 from toneprobe.model import Transcript
-from toneprobe.scoring import Weights, default_weights, score_summaries
+from toneprobe.scoring import Weights, default_weights, disrespect_penalty, score_summaries
 
 if TYPE_CHECKING:  # pragma: no cover
     from toneprobe.sentiment.vocab import Lexicon
@@ -280,15 +280,17 @@ def build_record(transcript: Transcript, ctx: CallContext, weights: Weights) -> 
     """The call record (schema_version 1): scores, detector summaries, sentiment, findings."""
     # repeats of one rule saturate: a habit on every turn does not zero the respect component
     negative = [(f.rule_id, f.weight) for f in ctx.findings("respect") if f.polarity == "negative"]
-    summaries, components, score = score_summaries(
-        {name: res.summary for name, res in ctx.results.items()}, negative, weights
-    )
     findings = ctx.findings()
+    rude, reading, decided = disrespect_verdict(ctx, findings)
+    p_rude = None if reading is None else round(reading.p_rude, 3)
+    summaries, components, score = score_summaries(
+        {name: res.summary for name, res in ctx.results.items()}, negative, weights, p_rude
+    )
     respect = dict(summaries["respect"])
     respect["score"] = components["respect"]
-    rude, reading, decided = disrespect_verdict(ctx, findings)
-    if reading is not None:
-        respect["disrespect_p"] = round(reading.p_rude, 3)
+    if p_rude is not None:
+        respect["disrespect_p"] = p_rude
+        respect["disrespect_penalty"] = disrespect_penalty(p_rude, weights)
     if decided is not None:
         findings.append(decided)
     findings.sort(key=lambda f: (f.turn, f.start, f.detector, f.rule_id))

@@ -86,6 +86,13 @@ class WarmthWeights(_Strict):
     full_share: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
+class DisrespectWeights(_Strict):
+    #: points taken off the weighted mean of the components, times the call reader's
+    #: probability that the call as a whole is disrespectful (``respect.disrespect_p``); 0: the
+    #: call reader's verdict does not move the score
+    penalty: float = Field(default=0.0, ge=0.0, le=100.0)
+
+
 class AgentOptions(_Strict):
     low_n: int = Field(ge=1)
 
@@ -98,6 +105,7 @@ class Weights(_Strict):
     hangup: HangupWeights
     warmth: WarmthWeights = WarmthWeights()
     tone: ToneWeights = ToneWeights()
+    disrespect: DisrespectWeights = DisrespectWeights()
     agents: AgentOptions
 
 
@@ -141,16 +149,20 @@ def negative_weight(findings: Iterable[tuple[str, float]], w: Weights) -> float:
 
 
 def score_summaries(
-    summaries: dict[str, dict[str, Any]], negatives: Iterable[tuple[str, float]], w: Weights
+    summaries: dict[str, dict[str, Any]],
+    negatives: Iterable[tuple[str, float]],
+    w: Weights,
+    p_rude: float | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, float | None], float]:
-    """Detector summaries and the ``(rule_id, weight)`` of the negative respect findings ->
-    (summaries with the saturated ``respect.negative_weight``, components, empathy_score).
-    The one path from detector output to the score: the pipeline and the fit of the weights
+    """Detector summaries, the ``(rule_id, weight)`` of the negative respect findings and the
+    call reader's probability that the call is disrespectful (None: no reader) -> (summaries
+    with the saturated ``respect.negative_weight``, components, empathy_score). The one path
+    from detector output to the score: the pipeline and the fit of the weights
     (``scripts/fit_composite.py``) both use it."""
     out = {**summaries, "respect": {**summaries["respect"]}}
     out["respect"]["negative_weight"] = negative_weight(negatives, w)
     components = component_scores(out, w)
-    return out, components, empathy_score(components, w)
+    return out, components, empathy_score(components, w, p_rude)
 
 
 def _clamp(x: float) -> float:
@@ -227,14 +239,27 @@ def tone_score(empathy: dict[str, Any], w: ToneWeights | None = None) -> float |
     return _clamp(50.0 * (1.0 + float(tone["balance"])))
 
 
-def empathy_score(components: dict[str, float | None], w: Weights) -> float:
-    """Weighted mean of the components that apply."""
+def empathy_score(
+    components: dict[str, float | None], w: Weights, p_rude: float | None = None
+) -> float:
+    """Weighted mean of the components that apply, less ``disrespect_penalty`` (at least 0)."""
     weights = w.components.model_dump()
     used = [(weights[k], v) for k, v in components.items() if v is not None and weights[k] > 0]
     total = sum(wt for wt, _ in used)
     if not total:
         return 0.0
-    return round(sum(wt * v for wt, v in used) / total, 1)
+    mean = sum(wt * v for wt, v in used) / total
+    return round(max(0.0, mean - disrespect_penalty(p_rude, w)), 1)
+
+
+def disrespect_penalty(p_rude: float | None, w: Weights) -> float:
+    """Points off the score for a call that reads as disrespectful as a whole: the fitted
+    ``disrespect.penalty`` times the call reader's probability (0 without the reader). The
+    findings say what was said; this says how the call as a whole treats the customer, so a
+    call the tool calls disrespectful does not keep the score of a polite one."""
+    if not p_rude:
+        return 0.0
+    return round(w.disrespect.penalty * p_rude, 1)
 
 
 # two-sided 95% t quantiles for df = 1..30; beyond that the normal 1.96

@@ -179,3 +179,32 @@ def test_scoring_shipped_weights_are_the_fitted_composite():
     assert W.respect.max_per_rule is not None
     comp = component_scores(summaries(courtesy=1.0), W)
     assert comp["respect"] == 100.0
+
+
+def test_scoring_the_call_readers_penalty_takes_points_off_a_call_that_reads_as_disrespectful():
+    data = W.model_dump()
+    data["disrespect"] = {"penalty": 20.0}
+    w = parse_weights(data, "weights.yaml")
+    comp = component_scores(summaries(deesc="achieved", credit=0.5, emp=80.0), w)
+    polite = empathy_score(comp, w)
+    assert empathy_score(comp, w, p_rude=None) == polite  # no call reader: no penalty
+    assert empathy_score(comp, w, p_rude=0.0) == polite
+    assert empathy_score(comp, w, p_rude=0.9) == pytest.approx(polite - 18.0, abs=0.11)
+    # the score never goes below 0
+    low = component_scores(summaries(deesc="failed", credit=0.0, hangup="agent", courtesy=0.0), w)
+    assert empathy_score(low, w, p_rude=1.0) == 0.0
+    # score_summaries passes the probability through
+    _, comp2, score = score_summaries(summaries(deesc="achieved", credit=0.5, emp=80.0), [], w, 0.9)
+    assert comp2 == comp and score == empathy_score(comp, w, p_rude=0.9)
+
+
+def test_scoring_weights_without_a_disrespect_section_load_with_no_penalty():
+    data = W.model_dump()
+    data.pop("disrespect")
+    w = parse_weights(data, "weights.yaml")
+    assert w.disrespect.penalty == 0.0
+    comp = component_scores(summaries(emp=60.0), w)
+    assert empathy_score(comp, w, p_rude=1.0) == empathy_score(comp, w)
+    data["disrespect"] = {"penalty": -5}
+    with pytest.raises(ConfigError, match=r"weights.yaml: disrespect.penalty"):
+        parse_weights(data, "weights.yaml")
