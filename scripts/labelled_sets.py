@@ -38,6 +38,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev37", "dev38", "dev39",
     # fresh in the twentieth session (measured two or three times), tuning since the twenty-first
     "dev40", "dev41", "dev42", "dev43", "dev44",
+    # fresh in the twenty-first session (measured five times), tuning since the twenty-second
+    "dev45", "dev46", "dev47", "dev48", "dev49",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {
