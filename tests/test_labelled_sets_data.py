@@ -637,6 +637,7 @@ SETS = (
                 10,
                 {
                     "hangup_min": 3,
+                    "apologies": (8, 13),  # e-mail threads apologise in the written register
                     "other_side_opens": frozenset(
                         f"d54-{n:02d}"
                         for n in (1, 2, 3, 6, 7, 9, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24)
