@@ -60,7 +60,10 @@ def test_explain_names_the_call_readers_penalty_in_the_score_line():
     out = io.StringIO()
     render_explanation(transcript, call, weights, out)
     text = " ".join(out.getvalue().split())
-    assert "- 16.0 (the call reads as disrespectful as a whole: penalty 20 × call reader p 0.80)" in text
+    assert (
+        "- 16.0 (the call reads as disrespectful as a whole: penalty 20 × call reader p 0.80)"
+        in text
+    )
     call["respect"]["disrespect_penalty"] = 0.0
     out = io.StringIO()
     render_explanation(transcript, call, weights, out)
