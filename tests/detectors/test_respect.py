@@ -561,28 +561,6 @@ def test_a_clear_model_finding_makes_a_call_disrespectful_on_its_own(monkeypatch
 
 
 @pytest.mark.parametrize(
-    ("customer_line", "counts"),
-    [
-        # the agent echoes the customer's own words: agreement, no shrug
-        ("Der alte Chef hat nie pünktlich gezahlt, aber das ist ja nicht Ihr Problem.", False),
-        ("Mein alter Arbeitgeber hat wohl geschlampt, ist ja nicht Ihre Schuld.", False),
-        # near miss: the same words with nothing to echo are the shrug
-        ("Der alte Chef hat nie pünktlich gezahlt, und jetzt fehlen mir drei Jahre.", True),
-    ],
-)
-def test_issue_13_an_echo_of_the_customers_words_is_no_dismissal(scorer, customer_line, counts):
-    call = scorer.score(
-        dialogue(
-            "A: Rentenservice, Sie sprechen mit Frau Brandt.",
-            f"K: {customer_line}",
-            "A: Das ist tatsächlich nicht mein Problem, aber es erklärt die Lücke im Verlauf.",
-            "K: Und was heißt das jetzt für mich?",
-        )
-    )
-    assert ("respect.dismissal.v1" in rule_ids(call)) is counts
-
-
-@pytest.mark.parametrize(
     ("customer_line", "escalates"),
     [
         ("Wie bitte? Sie müssen ein bisschen lauter reden, ich hör nicht so gut.", False),
@@ -613,21 +591,58 @@ def test_issue_13_speaking_up_for_a_caller_who_hears_badly_is_no_shouting(
     assert call["respect"]["disrespect"] is escalates
 
 
+ECHO = "Das ist tatsächlich nicht mein Problem, aber es erklärt die Lücke im Verlauf."
+NAMED = "Es heißt „Schadensmeldung“, nicht „Meldung“. Sie finden es in der App."
+
+
 @pytest.mark.parametrize(
-    ("customer_line", "counts"),
+    ("customer_line", "agent_line", "rule", "counts"),
     [
-        ("Ich habe gestern ein Kratz an die Auto gesehen, ich will melden.", True),
-        # the customer asked what the form is called: naming it is an answer, no correction
-        ("Wie heißt das Formular noch mal, wo ich das melden kann?", False),
+        # the agent echoes the customer's own words: agreement, no shrug
+        (
+            "Der alte Chef hat nie pünktlich gezahlt, aber das ist ja nicht Ihr Problem.",
+            ECHO,
+            "respect.dismissal.v1",
+            False,
+        ),
+        (
+            "Mein alter Arbeitgeber hat wohl geschlampt, ist ja nicht Ihre Schuld.",
+            ECHO,
+            "respect.dismissal.v1",
+            False,
+        ),
+        # near miss: the same words with nothing to echo are the shrug
+        (
+            "Der alte Chef hat nie pünktlich gezahlt, und jetzt fehlen mir drei Jahre.",
+            ECHO,
+            "respect.dismissal.v1",
+            True,
+        ),
+        # correcting a learner's German talks down ...
+        (
+            "Ich habe gestern ein Kratz an die Auto gesehen, ich will melden.",
+            NAMED,
+            "respect.language_correction.v1",
+            True,
+        ),
+        # ... but naming the form the customer asked for is an answer
+        (
+            "Wie heißt das Formular noch mal, wo ich das melden kann?",
+            NAMED,
+            "respect.language_correction.v1",
+            False,
+        ),
     ],
 )
-def test_issue_13_correcting_a_learners_german_is_talking_down(scorer, customer_line, counts):
+def test_issue_13_the_customers_turn_before_decides_what_the_agents_words_are(
+    scorer, customer_line, agent_line, rule, counts
+):
     call = scorer.score(
         dialogue(
-            "A: Teilflott-Service, Sie schreiben mit Volker Rautenberg.",
+            "A: Kundenservice, Sie sprechen mit Frau Brandt.",
             f"K: {customer_line}",
-            "A: Es heißt „Schadensmeldung“, nicht „Meldung“. Sie finden es in der App.",
-            "K: Okay, danke.",
+            f"A: {agent_line}",
+            "K: Okay, und wie geht es jetzt weiter?",
         )
     )
-    assert ("respect.language_correction.v1" in rule_ids(call)) is counts
+    assert (rule in rule_ids(call)) is counts
