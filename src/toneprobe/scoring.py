@@ -253,7 +253,7 @@ def empathy_score(
 
 
 def disrespect_penalty(p_rude: float | None, w: Weights) -> float:
-    """Points off the score for a call that reads as disrespectful as a whole: the fitted
+    """Points off the score for a call that reads as disrespectful as a whole: the chosen
     ``disrespect.penalty`` times the call reader's probability (0 without the reader). The
     findings say what was said; this says how the call as a whole treats the customer, so a
     call the tool calls disrespectful does not keep the score of a polite one."""
