@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
+from fitted_file import check  # noqa: E402
 from labelled_sets import TUNING, labelled_calls  # noqa: E402
 
 from toneprobe.detectors import call_reader  # noqa: E402
@@ -156,8 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(model, ensure_ascii=False, indent=1) + "\n"
     if args.check:
         current = MODEL_FILE.read_text("utf-8") if MODEL_FILE.is_file() else None
-        if current != text:
-            print(f"{MODEL_FILE.relative_to(ROOT)} is not what this script writes", file=sys.stderr)
+        diff = check(current, text, json.loads)
+        if diff:
+            print(
+                f"{MODEL_FILE.relative_to(ROOT)} is not what this script writes: {diff}",
+                file=sys.stderr,
+            )
             return 1
         print(f"{MODEL_FILE.relative_to(ROOT)} is in sync")
     if args.write:

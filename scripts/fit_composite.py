@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
@@ -39,6 +40,7 @@ from toneprobe.scoring import COMPONENTS, hangup_outcome, tone_score, warm_share
 from toneprobe.sentiment.move_labels import MOVE_LABELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fitted_file import check  # noqa: E402
 from labelled_sets import DISTINCT_GATED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -956,9 +958,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     current = args.weights.read_text(encoding="utf-8") if args.weights.exists() else None
     if args.check:
-        if current != text:
+        diff = check(current, text, yaml.safe_load)
+        if diff:
             print(
-                f"{args.weights} is not what scripts/fit_composite.py writes: re-run it",
+                f"{args.weights} is not what scripts/fit_composite.py writes ({diff}): re-run it",
                 file=sys.stderr,
             )
             return 1

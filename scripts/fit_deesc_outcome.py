@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import reader_fit  # noqa: E402
 from fit_composite import DEFAULT_SETS, parse_set  # noqa: E402
+from fitted_file import check  # noqa: E402
 from labelled_sets import labelled_calls  # noqa: E402
 
 from toneprobe.detectors import outcome  # noqa: E402
@@ -213,8 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     current = args.out.read_text(encoding="utf-8") if args.out.exists() else None
     if args.check:
-        if current != text:
-            print(f"{args.out} is not what scripts/fit_deesc_outcome.py writes", file=sys.stderr)
+        diff = check(current, text, json.loads)
+        if diff:
+            print(
+                f"{args.out} is not what scripts/fit_deesc_outcome.py writes: {diff}",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.out} is in sync", file=sys.stderr)
         return 0
