@@ -537,6 +537,68 @@ def test_issue_13_ending_after_warnings_is_a_hangup_but_no_disrespect(scorer):
     assert not call["respect"]["disrespect"], call["findings"]
 
 
+def test_a_boundary_holds_when_the_insult_comes_after_the_agents_warning(scorer):
+    """The agent warns ("noch eine Beleidigung, und ich beende das Gespräch"), which already
+    reads as announcing the end; the customer insults them again and the agent ends the call:
+    the insult after the deciding turn still makes the ending a boundary."""
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Ihr Fahrer hat das Paket doch selber eingesackt, das ist eine Frechheit!",
+            "A: Herr Gerlach, ich verstehe, dass Sie sauer sind. Aber noch eine Beleidigung, "
+            "und ich beende das Gespräch. Ich kann den Fahrer heute noch erreichen.",
+            "K: Wissen Sie was, Sie Vollidiot, Sie bringen mir das Ding jetzt persönlich vorbei!",
+            "A: So führe ich das Gespräch nicht weiter. Den Namen des Nachbarn bekommen Sie bis "
+            "18 Uhr per SMS. Auf Wiederhören.",
+        )
+    )
+    assert call["hangup"]["outcome"] == "agent", call["hangup"]["evidence"]
+    assert call["hangup"]["boundary"], call["hangup"]
+
+
+def test_a_warm_goodbye_after_the_customers_relief_is_no_hangup(scorer):
+    """A relieved customer still names the trouble ("ich war völlig verzweifelt"); the state model
+    reads relief, so the agent's goodbye answers it and ends nothing."""
+    call = scorer.score(
+        dialogue(
+            *OPEN,
+            "K: Mein Zug fällt aus und ich steh hier mit zwei Kindern am Bahnsteig, ich weiß nicht "
+            "mehr weiter!",
+            "A: Das bekommen wir hin. Ich habe Ihnen zwei Plätze im Bus um 18 Uhr gebucht, die "
+            "Tickets sind schon auf Ihrem Handy.",
+            "K: Sie haben uns den Abend gerettet. Ich war völlig verzweifelt, jetzt bin ich so "
+            "erleichtert.",
+            "A: Das freut mich sehr. Gute Heimfahrt Ihnen dreien!",
+        )
+    )
+    assert call["hangup"]["outcome"] == "none", call["hangup"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sehr geehrte Frau Albers,\n\ndas passt, danke.\n\nFreundliche Grüße\nB. Vogt",
+        "Guten Tag,\nanbei die Rechnung.\n\nMit freundlichen Grüßen\nIhr Kundenservice\nJana Ott",
+        "ok dann warte ich, viele grüße anna",
+        "Hallo Frau Kern,\n\ndas freut mich.\n\nHerzliche Grüße aus Lindau\nEva Roth\nKundenservice",
+        "Alles klar. Viele Grüße, Anna Berger",
+    ],
+)
+def test_a_message_signed_off_is_not_cut_off(text):
+    assert not is_cut_off(text, punctuated=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grüße an Ihre Kollegen, und ich wollte noch sagen, dass",
+        "Mit freundlichen Grüßen\nIhr Team\n\nP.S. und ich wollte noch fragen, ob",
+    ],
+)
+def test_a_message_that_breaks_off_after_a_greeting_is_still_cut_off(text):
+    assert is_cut_off(text, punctuated=True)
+
+
 @pytest.mark.parametrize(
     ("text", "cut"),
     [

@@ -218,6 +218,14 @@ CLOSING_END = re.compile(
     r"|lg|vg|mfg|gruß|grüße|gruss|grüsse|(tag|abend|wochenende|feierabend|sonntag)\s+noch)\W*$",
     re.IGNORECASE,
 )
+#: an e-mail or ticket message that ends on its sign-off and signature ("Freundliche Grüße /
+#: B. Vogt", "Herzliche Grüße aus Bremen / Eva Roth / Kundenservice", "Viele Grüße, Anna") is
+#: complete although its last line has no full stop
+SIGN_OFF = re.compile(
+    r"\b(gruß|grüße|gruss|grüsse|grüßen|grüssen|mfg|lg|vg)\b"
+    r"([^\n?]{0,40}(\n[^\n?]{0,60}){1,5}|[\s,.!]*([^\W\d_][\w.\-]*\s*){0,2}[.!]?)\s*$",
+    re.IGNORECASE,
+)
 # A chat message that ends in an emoji or an emoticon ("Pass auf dich auf 🧡", "bis dann :-)")
 # is complete: the symbol closes it as a full stop would.
 EMOJI_END = re.compile(
@@ -255,6 +263,8 @@ def is_cut_off(text: str, punctuated: bool = False, lexicon: Lexicon | None = No
     if FINAL_PUNCT.search(stripped) or EMOJI_END.search(stripped):
         return False
     if CLOSING_END.search(stripped):
+        return False
+    if SIGN_OFF.search(stripped) and last_word(stripped) not in DANGLING:
         return False
     if punctuated:
         return True
@@ -326,6 +336,10 @@ class Ending:
     punctuated: dict[str, bool]
     th: UpsetThresholds = FROM_SENTIMENT
     anger: dict[int, float] = field(default_factory=dict)  # state model, per customer turn
+    #: customer turns the state model reads as relief or satisfaction above all ("Ich bin so
+    #: erleichtert", "ich war kurz vorm heulen, jetzt geht's wieder"): never upset at the end,
+    #: whatever words of past trouble they hold
+    relieved: set[int] = field(default_factory=set)
     lexicon: Lexicon | None = None  # known word forms: a last word cut in half
     #: per turn, where its last goodbye ends (agent farewells and customer goodbyes)
     bye_end: dict[int, int] = field(default_factory=dict)
@@ -426,6 +440,8 @@ class Ending:
         return self.levels.get(turn, 0.0)
 
     def angry(self, turn: int, level: float | None = None) -> bool:
+        if turn in self.relieved:
+            return False
         level = self.th.upset if level is None else level
         return self.upset(turn) >= level or turn in self.upset_cues
 
@@ -796,7 +812,8 @@ def hostile_end_evidence(e: Ending, add: Add) -> None:
 
 #: an agent who ends the call on a customer who insults them ("ihr Volldeppen"), or after warning
 #: them about it ("Das ist jetzt das zweite Mal ... ich beende das Gespräch"), within the last
-#: BOUNDARY_SPAN turns before the ending, hangs up to set a boundary (the scoring reads it)
+#: BOUNDARY_SPAN turns before the turn that ends it (or after that turn), hangs up to set a
+#: boundary (the scoring reads it)
 BOUNDARY_RULES = frozenset({"hangup.agent.after_warnings.v1", "hangup.customer.abuse.v1"})
 BOUNDARY_SPAN = 4
 
@@ -850,10 +867,12 @@ class HangUp(Detector):
             "turn": turn,
             "proper_close": closed,
             # the agent ended it on a customer who insulted them, or after warning them: a
-            # boundary
+            # boundary (the insult may come after the turn that decides, as when the agent
+            # warns "noch eine Beleidigung, und ich beende das Gespräch" and the customer
+            # insults them again)
             "boundary": outcome == "agent"
             and turn is not None
-            and any(turn - BOUNDARY_SPAN <= t <= turn for t in e.abuse),
+            and any(turn - BOUNDARY_SPAN <= t for t in e.abuse),
             "evidence": evidence,
             "scores": {k: round(v, 3) for k, v in scores.items()},
         }
@@ -917,6 +936,11 @@ class HangUp(Detector):
                 d["turn"]: float(d["states"].get("anger_frustration", 0.0))
                 for d in (deesc.summary["trajectory"] if deesc else ())
                 if isinstance(d.get("states"), dict)
+            },
+            relieved={
+                d["turn"]
+                for d in (deesc.summary["trajectory"] if deesc else ())
+                if d.get("state") == "relief_satisfaction"
             },
             punctuated=punctuated_by_role(turns),
             th=thresholds_for(ctx),
