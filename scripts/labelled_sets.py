@@ -40,6 +40,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev40", "dev41", "dev42", "dev43", "dev44",
     # fresh in the twenty-first session (measured five times), tuning since the twenty-second
     "dev45", "dev46", "dev47", "dev48", "dev49",
+    # fresh in the twenty-second session (measured twice), tuning since the twenty-third
+    "dev50", "dev51", "dev52", "dev53", "dev54",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

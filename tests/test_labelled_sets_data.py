@@ -589,7 +589,7 @@ SETS = (
                     ),
                 },
             ),
-            # twenty-second session (fresh): cars and mobility by phone; web and app chats with
+            # twenty-second session (fresh, tuning since the twenty-third): cars and mobility by phone; web and app chats with
             # house-du brands; housing and the trades, half as ASR writes it; public offices and
             # education; deliveries and returns as e-mail threads and phone calls
             (
@@ -641,6 +641,53 @@ SETS = (
                     "other_side_opens": frozenset(
                         f"d54-{n:02d}"
                         for n in (1, 2, 3, 6, 7, 9, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24)
+                    ),
+                },
+            ),
+            # twenty-third session (fresh): energy and utilities by phone (half ASR) and web
+            # chat; insurance claims by phone and app; games, streaming, tickets and gyms in brand
+            # chats and calls; IT helpdesk tickets and calls for small businesses
+            (
+                "dev55",
+                "d55-",
+                12,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d55-{n:02d}" for n in (4, 7, 11, 12, 14, 22, 24)
+                    ),
+                },
+            ),
+            (
+                "dev56",
+                "d56-",
+                10,
+                {
+                    "hangup_min": 3,
+                    "other_side_opens": frozenset(
+                        f"d56-{n:02d}" for n in (1, 6, 7, 8, 12, 13, 18, 19, 21, 24)
+                    ),
+                },
+            ),
+            (
+                "dev57",
+                "d57-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d57-{n:02d}" for n in (2, 4, 5, 7, 8, 9, 13, 17, 19, 20, 21, 23)
+                    ),
+                },
+            ),
+            (
+                "dev58",
+                "d58-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d58-{n:02d}" for n in (1, 2, 3, 6, 8, 10, 11, 13, 14, 15, 20, 22, 24)
                     ),
                 },
             ),
@@ -1064,7 +1111,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev50", "dev51", "dev52", "dev53", "dev54"}
+    fresh = {"dev55", "dev56", "dev57", "dev58"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
