@@ -244,15 +244,16 @@ CLOSED_AFTER_LEAVING = [
         ),
         "customer",
     ),
-    # near miss: the customer leaves without a goodbye of their own and the agent closes the
-    # call normally: the agent ended it
+    # sarcastic thanks on a matter left unsettled carry the protest without a goodbye of the
+    # customer's own; the agent's regret and wish only close what the customer broke off
+    # (data/endings/LABELLING.md, rule 2: "Danke für nichts" is `customer`)
     (
         PRICE_OPEN
         + (
             "K: Na dann, danke für gar nichts.",
             "A: Das tut mir leid. Ihr Hinweis ist notiert. Ich wünsche Ihnen trotzdem einen schönen Tag.",
         ),
-        "none",
+        "customer",
     ),
     # near miss: a dialect goodbye answered by the agent's is a normal end, however short
     (
