@@ -594,6 +594,7 @@ def test_a_message_signed_off_is_not_cut_off(text):
     [
         "Grüße an Ihre Kollegen, und ich wollte noch sagen, dass",
         "Mit freundlichen Grüßen\nIhr Team\n\nP.S. und ich wollte noch fragen, ob",
+        "Ich wollte noch was fragen wegen meinem LG Fernseher",
     ],
 )
 def test_a_message_that_breaks_off_after_a_greeting_is_still_cut_off(text):

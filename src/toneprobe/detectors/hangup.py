@@ -220,9 +220,11 @@ CLOSING_END = re.compile(
 )
 #: an e-mail or ticket message that ends on its sign-off and signature ("Freundliche Grüße /
 #: B. Vogt", "Herzliche Grüße aus Bremen / Eva Roth / Kundenservice", "Viele Grüße, Anna") is
-#: complete although its last line has no full stop
+#: complete although its last line has no full stop. The abbreviations count only where they
+#: open a line or follow punctuation ("danke, lg anna"), not inside a sentence ("wegen meinem
+#: LG Fernseher")
 SIGN_OFF = re.compile(
-    r"\b(gruß|grüße|gruss|grüsse|grüßen|grüssen|mfg|lg|vg)\b"
+    r"(\b(gruß|grüße|gruss|grüsse|grüßen|grüssen)\b|(^|[\n,.!?;:]\s*)(mfg|lg|vg)\b)"
     r"([^\n?]{0,40}(\n[^\n?]{0,60}){1,5}|[\s,.!]*([^\W\d_][\w.\-]*\s*){0,2}[.!]?)\s*$",
     re.IGNORECASE,
 )
