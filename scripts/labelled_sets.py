@@ -42,6 +42,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev45", "dev46", "dev47", "dev48", "dev49",
     # fresh in the twenty-second session (measured twice), tuning since the twenty-third
     "dev50", "dev51", "dev52", "dev53", "dev54",
+    # fresh in the twenty-third session (measured twice), tuning since the twenty-fourth
+    "dev55", "dev56", "dev57", "dev58",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {

@@ -692,6 +692,53 @@ SETS = (
                     ),
                 },
             ),
+            # twenty-fourth session (fresh): telecom and internet by ASR phone and chat; banks and
+            # payment services by phone; food, grocery and meal delivery in chats (house-du
+            # brands); health insurers, pharmacies and practices by phone and app
+            (
+                "dev59",
+                "d59-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d59-{n:02d}" for n in (2, 5, 8, 10, 11, 12, 14, 17, 18, 20, 22, 23, 24)
+                    ),
+                },
+            ),
+            (
+                "dev60",
+                "d60-",
+                14,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(f"d60-{n:02d}" for n in (6, 13, 15, 18, 23)),
+                    "coldest_mean_under": 2.5,  # its coldest agent averages 2.0 (the bound is strict)
+                },
+            ),
+            (
+                "dev61",
+                "d61-",
+                12,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d61-{n:02d}"
+                        for n in (1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 15, 18, 19, 20, 22)
+                    ),
+                },
+            ),
+            (
+                "dev62",
+                "d62-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d62-{n:02d}" for n in (3, 5, 6, 7, 8, 10, 11, 15, 17, 20, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -1121,7 +1168,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev55", "dev56", "dev57", "dev58"}
+    fresh = {"dev59", "dev60", "dev61", "dev62"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
