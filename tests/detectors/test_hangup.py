@@ -998,6 +998,17 @@ def test_hangup_findings_alone_do_not_make_a_call_disrespectful(last_agent_turn,
             "Reparatur bleibt für Donnerstag eingetragen.",
             True,
         ),
+        # a verdict on the agent in a full sentence, and a rough adjective asked of them
+        (
+            "K: Donnerstag? Sie sind doch eine unfähige Schreibtischtante, die keine Ahnung hat!",
+            "A: Jetzt haben Sie mich beleidigt. Ich beende das Gespräch.",
+            True,
+        ),
+        (
+            "K: Donnerstag? Sind Sie eigentlich komplett verblödet da bei Ihnen?",
+            "A: So führe ich das Gespräch nicht weiter. Ich beende das Gespräch jetzt.",
+            True,
+        ),
         # near miss: an angry customer who insults nobody; ending the call on them is a plain
         # agent hang-up
         (

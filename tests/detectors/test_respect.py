@@ -646,3 +646,37 @@ def test_issue_13_the_customers_turn_before_decides_what_the_agents_words_are(
         )
     )
     assert (rule in rule_ids(call)) is counts
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        # cheering in a brand chat is no shouting
+        "A: Yaaay, super, dass es geklappt hat!! 🥳 Dann ist ja alles geklärt.",
+        # an insult denied, to reassure
+        "A: Herr Kowalczyk, Sie sind kein Depp. Die Umstellung ist ganz neu, das erkläre ich Ihnen.",
+        # "ruhig" as a particle before a place: stay there, by all means
+        "A: Bleiben Sie ruhig im Treppenhaus, bis die Polizei da ist, gehen Sie nicht allein rein.",
+        # others made the same slip: no shame
+        "A: Schämen müssen Sie sich nicht. Sie sind nicht die Erste, der das passiert.",
+    ],
+)
+def test_reassuring_agent_words_that_look_rough_are_no_disrespect(scorer, agent_line):
+    call = scorer.score(
+        dialogue(
+            "K: Ich glaube, ich hab was ganz Dummes gemacht, ich komm mir vor wie ein Depp!!",
+            agent_line,
+            "K: Danke, das beruhigt mich.",
+        )
+    )
+    assert not call["respect"]["disrespect"], call["findings"]
+
+
+def test_the_customers_spelling_corrected_in_passing_is_condescension(scorer):
+    call = scorer.score(
+        dialogue(
+            "K: hab den falschen kämpingplatz gebucht, kann man das tauschen?",
+            "A: Tauschen geht. Und „Campingplatz“ schreibt sich übrigens mit C. Bestellnummer?",
+        )
+    )
+    assert "respect.language_correction.v1" in rule_ids(call, "negative")
