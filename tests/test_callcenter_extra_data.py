@@ -59,13 +59,13 @@ def test_eight_voices_of_over_400_lines_each_with_all_labels_and_both_speakers()
         assert min(labels.values()) / len(rows) >= 0.2, name  # no label left thin
         speakers = Counter(speaker for _, speaker, _, _ in rows)
         assert 0.5 <= speakers["customer"] / len(rows) <= 0.7, name
+        # the first four voices (v1-v4) carry the short turns (backchannels, verbless praise);
+        # the second four were asked for few of them and more of the long, hard cases
+        short_min, long_min = (40, 30) if int(name[1:].split("_")[0]) <= 4 else (4, 15)
         lengths = [len(text.split()) for *_, text in rows]
-        assert sum(n <= 4 for n in lengths) >= 4 and sum(n >= 25 for n in lengths) >= 15, name
-    # the first four voices carry the short turns (backchannels, verbless praise); the second
-    # four were asked for few of them and more of the long, hard cases
-    short = sum(len(text.split()) <= 4 for *_, text in ALL)
-    long = sum(len(text.split()) >= 25 for *_, text in ALL)
-    assert short >= 160 and long >= 300
+        assert sum(n <= 4 for n in lengths) >= short_min, name
+        assert sum(n >= 25 for n in lengths) >= long_min, name
+    assert sum(len(text.split()) >= 25 for *_, text in ALL) >= 300
 
 
 def test_no_line_twice_and_none_from_a_judged_set_or_the_behavioural_suite():
