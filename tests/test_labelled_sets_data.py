@@ -739,6 +739,49 @@ SETS = (
                     ),
                 },
             ),
+            (
+                "dev63",
+                "d63-",
+                11,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(f"d63-{n:02d}" for n in (4, 9, 19, 22, 23, 24)),
+                },
+            ),
+            (
+                "dev64",
+                "d64-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d64-{n:02d}" for n in (2, 3, 4, 5, 7, 9, 12, 13, 16, 17, 20, 21, 22, 23)
+                    ),
+                },
+            ),
+            (
+                "dev65",
+                "d65-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d65-{n:02d}" for n in (2, 3, 7, 10, 11, 12, 13, 15, 19, 20, 21, 22, 24)
+                    ),
+                },
+            ),
+            (
+                "dev66",
+                "d66-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d66-{n:02d}"
+                        for n in (2, 4, 5, 6, 8, 10, 11, 12, 14, 15, 16, 18, 20, 22, 23, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -1168,7 +1211,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev59", "dev60", "dev61", "dev62"}
+    fresh = {"dev63", "dev64", "dev65", "dev66"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
