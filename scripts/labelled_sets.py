@@ -44,6 +44,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev50", "dev51", "dev52", "dev53", "dev54",
     # fresh in the twenty-third session (measured twice), tuning since the twenty-fourth
     "dev55", "dev56", "dev57", "dev58",
+    # fresh in the twenty-fourth session, tuning sets since the twenty-fifth (measured twice)
+    "dev59", "dev60", "dev61", "dev62",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {
