@@ -659,6 +659,11 @@ def test_issue_13_the_customers_turn_before_decides_what_the_agents_words_are(
         "A: Bleiben Sie ruhig im Treppenhaus, bis die Polizei da ist, gehen Sie nicht allein rein.",
         # others made the same slip: no shame
         "A: Schämen müssen Sie sich nicht. Sie sind nicht die Erste, der das passiert.",
+        # a brand chat's cheer, with happy emoji after the marks
+        "A: Danke für das Foto, suuuper hilfreich!! 📸✨ Das Geld ist morgen wieder da 😊",
+        "A: Haha, sehr gute Idee!! 🍳😄 Dann bis zum nächsten Mal!",
+        # the complaint is taken up and passed on: others share it
+        "A: Das gebe ich an die Kollegen weiter; Sie sind nicht die Erste, die das sagt.",
     ],
 )
 def test_reassuring_agent_words_that_look_rough_are_no_disrespect(scorer, agent_line):
@@ -680,3 +685,71 @@ def test_the_customers_spelling_corrected_in_passing_is_condescension(scorer):
         )
     )
     assert "respect.language_correction.v1" in rule_ids(call, "negative")
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "rule"),
+    [
+        # the tautology that ends the talk
+        ("A: Die Regeln gelten überall gleich. Richtlinie ist Richtlinie.", "respect.dismissal.v1"),
+        ("A: tut mir leid vertrag ist vertrag", "respect.dismissal.v1"),
+        # a bureaucratic refusal to pass the customer on
+        (
+            "A: eine weiterleitung ist in diesem fall nicht vorgesehen die preise sind verbindlich",
+            "respect.dismissal.v1",
+        ),
+        # what the customer could have read for themselves
+        (
+            "A: Das hätten Sie übrigens auch auf unserer Internetseite nachlesen können.",
+            "respect.lecture.v1",
+        ),
+    ],
+)
+def test_brush_offs_and_lectures_in_new_words_are_found(scorer, agent_line, rule):
+    call = scorer.score(
+        dialogue(
+            "K: Ich will das Geld zurück und nicht nur einen Gutschein, und zwar mit einem Vorgesetzten.",
+            agent_line,
+        )
+    )
+    assert rule in rule_ids(call, "negative"), call["findings"]
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        # near misses: safety twice, a limit with a way forward, no reproach, a pointer
+        "A: Sicher ist sicher, ich schicke Ihnen die Bestätigung noch einmal.",
+        "A: Eine Weiterleitung ist in diesem Fall nicht vorgesehen, aber ich kann Ihnen einen "
+        "Rückruf der Fachabteilung anbieten.",
+        "A: Das hätten Sie nirgends nachlesen können, die Seite war veraltet, tut mir leid.",
+        "A: Das können Sie auch auf unserer Internetseite nachlesen, ich schicke Ihnen den Link.",
+    ],
+)
+def test_near_misses_of_the_new_brush_offs_are_no_finding(scorer, agent_line):
+    call = scorer.score(
+        dialogue(
+            "K: Ich will das Geld zurück und nicht nur einen Gutschein, und zwar mit einem Vorgesetzten.",
+            agent_line,
+        )
+    )
+    assert not {"respect.dismissal.v1", "respect.lecture.v1"} & set(rule_ids(call, "negative"))
+
+
+@pytest.mark.parametrize(
+    ("customer_turn", "counts"),
+    [
+        # the formal possessive before a noun is the customer's "Sie"
+        ("K: Guten Tag. Mein Enkel hat mir Ihr Angebot eingerichtet, jetzt geht nichts.", True),
+        # the old letter style of the informal plural is not
+        ("K: Hallo, habt Ihr meine Bestellung bekommen? Ich warte schon.", False),
+    ],
+)
+def test_respect_mirror_reads_the_formal_possessive_as_sie(scorer, customer_turn, counts):
+    call = scorer.score(
+        dialogue(
+            customer_turn,
+            "A: Hey 👋 Ich bin Timo! Gib mir mal kurz deine Nummer, dann schau ich nach 😊",
+        )
+    )
+    assert ("respect.du_switch.v1" in rule_ids(call)) is counts

@@ -89,13 +89,9 @@ class CallContext:
     @cached_property
     def first_customer_sie(self) -> int | None:
         """The index of the first customer turn that says the formal "Sie" (not at a sentence
-        start), or None when the customer never does."""
+        start; "Ihr Angebot" counts too), or None when the customer never does."""
         for turn, doc in zip(self.transcript.turns, self.docs, strict=True):
-            if turn.role == "customer" and any(
-                t.text in ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer")
-                and not t.is_sent_start
-                for t in doc
-            ):
+            if turn.role == "customer" and any(_formal_you(t, doc) for t in doc):
                 return turn.index
         return None
 
@@ -174,9 +170,30 @@ SIE_PREFERRED_3 = frozenset({("ist", "sie", "lieber"), ("wäre", "sie", "lieber"
 #: the customer's "du" (the forms that address one person; "euch" is left out: a customer says
 #: it to the company)
 CUSTOMER_DU = frozenset({"du", "dir", "dich", "dein", "deine", "deinen", "deinem", "deiner"})
+#: the formal "Sie" and its forms, capitalised inside a sentence
+FORMAL_YOU = frozenset({"Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer"})
+#: words of the informal plural ("Habt Ihr ...", "Könnt Ihr Bescheid geben"): there a
+#: capitalised "Ihr" is the old letter style of "ihr", not the formal possessive
+INFORMAL_PLURAL = frozenset({
+    "habt", "könnt", "seid", "wollt", "müsst", "dürft", "sollt", "wisst",
+    "euch", "euer", "eure", "euren", "eurem", "eurer",
+})  # fmt: skip
+
 #: "Sie können mich gern duzen" offers the "du"; "Warum duzen Sie mich?" objects to it
 DU_OFFER = frozenset({"gern", "gerne", "ruhig", "können", "könnt", "dürfen", "okay", "ok"})
 DU_OBJECTION = frozenset({"warum", "wieso", "weshalb", "nicht", "nich", "ned", "net"})
+
+
+def _formal_you(token: Any, doc: Any) -> bool:
+    """Whether ``token`` is the formal "Sie" (or "Ihr Angebot", the formal possessive before a
+    noun) and not at a sentence start."""
+    if token.is_sent_start:
+        return False
+    if token.text in FORMAL_YOU:
+        return True
+    if token.text not in ("Ihr", "Ihres") or token.i + 1 >= len(doc):
+        return False
+    return doc[token.i + 1].is_title and not any(t.lower_ in INFORMAL_PLURAL for t in doc)
 
 
 def match_to_finding(detector: str, match: Match, turn: Turn, note: str = "") -> Finding:
