@@ -687,6 +687,9 @@ def test_the_customers_spelling_corrected_in_passing_is_condescension(scorer):
     assert "respect.language_correction.v1" in rule_ids(call, "negative")
 
 
+NEW_BRUSH_OFFS = ("respect.dismissal.v1", "respect.lecture.v1")
+
+
 @pytest.mark.parametrize(
     ("agent_line", "rule"),
     [
@@ -703,6 +706,21 @@ def test_the_customers_spelling_corrected_in_passing_is_condescension(scorer):
             "A: Das hätten Sie übrigens auch auf unserer Internetseite nachlesen können.",
             "respect.lecture.v1",
         ),
+        # near misses: safety twice, a limit with a way forward, no reproach, a pointer
+        ("A: Sicher ist sicher, ich schicke Ihnen die Bestätigung noch einmal.", None),
+        (
+            "A: Eine Weiterleitung ist in diesem Fall nicht vorgesehen, aber ich kann Ihnen einen "
+            "Rückruf der Fachabteilung anbieten.",
+            None,
+        ),
+        (
+            "A: Das hätten Sie nirgends nachlesen können, die Seite war veraltet, tut mir leid.",
+            None,
+        ),
+        (
+            "A: Das können Sie auch auf unserer Internetseite nachlesen, ich schicke Ihnen den Link.",
+            None,
+        ),
     ],
 )
 def test_brush_offs_and_lectures_in_new_words_are_found(scorer, agent_line, rule):
@@ -712,28 +730,8 @@ def test_brush_offs_and_lectures_in_new_words_are_found(scorer, agent_line, rule
             agent_line,
         )
     )
-    assert rule in rule_ids(call, "negative"), call["findings"]
-
-
-@pytest.mark.parametrize(
-    "agent_line",
-    [
-        # near misses: safety twice, a limit with a way forward, no reproach, a pointer
-        "A: Sicher ist sicher, ich schicke Ihnen die Bestätigung noch einmal.",
-        "A: Eine Weiterleitung ist in diesem Fall nicht vorgesehen, aber ich kann Ihnen einen "
-        "Rückruf der Fachabteilung anbieten.",
-        "A: Das hätten Sie nirgends nachlesen können, die Seite war veraltet, tut mir leid.",
-        "A: Das können Sie auch auf unserer Internetseite nachlesen, ich schicke Ihnen den Link.",
-    ],
-)
-def test_near_misses_of_the_new_brush_offs_are_no_finding(scorer, agent_line):
-    call = scorer.score(
-        dialogue(
-            "K: Ich will das Geld zurück und nicht nur einen Gutschein, und zwar mit einem Vorgesetzten.",
-            agent_line,
-        )
-    )
-    assert not {"respect.dismissal.v1", "respect.lecture.v1"} & set(rule_ids(call, "negative"))
+    found = set(NEW_BRUSH_OFFS) & set(rule_ids(call, "negative"))
+    assert found == ({rule} if rule else set()), call["findings"]
 
 
 @pytest.mark.parametrize(
