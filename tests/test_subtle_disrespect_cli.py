@@ -89,8 +89,16 @@ def test_issue_13_a_kind_repeat_or_an_honest_wait_is_no_finding(
 ) -> None:
     call = scored[cid]
     assert not [f for f in call["findings"] if f["rule_id"] == "respect.weary_repeat.v1"]
-    assert 4 not in call["respect"]["disrespect_turns"], call["findings"]
     assert not call["respect"]["disrespect"], call["findings"]
+
+
+@pytest.mark.parametrize("cid", sorted(RESPECTFUL))
+def test_issue_13_a_kind_repeat_or_an_honest_wait_is_never_the_rude_turn(
+    scored: dict[str, dict], cid: str
+) -> None:
+    call = scored[cid]
+    assert not [f for f in call["findings"] if f["turn"] == 4 and f["polarity"] == "negative"]
+    assert 4 not in call["respect"]["disrespect_turns"], call["findings"]
 
 
 def test_issue_13_rules_lists_the_weary_repeat_rule() -> None:
