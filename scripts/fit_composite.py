@@ -395,9 +395,14 @@ def predict(values: dict[str, float | None], calls: Calls) -> np.ndarray:
     total = w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (w * comps).sum(axis=1) / total
-    penalty = np.round(num("disrespect.penalty") * calls.p_rude, 1)
-    score = np.where(total > 0, np.maximum(0.0, mean - penalty), 0.0)
+    score = np.where(total > 0, np.maximum(0.0, mean - disrespect_penalty(values, calls)), 0.0)
     return np.asarray(score)
+
+
+def disrespect_penalty(values: dict[str, float | None], calls: Calls) -> np.ndarray:
+    """The points each call loses for the call reader's probability that it is disrespectful,
+    rounded to 0.1 as the pipeline rounds them."""
+    return np.asarray(np.round(float(values["disrespect.penalty"] or 0.0) * calls.p_rude, 1))
 
 
 def _normalised(values: dict[str, float | None]) -> dict[str, float | None]:

@@ -122,7 +122,7 @@ def test_fit_composite_fast_score_equals_the_scoring_path():
     fast = fc.predict(shipped, tuned)
     # the record keeps disrespect_p to three decimals, so the penalty (rounded to 0.1) can land
     # on the other side of a rounding edge: the weighted means before it agree within 0.1
-    pen_fast = np.round(float(shipped["disrespect.penalty"]) * tuned.p_rude, 1)
+    pen_fast = fc.disrespect_penalty(shipped, tuned)
     pen_pipe = np.array([call["respect"]["disrespect_penalty"] for _, call, _, _ in records])
     live = (by_pipeline > 0) & (fast > 0)
     assert np.abs((fast + pen_fast - by_pipeline - pen_pipe)[live]).max() <= 0.1

@@ -16,7 +16,7 @@ from toneprobe.quotes import inside, touches
 from toneprobe.rules import Rule, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
     from toneprobe.sentiment import Sentiment
     from toneprobe.sentiment.moves import TurnMoves
@@ -184,7 +184,7 @@ DU_OFFER = frozenset({"gern", "gerne", "ruhig", "können", "könnt", "dürfen", 
 DU_OBJECTION = frozenset({"warum", "wieso", "weshalb", "nicht", "nich", "ned", "net"})
 
 
-def _formal_you(token: Any, doc: Any) -> bool:
+def _formal_you(token: Token, doc: Doc) -> bool:
     """Whether ``token`` is the formal "Sie" (or "Ihr Angebot", the formal possessive before a
     noun) and not at a sentence start."""
     if token.is_sent_start:
