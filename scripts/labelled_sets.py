@@ -46,6 +46,8 @@ TUNING_NAMES: tuple[str, ...] = (
     "dev55", "dev56", "dev57", "dev58",
     # fresh in the twenty-fourth session, tuning sets since the twenty-fifth (measured twice)
     "dev59", "dev60", "dev61", "dev62",
+    # fresh in the twenty-fifth session (measured twice), tuning sets since the twenty-sixth
+    "dev63", "dev64", "dev65", "dev66",
 )  # fmt: skip
 #: name -> (calls folder, labels file)
 TUNING: dict[str, tuple[str, str]] = {
