@@ -782,6 +782,49 @@ SETS = (
                     ),
                 },
             ),
+            (
+                "dev67",
+                "d67-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d67-{n:02d}" for n in (3, 4, 5, 7, 9, 10, 11, 15, 16, 17, 19, 21, 22, 23)
+                    ),
+                },
+            ),
+            (
+                "dev68",
+                "d68-",
+                11,
+                {
+                    "hangup_min": 2,
+                    "coldest_mean_under": 2.5,  # its coldest agents average 2.0 (strict bound)
+                    "other_side_opens": frozenset(f"d68-{n:02d}" for n in (3, 4, 6, 18, 22, 24)),
+                },
+            ),
+            (
+                "dev69",
+                "d69-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d69-{n:02d}" for n in (4, 6, 7, 10, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+                    ),
+                },
+            ),
+            (
+                "dev70",
+                "d70-",
+                10,
+                {
+                    "hangup_min": 2,
+                    "other_side_opens": frozenset(
+                        f"d70-{n:02d}" for n in (4, 5, 6, 11, 12, 13, 16, 17, 18, 21, 23, 24)
+                    ),
+                },
+            ),
         )
     ),
     LabelledSet(
@@ -1211,7 +1254,7 @@ def test_labelled_sets_tuning_list_is_named_once_and_holds_no_held_out_or_fresh_
     names = set(labelled_sets.TUNING)
     by_name = {s.name: s for s in SETS}
     assert names <= set(by_name)
-    fresh = {"dev63", "dev64", "dev65", "dev66"}
+    fresh = {"dev67", "dev68", "dev69", "dev70"}
     assert not names & {s.name for s in HELD_OUT} and not names & fresh
     for calls, labels in labelled_sets.TUNING.values():
         assert (ROOT / calls).is_dir() and (ROOT / labels).is_file()
