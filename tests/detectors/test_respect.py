@@ -758,3 +758,106 @@ def test_respect_mirror_reads_the_formal_possessive_as_sie(scorer, customer_turn
         )
     )
     assert ("respect.du_switch.v1" in rule_ids(call)) is counts
+
+
+SCHOOLING = ("respect.dismissal.v1", "respect.lecture.v1", "respect.mocking_doubt.v1")
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "rule"),
+    [
+        # what "goes without saying", where it "stood, by the way", schooling for next time
+        (
+            "A: Auch hier gilt, was sich eigentlich von selbst erschließt: Ausflüge, die nicht "
+            "stattfinden, werden nicht berechnet.",
+            "respect.lecture.v1",
+        ),
+        ("A: Das stand übrigens auch in der Mail, die Sie bekommen haben.", "respect.lecture.v1"),
+        (
+            "A: Da haben Sie sich wohl verklickt. Bitte prüfen Sie künftig vor dem Absenden Ihre "
+            "Auswahl.",
+            "respect.lecture.v1",
+        ),
+        ("A: Schauen Sie im Spam-Ordner nach, bevor Sie nachfragen.", "respect.lecture.v1"),
+        (
+            "A: Wir empfehlen, vor solchen Änderungen die Dokumentation zu lesen.",
+            "respect.lecture.v1",
+        ),
+        # the talk closed on the agent's limit
+        (
+            "A: Ohne Sicherung kann ich keine zurückspielen. Ich kann an der Stelle nichts weiter "
+            "für Sie tun.",
+            "respect.dismissal.v1",
+        ),
+        # near misses: a promise that goes without saying, an instruction before a call, advice
+        # before an update, a limit with a way forward, options laid out
+        ("A: Dass wir die Reparatur bezahlen, versteht sich von selbst.", None),
+        ("A: Bevor Sie anrufen, halten Sie bitte Ihre Kundennummer bereit.", None),
+        ("A: Wir empfehlen, vor dem Update eine Sicherung anzulegen; ich zeige Ihnen, wie.", None),
+        (
+            "A: Ich kann an der Stelle nichts weiter für Sie tun, aber ich kann Ihnen einen "
+            "Rückruf der Technik für morgen früh anbieten.",
+            None,
+        ),
+        (
+            "A: Deshalb zwei Vorschläge: Sie verschieben auf September. Oder, wenn Ihnen das "
+            "nicht passt, stornieren Sie ohne Gebühr.",
+            None,
+        ),
+        # a check question with the harmless explanations the agent has in mind
+        (
+            "A: Und Sie sind sicher, dass Sie das nicht selbst waren? Urlaub, VPN, ein Kollege "
+            "an Ihrem Rechner?",
+            None,
+        ),
+    ],
+)
+def test_schooling_and_closing_limits_are_found_and_offers_are_not(scorer, agent_line, rule):
+    call = scorer.score(
+        dialogue(
+            "K: Ich verstehe nicht, warum das jetzt nicht geht, ich habe alles so gemacht wie immer.",
+            agent_line,
+        )
+    )
+    found = set(SCHOOLING) & set(rule_ids(call, "negative"))
+    assert found == ({rule} if rule else set()), call["findings"]
+
+
+def test_third_person_ihre_sache_against_the_customers_du_is_no_blame(scorer):
+    call = scorer.score(
+        dialogue(
+            "K: die käuferin sagt, die jacke sei fake, mein geld ist eingefroren!!",
+            "A: Ich hab den Fall zu deinen Gunsten entschieden. Will sie die Jacke trotzdem nicht, "
+            "schickt sie sie auf ihre Kosten zurück, aber das ist dann ihre Sache, nicht deine "
+            "Baustelle.",
+        )
+    )
+    assert "respect.blame.v3" not in rule_ids(call, "negative"), call["findings"]
+    # near miss: said to the customer, it is blame
+    rude = scorer.score(
+        dialogue(
+            "K: Die Käuferin sagt, die Jacke sei gefälscht, mein Geld ist eingefroren!",
+            "A: Wenn Sie keine Rechnung haben, ist das dann Ihre Sache.",
+        )
+    )
+    assert "respect.blame.v3" in rule_ids(rude, "negative"), rude["findings"]
+
+
+@pytest.mark.parametrize(
+    ("line", "cue"),
+    [
+        # the agent's "!!" in a warm reply is cheer, not an escalating move
+        (
+            "A: Liebe Frau Lindner, in der roten Gruppe ist noch ein Platz frei!! Ich buche um.",
+            False,
+        ),
+        # near miss: the agent's capitals still are
+        ("A: DAS HABE ICH IHNEN DOCH GESAGT, die Gruppe ist voll.", True),
+    ],
+)
+def test_the_agents_exclamation_marks_are_cheer_and_capitals_are_shouting(scorer, line, cue):
+    call = scorer.score(
+        dialogue("K: Kann mein Sohn noch in die rote Gruppe wechseln? Danke und Gruß", line)
+    )
+    escalating = [f for f in call["findings"] if f["role"] == "agent" and f["kind"] == "escalating"]
+    assert bool(escalating) is cue, call["findings"]
