@@ -72,33 +72,14 @@ def test_issue_13_weary_impatience_is_disrespect(scored: dict[str, dict], cid: s
     assert call["respect"]["disrespect_turns"] == [4]
 
 
-@pytest.mark.parametrize(
-    "cid",
-    [
-        # known false alarm since the twenty-fifth session's refit: the chat ends on the agent's
-        # answer to an angry question, the hang-up reader reads an agent ending (p 0.43 >= 0.4),
-        # and the call reader holds it against the agent although the answer promises a call
-        pytest.param(cid, marks=pytest.mark.xfail(strict=True, reason="hang-up reader"))
-        if cid == "honest-wait"
-        else cid
-        for cid in sorted(RESPECTFUL)
-    ],
-)
+@pytest.mark.parametrize("cid", sorted(RESPECTFUL))
 def test_issue_13_a_kind_repeat_or_an_honest_wait_is_no_finding(
     scored: dict[str, dict], cid: str
 ) -> None:
     call = scored[cid]
     assert not [f for f in call["findings"] if f["rule_id"] == "respect.weary_repeat.v1"]
-    assert not call["respect"]["disrespect"], call["findings"]
-
-
-@pytest.mark.parametrize("cid", sorted(RESPECTFUL))
-def test_issue_13_a_kind_repeat_or_an_honest_wait_is_never_the_rude_turn(
-    scored: dict[str, dict], cid: str
-) -> None:
-    call = scored[cid]
     assert not [f for f in call["findings"] if f["turn"] == 4 and f["polarity"] == "negative"]
-    assert 4 not in call["respect"]["disrespect_turns"], call["findings"]
+    assert not call["respect"]["disrespect"], call["findings"]
 
 
 def test_issue_13_rules_lists_the_weary_repeat_rule() -> None:
