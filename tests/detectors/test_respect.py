@@ -694,7 +694,7 @@ def test_the_customers_spelling_corrected_in_passing_is_condescension(scorer):
     assert "respect.language_correction.v1" in rule_ids(call, "negative")
 
 
-NEW_BRUSH_OFFS = ("respect.dismissal.v1", "respect.lecture.v1")
+NEW_BRUSH_OFFS = ("respect.dismissal.v1", "respect.lecture.v1", "respect.mocking_doubt.v1")
 
 
 @pytest.mark.parametrize(
@@ -728,44 +728,6 @@ NEW_BRUSH_OFFS = ("respect.dismissal.v1", "respect.lecture.v1")
             "A: Das können Sie auch auf unserer Internetseite nachlesen, ich schicke Ihnen den Link.",
             None,
         ),
-    ],
-)
-def test_brush_offs_and_lectures_in_new_words_are_found(scorer, agent_line, rule):
-    call = scorer.score(
-        dialogue(
-            "K: Ich will das Geld zurück und nicht nur einen Gutschein, und zwar mit einem Vorgesetzten.",
-            agent_line,
-        )
-    )
-    found = set(NEW_BRUSH_OFFS) & set(rule_ids(call, "negative"))
-    assert found == ({rule} if rule else set()), call["findings"]
-
-
-@pytest.mark.parametrize(
-    ("customer_turn", "counts"),
-    [
-        # the formal possessive before a noun is the customer's "Sie"
-        ("K: Guten Tag. Mein Enkel hat mir Ihr Angebot eingerichtet, jetzt geht nichts.", True),
-        # the old letter style of the informal plural is not
-        ("K: Hallo, habt Ihr meine Bestellung bekommen? Ich warte schon.", False),
-    ],
-)
-def test_respect_mirror_reads_the_formal_possessive_as_sie(scorer, customer_turn, counts):
-    call = scorer.score(
-        dialogue(
-            customer_turn,
-            "A: Hey 👋 Ich bin Timo! Gib mir mal kurz deine Nummer, dann schau ich nach 😊",
-        )
-    )
-    assert ("respect.du_switch.v1" in rule_ids(call)) is counts
-
-
-SCHOOLING = ("respect.dismissal.v1", "respect.lecture.v1", "respect.mocking_doubt.v1")
-
-
-@pytest.mark.parametrize(
-    ("agent_line", "rule"),
-    [
         # what "goes without saying", where it "stood, by the way", schooling for next time
         (
             "A: Auch hier gilt, was sich eigentlich von selbst erschließt: Ausflüge, die nicht "
@@ -812,15 +774,34 @@ SCHOOLING = ("respect.dismissal.v1", "respect.lecture.v1", "respect.mocking_doub
         ),
     ],
 )
-def test_schooling_and_closing_limits_are_found_and_offers_are_not(scorer, agent_line, rule):
+def test_brush_offs_and_lectures_in_new_words_are_found(scorer, agent_line, rule):
     call = scorer.score(
         dialogue(
-            "K: Ich verstehe nicht, warum das jetzt nicht geht, ich habe alles so gemacht wie immer.",
+            "K: Ich will das Geld zurück und nicht nur einen Gutschein, und zwar mit einem Vorgesetzten.",
             agent_line,
         )
     )
-    found = set(SCHOOLING) & set(rule_ids(call, "negative"))
+    found = set(NEW_BRUSH_OFFS) & set(rule_ids(call, "negative"))
     assert found == ({rule} if rule else set()), call["findings"]
+
+
+@pytest.mark.parametrize(
+    ("customer_turn", "counts"),
+    [
+        # the formal possessive before a noun is the customer's "Sie"
+        ("K: Guten Tag. Mein Enkel hat mir Ihr Angebot eingerichtet, jetzt geht nichts.", True),
+        # the old letter style of the informal plural is not
+        ("K: Hallo, habt Ihr meine Bestellung bekommen? Ich warte schon.", False),
+    ],
+)
+def test_respect_mirror_reads_the_formal_possessive_as_sie(scorer, customer_turn, counts):
+    call = scorer.score(
+        dialogue(
+            customer_turn,
+            "A: Hey 👋 Ich bin Timo! Gib mir mal kurz deine Nummer, dann schau ich nach 😊",
+        )
+    )
+    assert ("respect.du_switch.v1" in rule_ids(call)) is counts
 
 
 def test_third_person_ihre_sache_against_the_customers_du_is_no_blame(scorer):
