@@ -54,6 +54,12 @@ NEAR_MISSES = [
     "Da habe ich mich eben selbst verklickt, ich alter Schussel, einen Moment bitte.",
     "Kommen Sie gut durch den Winter!",
 ]
+# the customer's words a near miss answers (the bill question otherwise): a boundary answers an
+# insult; after a plain question the readers take the same line for the agent ending the call
+NEAR_MISS_CONTEXT = {
+    3: "Ich habe eine Frage zu meiner letzten Rechnung, da stimmt schon wieder etwas nicht, "
+    "Sie Vollpfosten.",
+}
 
 
 def _call(call_id: str, agent_text: str, customer: str = PROBLEM) -> dict:
@@ -93,7 +99,10 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         for move, texts in NEGATIVE.items()
         for i, text in enumerate(texts)
     ]
-    calls += [_call(f"near-{i}", text) for i, text in enumerate(NEAR_MISSES)]
+    calls += [
+        _call(f"near-{i}", text, NEAR_MISS_CONTEXT.get(i, PROBLEM))
+        for i, text in enumerate(NEAR_MISSES)
+    ]
     records = _score(_write(tmp, calls))
     assert len(records) == len(calls)
     return records
